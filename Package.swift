@@ -1,0 +1,81 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "verbinder",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "verbinderd", targets: ["verbinderd"]),
+        .executable(name: "verbinder", targets: ["verbinder"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // libpq, the PostgreSQL C client library, as a system library.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        // A small, blocking, Swift-typed wrapper over libpq plus a bounded pool that runs it off the event loops.
+        .target(
+            name: "PQ",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        // Pure: the line protocol (tokenizer, records, errors). No IO.
+        .target(name: "VerbinderProtocol"),
+        // Pure: the domain model and graph algorithms. No IO.
+        .target(name: "VerbinderGraph"),
+        // SQL: migrations, seed, queries. PostgreSQL is the source of truth.
+        .target(
+            name: "VerbinderStore",
+            dependencies: [
+                "PQ", "VerbinderGraph",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Starts and stops a private PostgreSQL cluster (embedded default and tests).
+        .target(name: "VerbinderCluster"),
+        // The TCP server: framing, limits, per-connection state, command dispatch.
+        .target(
+            name: "VerbinderServer",
+            dependencies: [
+                "VerbinderProtocol", "VerbinderGraph", "VerbinderStore", "PQ",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "verbinderd",
+            dependencies: [
+                "VerbinderServer", "VerbinderStore", "VerbinderCluster", "PQ",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "verbinder",
+            dependencies: [
+                "VerbinderProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "VerbinderProtocolTests", dependencies: ["VerbinderProtocol"]),
+        .testTarget(name: "VerbinderGraphTests", dependencies: ["VerbinderGraph"]),
+        .testTarget(
+            name: "VerbinderIntegrationTests",
+            dependencies: ["VerbinderCluster", "PQ", "VerbinderStore", "VerbinderProtocol", "verbinderd", "verbinder"]
+        ),
+    ]
+)

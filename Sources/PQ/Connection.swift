@@ -1,0 +1,193 @@
+import CLibPQ
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One blocking connection to PostgreSQL through libpq.
+///
+/// A `Connection` is not thread-safe: libpq forbids using one `PGconn` from two threads
+/// at once. The ``ConnectionPool`` hands each connection to one job at a time, which is
+/// why the type is `@unchecked Sendable` (it moves between threads, never shared).
+public final class Connection: @unchecked Sendable {
+    private var handle: OpaquePointer?
+
+    /// Opens a connection from a URL (`postgresql://…`) or a conninfo string (`host=… dbname=…`).
+    /// Throws a ``PQError`` of kind `.connection` carrying the server's message.
+    public init(_ conninfo: String) throws {
+        let conn = PQconnectdb(conninfo)
+        guard let conn else {
+            throw PQError(kind: .connection, message: "out of memory allocating a libpq connection")
+        }
+        if PQstatus(conn) != CONNECTION_OK {
+            let message = Connection.trimmed(PQerrorMessage(conn))
+            PQfinish(conn)
+            throw PQError(kind: .connection, message: message.isEmpty ? "connection failed" : message)
+        }
+        handle = conn
+        // Quiet NOTICEs (e.g. "relation already exists, skipping") so they do not reach stderr.
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)
+    }
+
+    deinit { close() }
+
+    /// Closes the connection; safe to call more than once.
+    public func close() {
+        if let handle { PQfinish(handle) }
+        handle = nil
+    }
+
+    /// Whether libpq still considers the connection usable.
+    public var isHealthy: Bool {
+        guard let handle else { return false }
+        return PQstatus(handle) == CONNECTION_OK
+    }
+
+    /// Notices that the server closed this connection while it sat idle (restart, admin
+    /// termination): the socket turns readable, and consuming the input marks it bad.
+    /// Cheap: one non-blocking `poll`.
+    public func checkAlive() -> Bool {
+        guard let handle, PQstatus(handle) == CONNECTION_OK else { return false }
+        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        if poll(&descriptor, 1, 0) > 0 {
+            if PQconsumeInput(handle) == 0 { return false }
+            while let raw = PQnotifies(handle) { PQfreemem(raw) }
+        }
+        return PQstatus(handle) == CONNECTION_OK
+    }
+
+    /// The server's process id for this session (useful for tests and diagnostics).
+    public var backendPID: Int32 {
+        guard let handle else { return 0 }
+        return PQbackendPID(handle)
+    }
+
+    /// Runs a parameterised statement (`$1`, `$2`, … placeholders; parameters as text, `nil` is SQL NULL)
+    /// and returns its rows copied out of the `PGresult`, which is freed before this returns.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [String?] = []) throws -> QueryResult {
+        let conn = try liveHandle()
+        let result = withCStrings(parameters) { pointers in
+            PQexecParams(conn, sql, Int32(parameters.count), nil, pointers, nil, nil, 0)
+        }
+        return try consume(result, conn: conn)
+    }
+
+    /// Runs a script of several statements with no parameters (migrations: static files only).
+    public func executeScript(_ sql: String) throws {
+        let conn = try liveHandle()
+        _ = try consume(PQexec(conn, sql), conn: conn)
+    }
+
+    /// Runs `body` inside `BEGIN … COMMIT`; any thrown error rolls back and is rethrown.
+    public func transaction<T>(_ body: (Connection) throws -> T) throws -> T {
+        try query("BEGIN")
+        do {
+            let value = try body(self)
+            try query("COMMIT")
+            return value
+        } catch {
+            if isHealthy { _ = try? query("ROLLBACK") }
+            throw error
+        }
+    }
+
+    // MARK: - LISTEN/NOTIFY support
+
+    /// The socket descriptor, for `poll` in a listener loop.
+    var socket: Int32 {
+        guard let handle else { return -1 }
+        return PQsocket(handle)
+    }
+
+    /// Reads whatever the server has sent and returns the notifications that arrived.
+    func consumeNotifications() throws -> [Notification] {
+        let conn = try liveHandle()
+        if PQconsumeInput(conn) == 0 {
+            throw PQError(kind: .connection, message: Connection.trimmed(PQerrorMessage(conn)))
+        }
+        var notifications: [Notification] = []
+        while let raw = PQnotifies(conn) {
+            let note = raw.pointee
+            notifications.append(Notification(
+                channel: String(cString: note.relname),
+                payload: String(cString: note.extra),
+                senderPID: note.be_pid
+            ))
+            PQfreemem(raw)
+        }
+        return notifications
+    }
+
+    // MARK: - Internals
+
+    private func liveHandle() throws -> OpaquePointer {
+        guard let handle else { throw PQError(kind: .connection, message: "connection is closed") }
+        return handle
+    }
+
+    private func consume(_ result: OpaquePointer?, conn: OpaquePointer) throws -> QueryResult {
+        guard let result else {
+            throw PQError(kind: .connection, message: Connection.trimmed(PQerrorMessage(conn)))
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+            return QueryResult(columns: [], rows: [], affectedRows: Connection.affected(result))
+        case PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE:
+            return QueryResult(copying: result)
+        default:
+            let state = Connection.field(result, "C")
+            let message = Connection.field(result, "M") ?? Connection.trimmed(PQresultErrorMessage(result))
+            let detail = Connection.field(result, "D")
+            let broken = PQstatus(conn) != CONNECTION_OK
+            throw PQError(kind: broken && state == nil ? .connection : .server,
+                          sqlState: state ?? "", message: message, detail: detail)
+        }
+    }
+
+    /// `PG_DIAG_*` macros do not import into Swift; the field codes are the ASCII letters.
+    private static func field(_ result: OpaquePointer, _ code: Unicode.Scalar) -> String? {
+        guard let value = PQresultErrorField(result, Int32(UInt8(ascii: code))) else { return nil }
+        return String(cString: value)
+    }
+
+    private static func affected(_ result: OpaquePointer) -> Int {
+        guard let text = PQcmdTuples(result) else { return 0 }
+        return Int(String(cString: text)) ?? 0
+    }
+
+    static func trimmed(_ text: UnsafePointer<CChar>?) -> String {
+        guard let text else { return "" }
+        return String(cString: text).trimmingWhitespace()
+    }
+}
+
+/// A notification received through `LISTEN`.
+public struct Notification: Sendable, Equatable {
+    public var channel: String
+    public var payload: String
+    public var senderPID: Int32
+}
+
+/// Calls `body` with an array of NUL-terminated C strings that stay valid for the call.
+/// libpq reads the parameter pointers during `PQexecParams`, so they must outlive it.
+private func withCStrings<R>(_ values: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    var owned: [UnsafeMutablePointer<CChar>?] = []
+    owned.reserveCapacity(values.count)
+    defer { for pointer in owned { free(pointer) } }
+    for value in values {
+        owned.append(value.map { strdup($0) })
+    }
+    return body(owned.map { UnsafePointer($0) })
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
+        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
+        return String(scalars)
+    }
+}

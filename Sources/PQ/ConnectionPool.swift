@@ -1,0 +1,178 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// A bounded pool of libpq connections whose blocking calls run on a dedicated thread pool.
+///
+/// libpq blocks, and NIO cannot watch a socket libpq owns, so every job runs on an
+/// `NIOThreadPool` with one thread per connection: never on an event loop, never on the
+/// cooperative executor. Acquisition is asynchronous: when every connection is busy the
+/// caller waits in FIFO order without holding a thread.
+///
+/// Connections that the server dropped (restart, failover) are noticed when they are next
+/// taken and replaced, so the first command after the database is back succeeds.
+public final class ConnectionPool: Sendable {
+    /// Runs once on every new connection (e.g. `SET statement_timeout`).
+    public typealias Setup = @Sendable (Connection) throws -> Void
+
+    public let conninfo: String
+    public let maxConnections: Int
+    private let eventLoopGroup: any EventLoopGroup
+    private let threadPool: NIOThreadPool
+    private let setup: Setup?
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var idle: [Connection] = []
+        var open = 0
+        var waiters = CircularBuffer<EventLoopPromise<Connection?>>()
+        var closed = false
+    }
+
+    public init(conninfo: String, maxConnections: Int, eventLoopGroup: any EventLoopGroup, setup: Setup? = nil) {
+        precondition(maxConnections > 0, "a pool needs at least one connection")
+        self.conninfo = conninfo
+        self.maxConnections = maxConnections
+        self.eventLoopGroup = eventLoopGroup
+        self.setup = setup
+        self.threadPool = NIOThreadPool(numberOfThreads: maxConnections)
+        threadPool.start()
+    }
+
+    /// Runs `body` with a connection on the pool's threads; the future completes on `eventLoop`.
+    public func withConnection<T: Sendable>(
+        on eventLoop: any EventLoop,
+        _ body: @escaping @Sendable (Connection) throws -> T
+    ) -> EventLoopFuture<T> {
+        acquire(on: eventLoop).flatMap { reused in
+            self.threadPool.runIfActive(eventLoop: eventLoop) {
+                let connection: Connection
+                do {
+                    connection = try self.prepare(reused)
+                } catch {
+                    self.releaseSlot()
+                    throw error
+                }
+                do {
+                    let value = try body(connection)
+                    self.release(connection)
+                    return value
+                } catch {
+                    self.release(connection)
+                    if let error = error as? PQError, error.kind == .connection { self.dropIdle() }
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// Async form of ``withConnection(on:_:)``.
+    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await withConnection(on: eventLoopGroup.next(), body).get()
+    }
+
+    /// Runs `body` inside a transaction (BEGIN/COMMIT, ROLLBACK on any error).
+    public func transaction<T: Sendable>(
+        on eventLoop: any EventLoop,
+        _ body: @escaping @Sendable (Connection) throws -> T
+    ) -> EventLoopFuture<T> {
+        withConnection(on: eventLoop) { try $0.transaction(body) }
+    }
+
+    /// Async form of ``transaction(on:_:)``.
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await withConnection { try $0.transaction(body) }
+    }
+
+    /// Connections currently open (idle or in use).
+    public var openConnections: Int { state.withLockedValue { $0.open } }
+
+    /// Closes idle connections, fails waiters and stops the threads. Jobs in flight finish first.
+    public func shutdown() async {
+        let (idle, waiters) = state.withLockedValue { state -> ([Connection], CircularBuffer<EventLoopPromise<Connection?>>) in
+            state.closed = true
+            defer { state.idle = []; state.waiters = [] }
+            return (state.idle, state.waiters)
+        }
+        for waiter in waiters { waiter.fail(PQError(kind: .connection, message: "connection pool is shut down")) }
+        try? await threadPool.shutdownGracefully()
+        for connection in idle { connection.close() }
+    }
+
+    // MARK: - Internals
+
+    /// Returns an idle connection, `nil` for "a slot is reserved: open a new one", or waits.
+    private func acquire(on eventLoop: any EventLoop) -> EventLoopFuture<Connection?> {
+        let promise = eventLoop.makePromise(of: Connection?.self)
+        enum Outcome { case reuse(Connection), open, wait, closed }
+        let outcome: Outcome = state.withLockedValue { state in
+            if state.closed { return .closed }
+            if let connection = state.idle.popLast() { return .reuse(connection) }
+            if state.open < maxConnections {
+                state.open += 1
+                return .open
+            }
+            state.waiters.append(promise)
+            return .wait
+        }
+        switch outcome {
+        case .reuse(let connection): promise.succeed(connection)
+        case .open: promise.succeed(nil)
+        case .wait: break
+        case .closed: promise.fail(PQError(kind: .connection, message: "connection pool is shut down"))
+        }
+        return promise.futureResult
+    }
+
+    /// On a pool thread: validates a reused connection or opens a new one.
+    private func prepare(_ reused: Connection?) throws -> Connection {
+        if let reused {
+            if reused.checkAlive() { return reused }
+            reused.close()
+        }
+        let connection = try Connection(conninfo)
+        try setup?(connection)
+        return connection
+    }
+
+    private func release(_ connection: Connection) {
+        guard connection.isHealthy else {
+            connection.close()
+            releaseSlot()
+            return
+        }
+        let waiter: EventLoopPromise<Connection?>? = state.withLockedValue { state in
+            if let waiter = state.waiters.popFirst() { return waiter }
+            if state.closed {
+                state.open -= 1
+                return nil
+            }
+            state.idle.append(connection)
+            return nil
+        }
+        if let waiter {
+            waiter.succeed(connection)
+        } else if state.withLockedValue({ $0.closed }) {
+            connection.close()
+        }
+    }
+
+    /// A connection slot was given up (broken or failed to open): pass it to a waiter, if any.
+    private func releaseSlot() {
+        let waiter: EventLoopPromise<Connection?>? = state.withLockedValue { state in
+            if let waiter = state.waiters.popFirst() { return waiter }
+            state.open -= 1
+            return nil
+        }
+        waiter?.succeed(nil)
+    }
+
+    /// After a connection error the other idle connections are most likely stale too.
+    private func dropIdle() {
+        let stale = state.withLockedValue { state -> [Connection] in
+            defer { state.open -= state.idle.count; state.idle = [] }
+            return state.idle
+        }
+        for connection in stale { connection.close() }
+    }
+}

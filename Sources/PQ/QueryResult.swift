@@ -1,0 +1,145 @@
+import CLibPQ
+
+/// The rows of a statement, copied out of libpq's `PGresult` as text (NULL kept as `nil`).
+///
+/// Copying keeps `PGresult` lifetimes trivially correct: the result is freed exactly once,
+/// inside ``Connection``, before any caller sees the data.
+public struct QueryResult: Sendable {
+    public let columns: [String]
+    public let rows: [[String?]]
+    /// For INSERT/UPDATE/DELETE: the number of rows the statement touched.
+    public let affectedRows: Int
+
+    init(columns: [String], rows: [[String?]], affectedRows: Int) {
+        self.columns = columns
+        self.rows = rows
+        self.affectedRows = affectedRows
+    }
+
+    init(copying result: OpaquePointer) {
+        let rowCount = Int(PQntuples(result))
+        let columnCount = Int(PQnfields(result))
+        columns = (0..<columnCount).map { String(cString: PQfname(result, Int32($0))) }
+        var rows: [[String?]] = []
+        rows.reserveCapacity(rowCount)
+        for row in 0..<rowCount {
+            var values: [String?] = []
+            values.reserveCapacity(columnCount)
+            for column in 0..<columnCount {
+                if PQgetisnull(result, Int32(row), Int32(column)) == 1 {
+                    values.append(nil)
+                } else {
+                    values.append(String(cString: PQgetvalue(result, Int32(row), Int32(column))))
+                }
+            }
+            rows.append(values)
+        }
+        self.rows = rows
+        affectedRows = rowCount
+    }
+
+    public var count: Int { rows.count }
+    public var isEmpty: Bool { rows.isEmpty }
+
+    /// Typed access to one row.
+    public subscript(row: Int) -> Row { Row(values: rows[row], columns: columns) }
+
+    /// All rows, for iteration.
+    public var all: [Row] { rows.map { Row(values: $0, columns: columns) } }
+
+    /// One row with typed decoding by column index.
+    public struct Row: Sendable {
+        public let values: [String?]
+        let columns: [String]
+
+        public func string(_ index: Int) throws -> String {
+            guard let value = values[index] else { throw decodingError(index, "text", nil) }
+            return value
+        }
+        public func optionalString(_ index: Int) -> String? { values[index] }
+        public func int(_ index: Int) throws -> Int {
+            guard let text = values[index], let value = Int(text) else { throw decodingError(index, "integer", values[index]) }
+            return value
+        }
+        public func optionalInt(_ index: Int) throws -> Int? {
+            guard let text = values[index] else { return nil }
+            guard let value = Int(text) else { throw decodingError(index, "integer", text) }
+            return value
+        }
+        public func bool(_ index: Int) throws -> Bool {
+            switch values[index] {
+            case "t": return true
+            case "f": return false
+            default: throw decodingError(index, "boolean", values[index])
+            }
+        }
+        public func double(_ index: Int) throws -> Double {
+            guard let text = values[index], let value = Double(text) else { throw decodingError(index, "double", values[index]) }
+            return value
+        }
+        /// A PostgreSQL `text[]` in its text form (`{a,b,"c d"}`).
+        public func textArray(_ index: Int) throws -> [String] {
+            guard let text = values[index] else { return [] }
+            guard let parsed = PostgresArray.parse(text) else { throw decodingError(index, "text[]", text) }
+            return parsed
+        }
+
+        private func decodingError(_ index: Int, _ type: String, _ value: String?) -> PQError {
+            let name = index < columns.count ? columns[index] : "#\(index)"
+            return PQError(kind: .decoding, message: "column \(name): cannot decode \(value ?? "NULL") as \(type)")
+        }
+    }
+}
+
+/// The text form of one-dimensional PostgreSQL arrays, both ways.
+public enum PostgresArray {
+    /// Encodes strings as an array literal suitable for a `text[]` parameter.
+    public static func literal(_ values: [String]) -> String {
+        let items = values.map { value -> String in
+            var escaped = "\""
+            for character in value {
+                if character == "\"" || character == "\\" { escaped.append("\\") }
+                escaped.append(character)
+            }
+            escaped.append("\"")
+            return escaped
+        }
+        return "{" + items.joined(separator: ",") + "}"
+    }
+
+    /// Parses `{a,"b c",NULL}`; NULL elements are dropped. Returns nil on malformed input.
+    public static func parse(_ text: String) -> [String]? {
+        var chars = Array(text.unicodeScalars)
+        guard chars.first == "{", chars.last == "}" else { return nil }
+        chars.removeFirst(); chars.removeLast()
+        var result: [String] = []
+        var index = 0
+        while index < chars.count {
+            var item = String.UnicodeScalarView()
+            var quoted = false
+            if chars[index] == "\"" {
+                quoted = true
+                index += 1
+                while index < chars.count, chars[index] != "\"" {
+                    if chars[index] == "\\", index + 1 < chars.count { index += 1 }
+                    item.append(chars[index])
+                    index += 1
+                }
+                guard index < chars.count else { return nil }
+                index += 1
+            } else {
+                while index < chars.count, chars[index] != "," {
+                    item.append(chars[index])
+                    index += 1
+                }
+            }
+            let value = String(item)
+            if quoted || value != "NULL" { result.append(value) }
+            if index < chars.count {
+                guard chars[index] == "," else { return nil }
+                index += 1
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,133 @@
+/// What a stakeholder is. The vocabulary is closed: the store and the protocol refuse others.
+public enum NodeKind: String, Sendable, CaseIterable, Codable {
+    case municipality, region, province, ministry, knowledge, network, vng, partner
+
+    /// The tier a node of this kind gets when `ADD` names none.
+    public var defaultTier: Tier {
+        switch self {
+        case .municipality, .network: return .local
+        case .region, .knowledge, .partner: return .regional
+        case .province: return .provincial
+        case .ministry, .vng: return .national
+        }
+    }
+}
+
+/// The scale level of a stakeholder. A relation's axis follows from the tiers of its ends.
+public enum Tier: String, Sendable, CaseIterable, Codable, Comparable {
+    case local, regional, provincial, national
+
+    var rank: Int {
+        switch self {
+        case .local: return 0
+        case .regional: return 1
+        case .provincial: return 2
+        case .national: return 3
+        }
+    }
+
+    public static func < (lhs: Tier, rhs: Tier) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// Horizontal: between stakeholders of one tier. Vertical: across tiers.
+public enum Axis: String, Sendable, CaseIterable {
+    case horizontal, vertical
+
+    /// The one rule for the axis of a relation: same tier is horizontal, different tiers vertical.
+    public static func of(_ a: Tier, _ b: Tier) -> Axis { a == b ? .horizontal : .vertical }
+}
+
+/// The closed vocabulary of relations. Directed ones read `from <relation> to`.
+public enum RelationKind: String, Sendable, CaseIterable, Codable {
+    case memberOf = "member_of"
+    case partOf = "part_of"
+    case partnerOf = "partner_of"
+    case worksWith = "works_with"
+    case advises
+    case funds
+    case represents
+
+    /// Symmetric relations are stored once, with the smaller key first, so `A partner_of B`
+    /// and `B partner_of A` are the same relation.
+    public var isDirected: Bool {
+        switch self {
+        case .partnerOf, .worksWith: return false
+        default: return true
+        }
+    }
+}
+
+/// A stakeholder in the graph.
+public struct Node: Sendable, Equatable {
+    /// Stable, case-insensitive identifier: a CBS code (`GM0014`, `PV20`) or a slug.
+    public var key: String
+    public var kind: NodeKind
+    public var name: String
+    public var tier: Tier
+    /// The province key when the node lies in one province.
+    public var province: String?
+    public var themes: [String]
+    /// Free-form facts as a JSON object text (`{}` when none).
+    public var attributes: String
+
+    public init(key: String, kind: NodeKind, name: String, tier: Tier? = nil, province: String? = nil,
+                themes: [String] = [], attributes: String = "{}") {
+        self.key = key
+        self.kind = kind
+        self.name = name
+        self.tier = tier ?? kind.defaultTier
+        self.province = province
+        self.themes = themes
+        self.attributes = attributes
+    }
+}
+
+/// A relation between two stakeholders.
+public struct Relation: Sendable, Equatable {
+    public var from: String
+    public var kind: RelationKind
+    public var to: String
+    public var themes: [String]
+    public var since: String?
+    public var until: String?
+    public var note: String?
+
+    public init(from: String, kind: RelationKind, to: String, themes: [String] = [],
+                since: String? = nil, until: String? = nil, note: String? = nil) {
+        self.from = from
+        self.kind = kind
+        self.to = to
+        self.themes = themes
+        self.since = since
+        self.until = until
+        self.note = note
+    }
+
+    /// The identity of a relation: (from, kind, to), case-insensitively, with symmetric
+    /// relations ordered so both directions give the same identity.
+    public var identity: RelationIdentity { RelationIdentity(from: from, kind: kind, to: to) }
+
+    /// This relation with symmetric ends put in canonical order.
+    public var canonical: Relation {
+        guard !kind.isDirected, Keys.fold(to) < Keys.fold(from) else { return self }
+        var copy = self
+        swap(&copy.from, &copy.to)
+        return copy
+    }
+}
+
+/// The identity of a relation, as the store's unique key sees it.
+public struct RelationIdentity: Hashable, Sendable {
+    public let from: String
+    public let kind: RelationKind
+    public let to: String
+
+    public init(from: String, kind: RelationKind, to: String) {
+        var a = Keys.fold(from)
+        var b = Keys.fold(to)
+        if !kind.isDirected, b < a { swap(&a, &b) }
+        self.from = a
+        self.kind = kind
+        self.to = b
+    }
+}

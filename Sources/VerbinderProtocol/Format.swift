@@ -1,0 +1,97 @@
+/// How data lines are written on a connection (`FORMAT text|json`).
+public enum OutputFormat: String, Sendable {
+    case text
+    case json
+
+    /// One data line for the record, without the line ending.
+    public func render(_ record: Record) -> String {
+        if record.isRaw { return record.fields.first?.value.text ?? "" }
+        switch self {
+        case .text: return OutputFormat.renderText(record)
+        case .json: return OutputFormat.renderJSON(record)
+        }
+    }
+
+    static func renderText(_ record: Record) -> String {
+        var line = record.type
+        for field in record.fields {
+            line += " "
+            line += field.name
+            line += "="
+            line += Quoting.quote(field.value.text)
+        }
+        return line
+    }
+
+    static func renderJSON(_ record: Record) -> String {
+        var line = "{\"type\":"
+        JSON.appendString(record.type, to: &line)
+        for field in record.fields {
+            line += ","
+            JSON.appendString(field.name, to: &line)
+            line += ":"
+            switch field.value {
+            case .string(let value): JSON.appendString(value, to: &line)
+            case .int(let value): line += String(value)
+            case .double(let value): line += Value.format(value)
+            case .bool(let value): line += value ? "true" : "false"
+            case .list(let values):
+                line += "["
+                for (index, value) in values.enumerated() {
+                    if index > 0 { line += "," }
+                    JSON.appendString(value, to: &line)
+                }
+                line += "]"
+            }
+        }
+        line += "}"
+        return line
+    }
+}
+
+/// The `OK` status line with optional fields (`OK rows=3`).
+public struct Status: Sendable, Equatable {
+    public var fields: [(name: String, value: Value)]
+    /// Free words after `OK` (`OK pong`, `OK bye`), written before the fields.
+    public var words: [String]
+
+    public init(_ fields: [(String, Value)] = [], words: [String] = []) {
+        self.fields = fields.map { (name: $0.0, value: $0.1) }
+        self.words = words
+    }
+
+    public static let ok = Status()
+
+    public var line: String {
+        var line = "OK"
+        for word in words { line += " " + word }
+        for field in fields { line += " \(field.name)=\(Quoting.quote(field.value.text))" }
+        return line
+    }
+
+    public static func == (lhs: Status, rhs: Status) -> Bool { lhs.line == rhs.line }
+}
+
+/// Minimal JSON string escaping (RFC 8259): enough for our flat objects, no Foundation needed.
+enum JSON {
+    static func appendString(_ value: String, to out: inout String) {
+        out += "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
+    }
+}

@@ -1,0 +1,42 @@
+/// The protocol's error codes, as written on an `ERR` status line.
+public enum ErrorCode: String, Sendable, CaseIterable {
+    case syntax = "SYNTAX"
+    case unknown = "UNKNOWN"
+    case usage = "USAGE"
+    case notFound = "NOTFOUND"
+    case ambiguous = "AMBIGUOUS"
+    case conflict = "CONFLICT"
+    case invalid = "INVALID"
+    case denied = "DENIED"
+    case tooLong = "TOOLONG"
+    case busy = "BUSY"
+    case unavailable = "UNAVAILABLE"
+    case internalError = "INTERNAL"
+    case noPath = "NOPATH"
+}
+
+/// An error answered to the client as `ERR <CODE> <message>`, optionally after data lines
+/// (for `AMBIGUOUS`, the candidates).
+public struct ProtocolError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var code: ErrorCode
+    public var message: String
+    public var records: [Record]
+
+    public init(_ code: ErrorCode, _ message: String, records: [Record] = []) {
+        self.code = code
+        self.message = message
+        self.records = records
+    }
+
+    /// The status line, without the line ending. Line breaks in the message are flattened
+    /// so the status stays one line.
+    public var statusLine: String {
+        var flat = ""
+        for character in message {
+            flat.append(character == "\n" || character == "\r" ? " " : character)
+        }
+        return flat.isEmpty ? "ERR \(code.rawValue)" : "ERR \(code.rawValue) \(flat)"
+    }
+
+    public var description: String { statusLine }
+}

@@ -1,0 +1,79 @@
+import NIOCore
+import PQ
+import VerbinderGraph
+import VerbinderProtocol
+import VerbinderStore
+
+/// The foundation's commands: PING, HELP, QUIT, FORMAT, INFO, FIND, SHOW.
+enum BasicCommands {
+    static func all(help: @escaping @Sendable () -> [Command]) -> [Command] {
+        [
+            Command("PING", usage: "PING", summary: "Check that the server answers: OK pong.") { request, _ in
+                .now(Response(status: Status(words: ["pong"])))
+            },
+            Command("HELP", usage: "HELP [verb]", summary: "List the commands, or show one: command records with usage and summary.") { request, _ in
+                let commands = help()
+                guard let verb = request.arguments.first else {
+                    return .now(Response(records: commands.map(\.helpRecord), status: Status([("commands", .int(commands.count))])))
+                }
+                let wanted = request.arguments.joined(separator: " ").uppercased()
+                let matching = commands.filter { $0.verb == wanted || $0.verb.hasPrefix(wanted + " ") }
+                guard !matching.isEmpty else { throw ProtocolError(.unknown, "no such command \(Quoting.quote(verb))") }
+                return .now(Response(records: matching.map(\.helpRecord), status: Status([("commands", .int(matching.count))])))
+            },
+            Command("QUIT", usage: "QUIT", summary: "Close the connection: OK bye.") { _, _ in
+                .now(Response(status: Status(words: ["bye"]), closesConnection: true))
+            },
+            Command("FORMAT", usage: "FORMAT text|json", summary: "Switch this connection's data lines to text records or JSON objects.") { request, context in
+                guard request.arguments.count == 1, let format = OutputFormat(rawValue: request.arguments[0].lowercased()) else {
+                    throw ProtocolError(.usage, "usage: FORMAT text|json")
+                }
+                context.session.format = format
+                return .now(Response(status: Status([("format", .string(format.rawValue))])))
+            },
+            Command("INFO", usage: "INFO", summary: "Server statistics as stat records (version, uptime_s, connections, commands, database, nodes, relations).") { _, context in
+                let services = context.services
+                let graph = services.graph.snapshot
+                let probe = services.pool.withConnection(on: context.eventLoop) { connection in
+                    try connection.query("SELECT 1")
+                }
+                return .later(probe.map { _ in true }.recover { _ in false }.map { up in
+                    let stats: [(String, Value)] = [
+                        ("version", .string(services.configuration.version)),
+                        ("uptime_s", .int(services.stats.uptimeSeconds)),
+                        ("connections", .int(services.stats.openConnections)),
+                        ("max_connections", .int(services.configuration.maxConnections)),
+                        ("commands", .int(services.stats.commandsServed)),
+                        ("database", .string(up ? "up" : "down")),
+                        ("database_connections", .int(services.pool.openConnections)),
+                        ("nodes", .int(graph.nodeCount)),
+                        ("relations", .int(graph.relationCount)),
+                    ]
+                    let records = stats.map { Record("stat", [("name", .string($0.0)), ("value", $0.1)]) }
+                    return Response(records: records, status: Status([("stats", .int(records.count))]))
+                })
+            },
+            Command("FIND", usage: "FIND <text> [kind=K] [limit=N]",
+                    summary: "Nodes whose key or name contains the text (case- and diacritics-insensitive), best first.",
+                    options: ["kind", "limit"]) { request, context in
+                let text = request.arguments.joined(separator: " ")
+                guard !text.isEmpty else { throw ProtocolError(.usage, "usage: FIND <text> [kind=K] [limit=N]") }
+                let kind = try request.enumOption("kind", NodeKind.self)
+                let limit = try request.intOption("limit", default: 20, range: 1...1000)
+                let found = context.services.pool.withConnection(on: context.eventLoop) { connection in
+                    try GraphQueries.find(connection, text: text, kind: kind, limit: limit)
+                }
+                return .later(found.map { nodes in
+                    Response(records: nodes.map(Records.node), status: Status([("rows", .int(nodes.count))]))
+                })
+            },
+            Command("SHOW", usage: "SHOW <node>", summary: "One node and every relation it has: a node record, then link records.") { request, context in
+                guard request.arguments.count == 1 else { throw ProtocolError(.usage, "usage: SHOW <node>") }
+                let graph = context.services.graph.snapshot
+                let node = try graph.require(request.arguments[0])
+                let links = graph.relations(of: node.key).map { Records.link($0, in: graph) }
+                return .now(Response(records: [Records.nodeDetail(node)] + links, status: Status([("links", .int(links.count))])))
+            },
+        ]
+    }
+}

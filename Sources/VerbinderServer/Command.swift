@@ -1,0 +1,103 @@
+import NIOCore
+import VerbinderGraph
+import VerbinderProtocol
+
+/// What a handler gets: the shared services, this connection's session and event loop.
+public struct CommandContext {
+    public let services: Services
+    public let session: Session
+    public let eventLoop: any EventLoop
+}
+
+/// One verb of the protocol: its documentation (shown by `HELP`) and its handler.
+public struct Command: Sendable {
+    public typealias Handler = @Sendable (Request, CommandContext) throws -> Reply
+
+    /// The verb, upper-case (`FIND`).
+    public let verb: String
+    /// The usage line, as in docs/protocol.md.
+    public let usage: String
+    public let summary: String
+    /// Option names the command takes; any other is `ERR USAGE`.
+    public let options: Set<String>
+    public let handler: Handler
+
+    public init(_ verb: String, usage: String, summary: String, options: Set<String> = [], handler: @escaping Handler) {
+        self.verb = verb
+        self.usage = usage
+        self.summary = summary
+        self.options = options
+        self.handler = handler
+    }
+
+    var helpRecord: Record {
+        Record("command", [("name", .string(verb)), ("usage", .string(usage)), ("summary", .string(summary))])
+    }
+
+    /// Checks options and the argument count before the handler runs.
+    func validate(_ request: Request, arguments range: ClosedRange<Int>) throws(ProtocolError) {
+        if let unknown = request.optionOrder.first(where: { !options.contains($0) }) {
+            throw ProtocolError(.usage, "unknown option \(unknown)=; usage: \(usage)")
+        }
+        if !range.contains(request.arguments.count) {
+            throw ProtocolError(.usage, "usage: \(usage)")
+        }
+    }
+}
+
+/// The verbs the server knows, by upper-case name, in the order `HELP` lists them.
+public struct CommandTable: Sendable {
+    public private(set) var commands: [Command] = []
+    private var byVerb: [String: Command] = [:]
+
+    public init(_ commands: [Command]) {
+        for command in commands { register(command) }
+    }
+
+    public mutating func register(_ command: Command) {
+        precondition(byVerb[command.verb] == nil, "verb \(command.verb) registered twice")
+        commands.append(command)
+        byVerb[command.verb] = command
+    }
+
+    public func command(for verb: String) -> Command? { byVerb[verb] }
+}
+
+// MARK: - Option helpers shared by handlers
+
+extension Request {
+    /// An integer option within `range`; `default` when absent. Values above the range are clamped
+    /// to its top (a listing's maximum), values below or non-numbers are `ERR INVALID`.
+    func intOption(_ name: String, default value: Int, range: ClosedRange<Int>) throws(ProtocolError) -> Int {
+        guard let text = options[name] else { return value }
+        guard let number = Int(text), number >= range.lowerBound else {
+            throw ProtocolError(.invalid, "\(name)= must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return min(number, range.upperBound)
+    }
+
+    /// An option drawn from a closed vocabulary.
+    func enumOption<T: RawRepresentable & CaseIterable>(_ name: String, _ type: T.Type) throws(ProtocolError) -> T? where T.RawValue == String {
+        guard let text = options[name] else { return nil }
+        guard let value = T(rawValue: text.lowercased()) else {
+            let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ProtocolError(.invalid, "\(name)=\(text) is not one of: \(allowed)")
+        }
+        return value
+    }
+}
+
+extension Graph {
+    /// Resolves a `<node>` argument or throws `NOTFOUND` / `AMBIGUOUS` (with the candidates as records).
+    func require(_ text: String) throws(ProtocolError) -> Node {
+        switch resolve(text) {
+        case .found(let node):
+            return node
+        case .notFound:
+            throw ProtocolError(.notFound, "no node with key or name \(Quoting.quote(text))")
+        case .ambiguous(let nodes):
+            throw ProtocolError(.ambiguous, "\(nodes.count) nodes are named \(Quoting.quote(text)); use a key",
+                                records: nodes.map(Records.node))
+        }
+    }
+}

@@ -1,0 +1,15 @@
+/// Every verb the server speaks, in the order `HELP` lists them.
+public enum CommandCatalog {
+    static func table(extra: [Command] = []) -> CommandTable {
+        let box = HelpBox()
+        var table = CommandTable(BasicCommands.all(help: { box.commands }))
+        for command in extra { table.register(command) }
+        box.commands = table.commands
+        return table
+    }
+}
+
+/// Lets `HELP` list the table it belongs to (set once, before the server starts).
+private final class HelpBox: @unchecked Sendable {
+    var commands: [Command] = []
+}

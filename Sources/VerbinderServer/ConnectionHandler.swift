@@ -1,0 +1,196 @@
+import Logging
+import NIOCore
+import VerbinderProtocol
+
+/// Sent to every connection when the server stops: finish what was received, then close.
+struct ShutdownEvent: Sendable {}
+
+/// Runs one connection: greeting, then requests strictly in order, one response each.
+///
+/// Commands answered from memory reply at once; database commands reply later, and while
+/// one runs the following requests wait in `pending`, so pipelined responses keep request
+/// order. Flushes happen once per read burst, not once per response.
+final class ConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = InboundLine
+    typealias OutboundOut = ByteBuffer
+
+    private let services: Services
+    private let table: CommandTable
+    private let registry: ChannelRegistry
+    private var session: Session!
+    private var logger: Logger
+    private var pending = CircularBuffer<InboundLine>()
+    private var busy = false
+    private var inputClosed = false
+    private var closing = false
+    private var needsFlush = false
+    private var admitted = false
+
+    init(services: Services, table: CommandTable, registry: ChannelRegistry) {
+        self.services = services
+        self.table = table
+        self.registry = registry
+        self.logger = services.logger
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let id = services.stats.nextConnectionID.wrappingAdd(1, ordering: .relaxed).newValue
+        let remote = context.remoteAddress.map(Self.describe) ?? "unknown"
+        session = Session(id: id, remote: remote)
+        logger[metadataKey: "conn"] = "\(id)"
+        let open = services.stats.connections.wrappingAdd(1, ordering: .relaxed).newValue
+        services.stats.connectionsTotal.add(1, ordering: .relaxed)
+        admitted = true
+        if open > services.configuration.maxConnections {
+            logger.warning("refused: too many connections", metadata: ["remote": "\(remote)", "open": "\(open - 1)"])
+            send(Response(error: ProtocolError(.busy, "too many connections (\(services.configuration.maxConnections))"),
+                          closesConnection: true), context: context)
+            context.flush()
+            return
+        }
+        logger.debug("connected", metadata: ["remote": "\(remote)"])
+        var greeting = context.channel.allocator.buffer(capacity: 40)
+        greeting.writeString("OK verbinder \(services.configuration.version) ready\n")
+        context.writeAndFlush(wrapOutboundOut(greeting), promise: nil)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if admitted { services.stats.connections.subtract(1, ordering: .relaxed) }
+        admitted = false
+        logger.debug("disconnected")
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
+        pending.append(unwrapInboundIn(data))
+        drain(context: context)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flushIfNeeded(context: context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            inputClosed = true
+            drain(context: context)
+        } else if event is ShutdownEvent {
+            inputClosed = true
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+            drain(context: context)
+        } else if let event = event as? IdleStateHandler.IdleStateEvent, event == .read {
+            if !busy && pending.isEmpty {
+                logger.debug("idle timeout")
+                context.close(promise: nil)
+            }
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("connection error: \(error)")
+        context.close(promise: nil)
+    }
+
+    // MARK: - Request processing
+
+    private func drain(context: ChannelHandlerContext) {
+        while !busy, !closing, let line = pending.popFirst() {
+            handle(line, context: context)
+        }
+        if !busy, pending.isEmpty, inputClosed, !closing {
+            closing = true
+            closeAfterFlush(context: context)
+        }
+    }
+
+    private func handle(_ line: InboundLine, context: ChannelHandlerContext) {
+        let request: Request
+        switch line {
+        case .tooLong:
+            services.stats.commands.add(1, ordering: .relaxed)
+            send(Response(error: ProtocolError(.tooLong, "request line longer than \(services.configuration.maxLineLength) bytes")), context: context)
+            return
+        case .line(let buffer):
+            do {
+                guard let parsed = try Request.parse(buffer.readableBytesView) else { return }
+                request = parsed
+            } catch {
+                services.stats.commands.add(1, ordering: .relaxed)
+                send(Response(error: error), context: context)
+                return
+            }
+        }
+        services.stats.commands.add(1, ordering: .relaxed)
+        let reply: Reply
+        do {
+            guard let command = table.command(for: request.verb) else {
+                throw ProtocolError(.unknown, "no such command \(Quoting.quote(request.verb)) (try HELP)")
+            }
+            if let unknown = request.optionOrder.first(where: { !command.options.contains($0) }) {
+                throw ProtocolError(.usage, "unknown option \(unknown)=; usage: \(command.usage)")
+            }
+            reply = try command.handler(request, CommandContext(services: services, session: session, eventLoop: context.eventLoop))
+        } catch {
+            reply = .now(Response(error: ErrorMapping.protocolError(error)))
+        }
+        switch reply {
+        case .now(let response):
+            send(response, context: context)
+        case .later(let future):
+            busy = true
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            future.hop(to: context.eventLoop).whenComplete { result in
+                let (handler, context) = loopBound.value
+                handler.busy = false
+                switch result {
+                case .success(let response): handler.send(response, context: context)
+                case .failure(let error):
+                    let mapped = ErrorMapping.protocolError(error)
+                    if mapped.code == .internalError { handler.logger.error("command failed: \(error)") }
+                    handler.send(Response(error: mapped), context: context)
+                }
+                handler.drain(context: context)
+                handler.flushIfNeeded(context: context)
+            }
+        }
+    }
+
+    private func send(_ response: Response, context: ChannelHandlerContext) {
+        var buffer = context.channel.allocator.buffer(capacity: 64)
+        response.write(to: &buffer, format: session?.format ?? .text)
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        needsFlush = true
+        if response.closesConnection {
+            closing = true
+            pending.removeAll()
+            closeAfterFlush(context: context)
+        }
+    }
+
+    /// Closes once everything written so far has reached the socket (a bare close would drop it).
+    private func closeAfterFlush(context: ChannelHandlerContext) {
+        needsFlush = false
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).whenComplete { _ in
+            bound.value.close(promise: nil)
+        }
+    }
+
+    private func flushIfNeeded(context: ChannelHandlerContext) {
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+    }
+
+    static func describe(_ address: SocketAddress) -> String {
+        switch address {
+        case .v4, .v6: return "\(address.ipAddress ?? "?"):\(address.port ?? 0)"
+        case .unixDomainSocket: return "unix"
+        }
+    }
+}

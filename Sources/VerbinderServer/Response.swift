@@ -1,0 +1,41 @@
+import NIOCore
+import VerbinderProtocol
+
+/// A complete answer to one request: data lines, then one status line.
+public struct Response: Sendable {
+    public var records: [Record]
+    public var outcome: Result<Status, ProtocolError>
+    /// Close the connection after sending (QUIT, BUSY).
+    public var closesConnection: Bool
+
+    public init(records: [Record] = [], status: Status = .ok, closesConnection: Bool = false) {
+        self.records = records
+        self.outcome = .success(status)
+        self.closesConnection = closesConnection
+    }
+
+    public init(error: ProtocolError, closesConnection: Bool = false) {
+        self.records = error.records
+        self.outcome = .failure(error)
+        self.closesConnection = closesConnection
+    }
+
+    /// Writes the response into `buffer` in the connection's format.
+    func write(to buffer: inout ByteBuffer, format: OutputFormat) {
+        for record in records {
+            buffer.writeString(format.render(record))
+            buffer.writeInteger(UInt8(ascii: "\n"))
+        }
+        switch outcome {
+        case .success(let status): buffer.writeString(status.line)
+        case .failure(let error): buffer.writeString(error.statusLine)
+        }
+        buffer.writeInteger(UInt8(ascii: "\n"))
+    }
+}
+
+/// What a command handler returns: an answer now (in-memory commands) or later (database work).
+public enum Reply: Sendable {
+    case now(Response)
+    case later(EventLoopFuture<Response>)
+}

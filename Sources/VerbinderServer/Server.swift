@@ -1,0 +1,87 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// Open connections, so a stopping server can tell each one to finish.
+final class ChannelRegistry: Sendable {
+    private let channels = NIOLockedValueBox([ObjectIdentifier: any Channel]())
+
+    func add(_ channel: any Channel) {
+        channels.withLockedValue { $0[ObjectIdentifier(channel)] = channel }
+        channel.closeFuture.whenComplete { _ in
+            self.channels.withLockedValue { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) }
+        }
+    }
+
+    var all: [any Channel] { channels.withLockedValue { Array($0.values) } }
+}
+
+/// The TCP server: accepts connections and runs the line protocol on each.
+public final class VerbinderServer: Sendable {
+    public let services: Services
+    private let group: any EventLoopGroup
+    private let table: CommandTable
+    private let registry = ChannelRegistry()
+    private let serverChannel = NIOLockedValueBox<(any Channel)?>(nil)
+
+    public init(services: Services, group: any EventLoopGroup, extraCommands: [Command] = []) {
+        self.services = services
+        self.group = group
+        self.table = CommandCatalog.table(extra: extraCommands)
+    }
+
+    /// Binds and starts accepting; returns the bound address (port 0 picks a free port).
+    @discardableResult
+    public func start() async throws -> SocketAddress {
+        let configuration = services.configuration
+        let services = self.services
+        let table = self.table
+        let registry = self.registry
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                registry.add(channel)
+                return channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(IdleStateHandler(readTimeout: .seconds(configuration.idleTimeoutSeconds)))
+                    try sync.addHandler(ByteToMessageHandler(LineDecoder(maximumLength: configuration.maxLineLength)))
+                    try sync.addHandler(ConnectionHandler(services: services, table: table, registry: registry))
+                }
+            }
+            .bind(host: configuration.host, port: configuration.port)
+            .get()
+        serverChannel.withLockedValue { $0 = channel }
+        let address = channel.localAddress!
+        services.logger.info("listening", metadata: ["address": "\(configuration.host):\(address.port ?? 0)"])
+        return address
+    }
+
+    /// The bound port (after ``start()``).
+    public var port: Int? { serverChannel.withLockedValue { $0?.localAddress?.port } }
+
+    /// Stops accepting, lets every connection finish the requests it has received, then closes them.
+    public func shutdown(grace: TimeAmount = .seconds(10)) async {
+        let listener = serverChannel.withLockedValue { channel -> (any Channel)? in
+            defer { channel = nil }
+            return channel
+        }
+        try? await listener?.close()
+        let channels = registry.all
+        for channel in channels {
+            channel.pipeline.fireUserInboundEventTriggered(ShutdownEvent())
+        }
+        let deadline = NIODeadline.now() + grace
+        for channel in channels {
+            let remaining = deadline - NIODeadline.now()
+            let timeout = channel.eventLoop.scheduleTask(in: max(remaining, .zero)) { channel.close(promise: nil) }
+            try? await channel.closeFuture.get()
+            timeout.cancel()
+        }
+        services.logger.info("stopped accepting; all connections closed")
+    }
+}

@@ -1,0 +1,65 @@
+import Logging
+import PQ
+import Synchronization
+import VerbinderStore
+
+/// Limits and identity of a running server (all configurable from `verbinderd serve`).
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// A request line longer than this gets `ERR TOOLONG`.
+    public var maxLineLength: Int
+    /// One more connection than this gets `ERR BUSY` and is closed.
+    public var maxConnections: Int
+    /// A connection that sends nothing for this long is closed.
+    public var idleTimeoutSeconds: Int64
+    public var version: String
+
+    public init(host: String = "127.0.0.1", port: Int = 7411, maxLineLength: Int = 8192,
+                maxConnections: Int = 1024, idleTimeoutSeconds: Int64 = 300, version: String = Version.current) {
+        self.host = host
+        self.port = port
+        self.maxLineLength = maxLineLength
+        self.maxConnections = maxConnections
+        self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.version = version
+    }
+}
+
+/// The daemon's version, shown in the greeting, `INFO` and `--version`.
+public enum Version {
+    public static let current = "0.1.0"
+}
+
+/// Counters for `INFO`. Atomics, because every event loop updates them.
+public final class Stats: Sendable {
+    public let startedAt = ContinuousClock.now
+    let connections = Atomic<Int>(0)
+    let connectionsTotal = Atomic<Int>(0)
+    let commands = Atomic<Int>(0)
+    let nextConnectionID = Atomic<UInt64>(0)
+
+    public init() {}
+
+    public var openConnections: Int { connections.load(ordering: .relaxed) }
+    public var commandsServed: Int { commands.load(ordering: .relaxed) }
+    public var uptimeSeconds: Int { Int((ContinuousClock.now - startedAt).components.seconds) }
+}
+
+/// Everything a command handler may use, shared by all connections.
+public final class Services: Sendable {
+    public let configuration: ServerConfiguration
+    public let pool: ConnectionPool
+    public let graph: LiveGraph
+    public let stats: Stats
+    public let logger: Logger
+
+    public init(configuration: ServerConfiguration, pool: ConnectionPool, graph: LiveGraph,
+                stats: Stats = Stats(), logger: Logger) {
+        self.configuration = configuration
+        self.pool = pool
+        self.graph = graph
+        self.stats = stats
+        self.logger = logger
+    }
+}

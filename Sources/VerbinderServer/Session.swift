@@ -1,0 +1,13 @@
+import VerbinderProtocol
+
+/// Per-connection state. Lives on the connection's event loop only.
+public final class Session {
+    public let id: UInt64
+    public let remote: String
+    public var format: OutputFormat = .text
+
+    init(id: UInt64, remote: String) {
+        self.id = id
+        self.remote = remote
+    }
+}

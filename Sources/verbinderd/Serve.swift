@@ -1,0 +1,106 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PQ
+import VerbinderServer
+import VerbinderStore
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the daemon (the default sub-command).")
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "HOST:PORT to listen on (also VERBINDER_LISTEN; default 127.0.0.1:7411).")
+    var listen: String?
+
+    @Option(name: .customLong("max-connections"), help: "Connections served at once; the next gets ERR BUSY.")
+    var maxConnections: Int = 1024
+
+    @Option(name: .customLong("max-line"), help: "Longest request line in bytes; longer gets ERR TOOLONG.")
+    var maxLine: Int = 8192
+
+    @Option(name: .customLong("idle-timeout"), help: "Seconds of silence before a connection is closed.")
+    var idleTimeout: Int = 300
+
+    @Option(name: .customLong("pool-size"), help: "PostgreSQL connections (and threads) for commands.")
+    var poolSize: Int = 8
+
+    func run() async throws {
+        let logger = database.makeLogger()
+        let (host, port) = try Serve.parseListen(listen ?? database.environment["VERBINDER_LISTEN"] ?? "127.0.0.1:7411")
+        let (conninfo, cluster, created) = try database.resolveDatabase(logger: logger)
+        let sql = try database.migrate(conninfo: conninfo, logger: logger)
+        if created { _ = try database.seed(conninfo: conninfo, sqlDirectory: sql, logger: logger) }
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let pool = ConnectionPool(conninfo: conninfo, maxConnections: poolSize, eventLoopGroup: group)
+        let graph = LiveGraph(try await pool.withConnection { try GraphQueries.loadGraph($0) })
+        logger.info("graph loaded", metadata: ["nodes": "\(graph.snapshot.nodeCount)", "relations": "\(graph.snapshot.relationCount)"])
+
+        let configuration = ServerConfiguration(host: host, port: port, maxLineLength: maxLine,
+                                                maxConnections: maxConnections, idleTimeoutSeconds: Int64(idleTimeout))
+        let services = Services(configuration: configuration, pool: pool, graph: graph, logger: logger)
+        let server = VerbinderServer(services: services, group: group)
+        try await server.start()
+
+        let signal = await Serve.waitForTermination()
+        logger.info("received \(signal), shutting down")
+        await server.shutdown()
+        await pool.shutdown()
+        try? await group.shutdownGracefully()
+        if let cluster {
+            do { try cluster.stop() } catch { logger.error("stopping the embedded PostgreSQL failed: \(error)") }
+        }
+        logger.info("stopped")
+    }
+
+    /// Splits `HOST:PORT` (`[::1]:7411` for IPv6).
+    static func parseListen(_ text: String) throws -> (String, Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            throw ValidationError("--listen wants HOST:PORT, got \(text)")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "127.0.0.1" : host, port)
+    }
+
+    /// Suspends until SIGTERM or SIGINT arrives; returns its name.
+    static func waitForTermination() async -> String {
+        await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
+            let queue = DispatchQueue(label: "verbinderd.signals")
+            let once = OnceBox(continuation)
+            var sources: [any DispatchSourceSignal] = []
+            for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
+                Foundation.signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+                source.setEventHandler { once.resume(name) }
+                source.resume()
+                sources.append(source)
+            }
+            SignalSources.keep(sources)
+        }
+    }
+}
+
+/// Resumes a continuation at most once (a second signal must not crash the stop).
+private final class OnceBox: @unchecked Sendable {
+    private var continuation: CheckedContinuation<String, Never>?
+    private let lock = NSLock()
+    init(_ continuation: CheckedContinuation<String, Never>) { self.continuation = continuation }
+    func resume(_ value: String) {
+        lock.lock()
+        let pending = continuation
+        continuation = nil
+        lock.unlock()
+        pending?.resume(returning: value)
+    }
+}
+
+/// Keeps the signal sources alive for the life of the process.
+private enum SignalSources {
+    nonisolated(unsafe) static var retained: [any DispatchSourceSignal] = []
+    static func keep(_ sources: [any DispatchSourceSignal]) { retained = sources }
+}

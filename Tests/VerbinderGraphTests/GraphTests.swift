@@ -1,0 +1,71 @@
+import Testing
+@testable import VerbinderGraph
+
+@Suite("Text folding and keys")
+struct TextTests {
+    @Test func foldStripsDiacriticsAndCase() {
+        #expect(Search.fold("Súdwest-Fryslân") == "sudwest-fryslan")
+        #expect(Search.fold("'s-Hertogenbosch") == "'s-hertogenbosch")
+        #expect(Search.fold("Veenkoloniën") == "veenkolonien")
+        #expect(Search.fold("Bergen (NH.)") == "bergen (nh.)")
+    }
+
+    @Test func slugs() {
+        #expect(Keys.slug("Súdwest-Fryslân") == "sudwest-fryslan")
+        #expect(Keys.slug("Raad voor het Openbaar Bestuur (ROB)") == "raad-voor-het-openbaar-bestuur-rob")
+        #expect(Keys.isValid("GM0014") && Keys.isValid("vng-drenthe"))
+        #expect(!Keys.isValid("") && !Keys.isValid("-x") && !Keys.isValid("a b"))
+    }
+}
+
+@Suite("Graph")
+struct GraphTests {
+    func sample() -> Graph {
+        Graph(nodes: [
+            Node(key: "GM0014", kind: .municipality, name: "Groningen", province: "PV20"),
+            Node(key: "PV20", kind: .province, name: "Groningen"),
+            Node(key: "GM1900", kind: .municipality, name: "Súdwest-Fryslân", province: "PV21"),
+            Node(key: "bzk", kind: .ministry, name: "Ministerie van BZK"),
+            Node(key: "vng", kind: .vng, name: "VNG"),
+        ], relations: [
+            Relation(from: "GM0014", kind: .partOf, to: "PV20"),
+            Relation(from: "vng", kind: .worksWith, to: "bzk"),
+        ])
+    }
+
+    @Test func resolvesKeysCaseInsensitively() {
+        #expect(sample().resolve("gm0014") == .found(sample().node(key: "GM0014")!))
+    }
+
+    @Test func resolvesNamesWithoutDiacritics() {
+        guard case .found(let node) = sample().resolve("sudwest-fryslan") else { Issue.record("not found"); return }
+        #expect(node.key == "GM1900")
+    }
+
+    @Test func sharedNameIsAmbiguous() {
+        guard case .ambiguous(let nodes) = sample().resolve("groningen") else { Issue.record("not ambiguous"); return }
+        #expect(nodes.map(\.key) == ["GM0014", "PV20"])
+    }
+
+    @Test func axisFollowsTiers() {
+        let graph = sample()
+        #expect(graph.axis(of: Relation(from: "GM0014", kind: .partOf, to: "PV20")) == .vertical)
+        #expect(Axis.of(.local, .local) == .horizontal)
+    }
+
+    @Test func symmetricRelationsHaveOneIdentity() {
+        var graph = sample()
+        graph.link(Relation(from: "bzk", kind: .worksWith, to: "VNG"))
+        #expect(graph.relationCount == 2)
+        #expect(graph.relations(of: "vng").count == 1)
+        #expect(RelationIdentity(from: "a", kind: .partOf, to: "b") != RelationIdentity(from: "b", kind: .partOf, to: "a"))
+    }
+
+    @Test func removingANodeRemovesItsRelations() {
+        var graph = sample()
+        graph.remove(key: "pv20")
+        #expect(graph.relationCount == 1)
+        #expect(graph.relations(of: "GM0014").isEmpty)
+        #expect(graph.resolve("Groningen") == .found(graph.node(key: "GM0014")!))
+    }
+}

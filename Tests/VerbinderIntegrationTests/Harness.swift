@@ -1,0 +1,283 @@
+import Foundation
+import PQ
+import VerbinderCluster
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Paths of the built products and the checkout, found from the running test binary.
+enum Paths {
+    /// The build directory holding `verbinderd` (the test bundle sits beside it).
+    static let products: String = {
+        let exe: String = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        while url.path != "/" {
+            if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("verbinderd").path) { return url.path }
+            url = url.deletingLastPathComponent()
+        }
+        fatalError("verbinderd not found near \(exe)")
+    }()
+
+    static let repository: String = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    static var verbinderd: String { products + "/verbinderd" }
+    static var verbinder: String { products + "/verbinder" }
+    static var sql: String { repository + "/sql" }
+}
+
+/// One private PostgreSQL cluster for the whole test process; each test gets its own database.
+enum SharedCluster {
+    static let cluster: PostgresCluster = {
+        let directory = NSTemporaryDirectory() + "verbinder-test-\(getpid())"
+        let cluster = PostgresCluster(directory: directory, database: "postgres_template")
+        do {
+            try cluster.createIfNeeded()
+            try cluster.start()
+        } catch {
+            fatalError("cannot start the test PostgreSQL cluster: \(error)")
+        }
+        atexit { SharedCluster.cluster.destroy() }
+        return cluster
+    }()
+
+    private static let counter = Counter()
+
+    /// A new empty database in the shared cluster; returns its conninfo.
+    static func freshDatabase(_ label: String) throws -> String {
+        let name = "t_\(label.lowercased().filter { $0.isLetter || $0.isNumber })_\(counter.next())"
+        try cluster.createDatabase(name)
+        return cluster.conninfo(database: name)
+    }
+}
+
+final class Counter: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+    func next() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value }
+}
+
+/// A child process started with posix_spawn, its output in a file.
+final class ChildProcess: @unchecked Sendable {
+    let pid: pid_t
+    let logPath: String
+    private var reaped = false
+    private(set) var exitStatus: Int32?
+
+    init(_ argv: [String], environment: [String: String] = [:]) throws {
+        logPath = NSTemporaryDirectory() + "verbinder-child-\(UUID().uuidString).log"
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var env = ProcessInfo.processInfo.environment
+        env["VERBINDER_SQL_DIR"] = Paths.sql
+        for (key, value) in environment { env[key] = value }
+        let pairs: [String] = env.map { key, value in key + "=" + value }
+        let envStrings: [UnsafeMutablePointer<CChar>?] = pairs.map { strdup($0) } + [nil]
+        let args: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for pointer in envStrings + args { free(pointer) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, argv[0], &actions, nil, args, envStrings)
+        guard result == 0 else { throw HarnessError("spawn \(argv[0]) failed: \(result)") }
+        self.pid = pid
+    }
+
+    var output: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    func signal(_ number: Int32) { kill(pid, number) }
+
+    /// Waits for the process to end (with a deadline) and returns its exit code.
+    @discardableResult
+    func wait(timeout: Double = 30) throws -> Int32 {
+        if let exitStatus { return exitStatus }
+        let deadline = Date().addingTimeInterval(timeout)
+        var status: Int32 = 0
+        while true {
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid { break }
+            if Date() > deadline {
+                kill(pid, SIGKILL)
+                _ = waitpid(pid, &status, 0)
+                throw HarnessError("process \(pid) did not exit within \(timeout) s; output:\n\(output)")
+            }
+            usleep(20_000)
+        }
+        let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        exitStatus = code
+        return code
+    }
+
+    deinit {
+        if exitStatus == nil {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            _ = waitpid(pid, &status, 0)
+        }
+        unlink(logPath)
+    }
+}
+
+/// A running `verbinderd serve` on a free loopback port.
+final class Daemon: @unchecked Sendable {
+    let process: ChildProcess
+    let port: Int
+    let conninfo: String
+
+    init(conninfo: String, extraArguments: [String] = []) throws {
+        self.conninfo = conninfo
+        process = try ChildProcess([Paths.verbinderd, "serve", "--database-url", conninfo,
+                                    "--listen", "127.0.0.1:0", "--log-level", "debug"] + extraArguments)
+        let deadline = Date().addingTimeInterval(60)
+        while true {
+            if let port = Daemon.boundPort(in: process.output) {
+                self.port = port
+                return
+            }
+            if Date() > deadline { throw HarnessError("daemon did not start:\n\(process.output)") }
+            var status: Int32 = 0
+            if waitpid(process.pid, &status, WNOHANG) == process.pid {
+                throw HarnessError("daemon exited during start-up:\n\(process.output)")
+            }
+            usleep(20_000)
+        }
+    }
+
+    static func boundPort(in log: String) -> Int? {
+        for line in log.split(separator: "\n") where line.contains("listening") {
+            if let range = line.range(of: "address=") {
+                let rest = line[range.upperBound...]
+                let address = rest.prefix { !$0.isWhitespace }
+                if let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) { return port }
+            }
+        }
+        return nil
+    }
+
+    func connect() throws -> LineClient { try LineClient(port: port) }
+
+    /// SIGTERM and wait for a clean exit.
+    func stop() throws -> Int32 {
+        process.signal(SIGTERM)
+        return try process.wait()
+    }
+}
+
+/// Runs `verbinderd` with arguments to completion; returns exit code and output.
+func runVerbinderd(_ arguments: [String]) throws -> (Int32, String) {
+    let child = try ChildProcess([Paths.verbinderd] + arguments)
+    let code = try child.wait(timeout: 120)
+    return (code, child.output)
+}
+
+/// A blocking line client over TCP with a receive timeout, for talking to the daemon like `nc` does.
+final class LineClient {
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+
+    init(port: Int, timeout: Int = 10) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw HarnessError("socket() failed") }
+        var tv = timeval(tv_sec: timeout, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else {
+            close(fd)
+            throw HarnessError("connect to port \(port) failed")
+        }
+    }
+
+    deinit { close(fd) }
+
+    func send(_ text: String) throws { try send(Array(text.utf8)) }
+
+    func send(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard written > 0 else { throw HarnessError("send failed") }
+            offset += written
+        }
+    }
+
+    /// Half-closes the sending side, as `nc -N` does after its input ends.
+    func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
+
+    /// The next line without its LF; nil at end of stream.
+    func readLine() throws -> String? {
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                buffer.removeSubrange(...newline)
+                return line
+            }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count == 0 { return buffer.isEmpty ? nil : String(decoding: buffer, as: UTF8.self) }
+            if count < 0 { throw HarnessError("receive timed out or failed (errno \(errno))") }
+            buffer += chunk[..<count]
+        }
+    }
+
+    /// Reads one response: data lines up to and including the status line.
+    func readResponse() throws -> (lines: [String], status: String) {
+        var lines: [String] = []
+        while let line = try readLine() {
+            if line == "OK" || line.hasPrefix("OK ") || line.hasPrefix("ERR ") || line == "ERR" { return (lines, line) }
+            lines.append(line)
+        }
+        throw HarnessError("connection closed before a status line; got \(lines)")
+    }
+
+    /// Sends one request line and reads its response.
+    func request(_ line: String) throws -> (lines: [String], status: String) {
+        try send(line + "\n")
+        return try readResponse()
+    }
+
+    /// Reads everything until the server closes.
+    func readToEnd() throws -> [String] {
+        var lines: [String] = []
+        while let line = try readLine() { lines.append(line) }
+        return lines
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Parses a text record (`type k=v ...`) into its type and fields, with the protocol's tokenizer.
+import VerbinderProtocol
+func parseRecord(_ line: String) throws -> (type: String, fields: [String: String]) {
+    let tokens = try Tokenizer.tokenize(line)
+    guard case .argument(let type)? = tokens.first else { throw HarnessError("not a record: \(line)") }
+    var fields: [String: String] = [:]
+    for token in tokens.dropFirst() {
+        if case .option(let name, let value) = token { fields[name] = value }
+    }
+    return (type, fields)
+}
+
+/// A seeded database with one daemon, shared by the read-only tests.
+enum SeededDaemon {
+    static let shared: Result<Daemon, any Error> = Result {
+        let conninfo = try SharedCluster.freshDatabase("seeded")
+        let (code, output) = try runVerbinderd(["seed", "--database-url", conninfo])
+        guard code == 0 else { throw HarnessError("seed failed: \(output)") }
+        let daemon = try Daemon(conninfo: conninfo)
+        atexit { if case .success(let daemon) = SeededDaemon.shared { kill(daemon.process.pid, SIGKILL) } }
+        return daemon
+    }
+
+    static func get() throws -> Daemon { try shared.get() }
+}
