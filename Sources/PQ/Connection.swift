@@ -102,15 +102,15 @@ public final class Connection: @unchecked Sendable {
     }
 
     /// Reads whatever the server has sent and returns the notifications that arrived.
-    func consumeNotifications() throws -> [Notification] {
+    func consumeNotifications() throws -> [ChannelNotification] {
         let conn = try liveHandle()
         if PQconsumeInput(conn) == 0 {
             throw PQError(kind: .connection, message: Connection.trimmed(PQerrorMessage(conn)))
         }
-        var notifications: [Notification] = []
+        var notifications: [ChannelNotification] = []
         while let raw = PQnotifies(conn) {
             let note = raw.pointee
-            notifications.append(Notification(
+            notifications.append(ChannelNotification(
                 channel: String(cString: note.relname),
                 payload: String(cString: note.extra),
                 senderPID: note.be_pid
@@ -165,7 +165,7 @@ public final class Connection: @unchecked Sendable {
 }
 
 /// A notification received through `LISTEN`.
-public struct Notification: Sendable, Equatable {
+public struct ChannelNotification: Sendable, Equatable {
     public var channel: String
     public var payload: String
     public var senderPID: Int32

@@ -84,6 +84,13 @@ public final class ConnectionPool: Sendable {
         try await withConnection { try $0.transaction(body) }
     }
 
+    /// Runs CPU-heavy work that must stay off the event loops on the pool's threads
+    /// (no connection taken). It competes with database jobs, which is the point: the
+    /// pool's size bounds what runs at once.
+    public func compute<T: Sendable>(on eventLoop: any EventLoop, _ body: @escaping @Sendable () throws -> T) -> EventLoopFuture<T> {
+        threadPool.runIfActive(eventLoop: eventLoop, body)
+    }
+
     /// Connections currently open (idle or in use).
     public var openConnections: Int { state.withLockedValue { $0.open } }
 

@@ -10,7 +10,7 @@ import Glibc
 /// connection is lost it reconnects with back-off and calls `onConnect` again: the owner
 /// must then reload whatever it caches, because notifications sent meanwhile are gone.
 public final class Listener: Sendable {
-    public typealias Handler = @Sendable (Notification) -> Void
+    public typealias Handler = @Sendable (ChannelNotification) -> Void
     public typealias ConnectHandler = @Sendable (_ isReconnect: Bool) -> Void
 
     private let conninfo: String

@@ -1,29 +1,98 @@
-/// An immutable-by-value view of the whole stakeholder graph, held in memory by each daemon.
+/// Dense index of a node inside a ``Graph``.
+public typealias NodeID = Int32
+
+/// The whole stakeholder graph in memory, compact enough for a million relations.
 ///
-/// `Graph` is a value type: a daemon keeps the current one behind a lock and readers take
-/// a copy (cheap: copy-on-write storage), so a reader never sees half a write.
+/// Nodes get dense ids; relations are stored column-wise (from, to, kind, extra) with
+/// their optional fields (themes, dates, note) in a side table, and every node keeps a
+/// small adjacency list of `(neighbour, relation)` pairs. Graph algorithms walk ids and
+/// never touch strings; keys and names are looked up only at the edges of a query.
+///
+/// `Graph` is a value type. The daemon keeps one behind a reader-writer lock and
+/// mutates it in place (see `LiveGraph`), so a write never copies it.
 public struct Graph: Sendable {
-    /// Nodes by folded key.
-    public private(set) var nodes: [String: Node] = [:]
-    /// Folded name → folded keys of the nodes with that name.
-    private var byName: [String: [String]] = [:]
-    /// Relations by identity.
-    public private(set) var relations: [RelationIdentity: Relation] = [:]
-    /// Folded key → identities of the relations that touch the node.
-    private var incident: [String: [RelationIdentity]] = [:]
+    /// One step in an adjacency list: the node at the other end and the relation used.
+    public struct Edge: Sendable, Equatable {
+        public var neighbor: NodeID
+        public var relation: Int32
+    }
+
+    struct Extra: Sendable {
+        var themes: [String]
+        var since: String?
+        var until: String?
+        var note: String?
+    }
+
+    struct PairKey: Hashable, Sendable {
+        var from: NodeID
+        var to: NodeID
+        var kind: UInt8
+    }
+
+    // Nodes.
+    private(set) var nodeStore: [Node?] = []
+    private var freeNodes: [NodeID] = []
+    private var keyIndex: [String: NodeID] = [:]
+    private var nameIndex: [String: [NodeID]] = [:]
+    private(set) var themeIndex: [String: [NodeID]] = [:]
+    private(set) var adjacency: [[Edge]] = []
+
+    // Relations, column-wise; a free slot has from == -1.
+    private(set) var relFrom: [NodeID] = []
+    private(set) var relTo: [NodeID] = []
+    private(set) var relKind: [UInt8] = []
+    private var relExtra: [Int32] = []
+    private var extras: [Extra] = []
+    private var freeExtras: [Int32] = []
+    private var freeRelations: [Int32] = []
+    private var relIndex: [PairKey: Int32] = [:]
+
+    public private(set) var nodeCount = 0
+    public private(set) var relationCount = 0
 
     public init() {}
 
     public init(nodes: [Node], relations: [Relation]) {
+        reserve(nodes: nodes.count, relations: relations.count)
         for node in nodes { upsert(node) }
         for relation in relations { link(relation) }
     }
 
-    public var nodeCount: Int { nodes.count }
-    public var relationCount: Int { relations.count }
+    /// Pre-sizes storage for a bulk load.
+    public mutating func reserve(nodes: Int, relations: Int) {
+        nodeStore.reserveCapacity(nodes)
+        adjacency.reserveCapacity(nodes)
+        keyIndex.reserveCapacity(nodes)
+        relFrom.reserveCapacity(relations)
+        relTo.reserveCapacity(relations)
+        relKind.reserveCapacity(relations)
+        relExtra.reserveCapacity(relations)
+        relIndex.reserveCapacity(relations)
+    }
 
-    /// The node with this key (case-insensitive).
-    public func node(key: String) -> Node? { nodes[Keys.fold(key)] }
+    // MARK: - Nodes
+
+    /// The id of the node with this key (case-insensitive).
+    public func id(forKey key: String) -> NodeID? { keyIndex[Keys.fold(key)] }
+
+    public func node(id: NodeID) -> Node { nodeStore[Int(id)]! }
+
+    public func node(key: String) -> Node? { id(forKey: key).map(node(id:)) }
+
+    /// Every live node id, in id order.
+    public var nodeIDs: [NodeID] {
+        var ids: [NodeID] = []
+        ids.reserveCapacity(nodeCount)
+        for (index, node) in nodeStore.enumerated() where node != nil { ids.append(NodeID(index)) }
+        return ids
+    }
+
+    /// The number of relations touching a node.
+    public func degree(_ id: NodeID) -> Int { adjacency[Int(id)].count }
+
+    /// The adjacency list of a node.
+    public func edges(_ id: NodeID) -> [Edge] { adjacency[Int(id)] }
 
     /// How a `<node>` argument resolved.
     public enum Resolution: Sendable, Equatable {
@@ -35,9 +104,8 @@ public struct Graph: Sendable {
     /// Resolves a `<node>` argument: a key (case-insensitive), else an exact name
     /// (case- and diacritics-insensitive). Several nodes with that name: ambiguous.
     public func resolve(_ text: String) -> Resolution {
-        if let node = nodes[Keys.fold(text)] { return .found(node) }
-        let keys = byName[Search.fold(text)] ?? []
-        let matches = keys.compactMap { nodes[$0] }.sorted { $0.key < $1.key }
+        if let id = keyIndex[Keys.fold(text)] { return .found(node(id: id)) }
+        let matches = (nameIndex[Search.fold(text)] ?? []).map(node(id:)).sorted { $0.key < $1.key }
         switch matches.count {
         case 0: return .notFound
         case 1: return .found(matches[0])
@@ -45,58 +113,219 @@ public struct Graph: Sendable {
         }
     }
 
-    /// The relations touching a node, in a stable order (relation, then other end).
-    public func relations(of key: String) -> [Relation] {
-        let folded = Keys.fold(key)
-        return (incident[folded] ?? []).compactMap { relations[$0] }.sorted {
-            ($0.kind.rawValue, $0.from.lowercased(), $0.to.lowercased()) < ($1.kind.rawValue, $1.from.lowercased(), $1.to.lowercased())
+    /// Nodes carrying a theme.
+    public func nodes(withTheme theme: String) -> [NodeID] { themeIndex[theme.lowercased()] ?? [] }
+
+    /// Adds or replaces a node (matched by key). Relations are kept.
+    @discardableResult
+    public mutating func upsert(_ node: Node) -> NodeID {
+        let key = Keys.fold(node.key)
+        if let id = keyIndex[key] {
+            unindex(id)
+            nodeStore[Int(id)] = node
+            index(id)
+            return id
+        }
+        let id: NodeID
+        if let free = freeNodes.popLast() {
+            id = free
+            nodeStore[Int(id)] = node
+            adjacency[Int(id)] = []
+        } else {
+            id = NodeID(nodeStore.count)
+            nodeStore.append(node)
+            adjacency.append([])
+        }
+        keyIndex[key] = id
+        index(id)
+        nodeCount += 1
+        return id
+    }
+
+    /// Removes a node and every relation touching it; returns how many relations went.
+    @discardableResult
+    public mutating func remove(key: String) -> Int {
+        guard let id = keyIndex[Keys.fold(key)] else { return 0 }
+        let touching = adjacency[Int(id)].map(\.relation)
+        for relation in Set(touching) { removeRelation(relation) }
+        unindex(id)
+        keyIndex[Keys.fold(key)] = nil
+        nodeStore[Int(id)] = nil
+        adjacency[Int(id)] = []
+        freeNodes.append(id)
+        nodeCount -= 1
+        return Set(touching).count
+    }
+
+    private mutating func index(_ id: NodeID) {
+        let node = self.node(id: id)
+        nameIndex[Search.fold(node.name), default: []].append(id)
+        for theme in Set(node.themes.map { $0.lowercased() }) { themeIndex[theme, default: []].append(id) }
+    }
+
+    private mutating func unindex(_ id: NodeID) {
+        let node = self.node(id: id)
+        let name = Search.fold(node.name)
+        nameIndex[name]?.removeAll { $0 == id }
+        if nameIndex[name]?.isEmpty == true { nameIndex[name] = nil }
+        for theme in Set(node.themes.map { $0.lowercased() }) {
+            themeIndex[theme]?.removeAll { $0 == id }
+            if themeIndex[theme]?.isEmpty == true { themeIndex[theme] = nil }
         }
     }
 
-    /// The axis of a relation, from the tiers of its ends (nil if an end is unknown).
+    // MARK: - Relations
+
+    static let kinds = RelationKind.allCases
+
+    static func kindCode(_ kind: RelationKind) -> UInt8 { UInt8(kinds.firstIndex(of: kind)!) }
+
+    /// The relation kind of a stored relation.
+    public func kind(of relation: Int32) -> RelationKind { Graph.kinds[Int(relKind[Int(relation)])] }
+
+    /// The two ends of a stored relation (`from`, `to`).
+    public func ends(of relation: Int32) -> (from: NodeID, to: NodeID) { (relFrom[Int(relation)], relTo[Int(relation)]) }
+
+    /// A stored relation as a value with keys.
+    public func relation(_ index: Int32) -> Relation {
+        let i = Int(index)
+        var relation = Relation(from: node(id: relFrom[i]).key, kind: kind(of: index), to: node(id: relTo[i]).key)
+        if relExtra[i] >= 0 {
+            let extra = extras[Int(relExtra[i])]
+            relation.themes = extra.themes
+            relation.since = extra.since
+            relation.until = extra.until
+            relation.note = extra.note
+        }
+        return relation
+    }
+
+    /// The axis of a stored relation, from the tiers of its ends.
+    public func axis(ofRelation index: Int32) -> Axis {
+        Axis.of(node(id: relFrom[Int(index)]).tier, node(id: relTo[Int(index)]).tier)
+    }
+
+    /// The axis of a relation given by keys (nil if an end is unknown).
     public func axis(of relation: Relation) -> Axis? {
         guard let a = node(key: relation.from), let b = node(key: relation.to) else { return nil }
         return Axis.of(a.tier, b.tier)
     }
 
-    // MARK: - Changes (applied after PostgreSQL committed them)
-
-    public mutating func upsert(_ node: Node) {
-        let key = Keys.fold(node.key)
-        if let old = nodes[key] { removeName(old.name, key: key) }
-        nodes[key] = node
-        byName[Search.fold(node.name), default: []].append(key)
+    /// The stored index of a relation, if it exists.
+    public func find(_ relation: Relation) -> Int32? {
+        guard let key = pairKey(relation) else { return nil }
+        return relIndex[key]
     }
 
-    /// Removes a node and every relation touching it.
-    public mutating func remove(key: String) {
-        let folded = Keys.fold(key)
-        guard let old = nodes.removeValue(forKey: folded) else { return }
-        removeName(old.name, key: folded)
-        for identity in incident[folded] ?? [] {
-            if let relation = relations[identity] { unlink(relation.identity) }
+    public func contains(_ relation: Relation) -> Bool { find(relation) != nil }
+
+    /// Whether any relation joins the two nodes (in either direction).
+    public func areLinked(_ a: NodeID, _ b: NodeID) -> Bool {
+        let (small, other) = degree(a) <= degree(b) ? (a, b) : (b, a)
+        return adjacency[Int(small)].contains { $0.neighbor == other }
+    }
+
+    /// The relations touching a node, in a stable order (relation, from, to).
+    public func relations(of key: String) -> [Relation] {
+        guard let id = id(forKey: key) else { return [] }
+        return relationIndices(of: id).map(relation).sorted {
+            ($0.kind.rawValue, Keys.fold($0.from), Keys.fold($0.to)) < ($1.kind.rawValue, Keys.fold($1.from), Keys.fold($1.to))
         }
-        incident[folded] = nil
     }
 
-    public mutating func link(_ relation: Relation) {
+    func relationIndices(of id: NodeID) -> [Int32] { adjacency[Int(id)].map(\.relation) }
+
+    /// Adds or replaces a relation; both ends must exist. Returns false if an end is missing.
+    @discardableResult
+    public mutating func link(_ relation: Relation) -> Bool {
         let relation = relation.canonical
-        let identity = relation.identity
-        if relations.updateValue(relation, forKey: identity) == nil {
-            incident[identity.from, default: []].append(identity)
-            if identity.to != identity.from { incident[identity.to, default: []].append(identity) }
+        guard let key = pairKey(relation) else { return false }
+        let hasExtra = !relation.themes.isEmpty || relation.since != nil || relation.until != nil || relation.note != nil
+        if let existing = relIndex[key] {
+            setExtra(existing, hasExtra ? Extra(themes: relation.themes, since: relation.since, until: relation.until, note: relation.note) : nil)
+            return true
+        }
+        let index: Int32
+        if let free = freeRelations.popLast() {
+            index = free
+            relFrom[Int(index)] = key.from
+            relTo[Int(index)] = key.to
+            relKind[Int(index)] = key.kind
+            relExtra[Int(index)] = -1
+        } else {
+            index = Int32(relFrom.count)
+            relFrom.append(key.from)
+            relTo.append(key.to)
+            relKind.append(key.kind)
+            relExtra.append(-1)
+        }
+        if hasExtra { setExtra(index, Extra(themes: relation.themes, since: relation.since, until: relation.until, note: relation.note)) }
+        relIndex[key] = index
+        adjacency[Int(key.from)].append(Edge(neighbor: key.to, relation: index))
+        adjacency[Int(key.to)].append(Edge(neighbor: key.from, relation: index))
+        relationCount += 1
+        return true
+    }
+
+    /// Removes a relation; returns whether it existed.
+    @discardableResult
+    public mutating func unlink(_ relation: Relation) -> Bool {
+        guard let index = find(relation) else { return false }
+        removeRelation(index)
+        return true
+    }
+
+    private mutating func removeRelation(_ index: Int32) {
+        let i = Int(index)
+        let from = relFrom[i], to = relTo[i]
+        guard from >= 0 else { return }
+        relIndex[PairKey(from: from, to: to, kind: relKind[i])] = nil
+        adjacency[Int(from)].removeAll { $0.relation == index }
+        adjacency[Int(to)].removeAll { $0.relation == index }
+        setExtra(index, nil)
+        relFrom[i] = -1
+        relTo[i] = -1
+        freeRelations.append(index)
+        relationCount -= 1
+    }
+
+    private mutating func setExtra(_ index: Int32, _ extra: Extra?) {
+        let i = Int(index)
+        if relExtra[i] >= 0 {
+            if let extra {
+                extras[Int(relExtra[i])] = extra
+                return
+            }
+            freeExtras.append(relExtra[i])
+            extras[Int(relExtra[i])] = Extra(themes: [])
+            relExtra[i] = -1
+        }
+        guard let extra else { return }
+        if let free = freeExtras.popLast() {
+            extras[Int(free)] = extra
+            relExtra[i] = free
+        } else {
+            relExtra[i] = Int32(extras.count)
+            extras.append(extra)
         }
     }
 
-    public mutating func unlink(_ identity: RelationIdentity) {
-        guard relations.removeValue(forKey: identity) != nil else { return }
-        incident[identity.from]?.removeAll { $0 == identity }
-        incident[identity.to]?.removeAll { $0 == identity }
+    private func pairKey(_ relation: Relation) -> PairKey? {
+        guard var from = id(forKey: relation.from), var to = id(forKey: relation.to) else { return nil }
+        if !relation.kind.isDirected, Keys.fold(relation.to) < Keys.fold(relation.from) { swap(&from, &to) }
+        return PairKey(from: from, to: to, kind: Graph.kindCode(relation.kind))
     }
 
-    private mutating func removeName(_ name: String, key: String) {
-        let folded = Search.fold(name)
-        byName[folded]?.removeAll { $0 == key }
-        if byName[folded]?.isEmpty == true { byName[folded] = nil }
+    /// A rough count of the bytes the index holds (for INFO and the benchmark).
+    public var approximateBytes: Int {
+        let relationColumns = relFrom.capacity * 4 + relTo.capacity * 4 + relKind.capacity + relExtra.capacity * 4
+        let relationIndex = relIndex.capacity * (MemoryLayout<PairKey>.stride + 4 + 1)
+        let adjacencyBytes = adjacency.reduce(0) { $0 + $1.capacity * MemoryLayout<Edge>.stride + 32 }
+        let nodeBytes = nodeStore.capacity * MemoryLayout<Node?>.stride + keyIndex.capacity * 40 + nameIndex.capacity * 48
+        let strings = nodeStore.reduce(0) { total, node in
+            guard let node else { return total }
+            return total + node.key.utf8.count + node.name.utf8.count + node.attributes.utf8.count + node.themes.reduce(0) { $0 + $1.utf8.count + 16 }
+        }
+        return relationColumns + relationIndex + adjacencyBytes + nodeBytes + strings + extras.capacity * MemoryLayout<Extra>.stride
     }
 }

@@ -5,7 +5,11 @@ public enum OutputFormat: String, Sendable {
 
     /// One data line for the record, without the line ending.
     public func render(_ record: Record) -> String {
-        if record.isRaw { return record.fields.first?.value.text ?? "" }
+        if record.isRaw {
+            let text = record.fields.first?.value.text ?? ""
+            // JSON keeps one object per data line even for raw lines (EXPORT dot).
+            return self == .json ? OutputFormat.renderJSON(Record("line", [("text", .string(text))])) : text
+        }
         switch self {
         case .text: return OutputFormat.renderText(record)
         case .json: return OutputFormat.renderJSON(record)

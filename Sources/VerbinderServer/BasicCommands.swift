@@ -33,7 +33,7 @@ enum BasicCommands {
             },
             Command("INFO", usage: "INFO", summary: "Server statistics as stat records (version, uptime_s, connections, commands, database, nodes, relations).") { _, context in
                 let services = context.services
-                let graph = services.graph.snapshot
+                let counts = services.graph.counts
                 let probe = services.pool.withConnection(on: context.eventLoop) { connection in
                     try connection.query("SELECT 1")
                 }
@@ -46,8 +46,8 @@ enum BasicCommands {
                         ("commands", .int(services.stats.commandsServed)),
                         ("database", .string(up ? "up" : "down")),
                         ("database_connections", .int(services.pool.openConnections)),
-                        ("nodes", .int(graph.nodeCount)),
-                        ("relations", .int(graph.relationCount)),
+                        ("nodes", .int(counts.nodes)),
+                        ("relations", .int(counts.relations)),
                     ]
                     let records = stats.map { Record("stat", [("name", .string($0.0)), ("value", $0.1)]) }
                     return Response(records: records, status: Status([("stats", .int(records.count))]))
@@ -69,10 +69,11 @@ enum BasicCommands {
             },
             Command("SHOW", usage: "SHOW <node>", summary: "One node and every relation it has: a node record, then link records.") { request, context in
                 guard request.arguments.count == 1 else { throw ProtocolError(.usage, "usage: SHOW <node>") }
-                let graph = context.services.graph.snapshot
-                let node = try graph.require(request.arguments[0])
-                let links = graph.relations(of: node.key).map { Records.link($0, in: graph) }
-                return .now(Response(records: [Records.nodeDetail(node)] + links, status: Status([("links", .int(links.count))])))
+                return .now(try context.services.graph.read { graph in
+                    let node = try graph.require(request.arguments[0])
+                    let links = graph.relations(of: node.key).map { Records.link($0, in: graph) }
+                    return Response(records: [Records.nodeDetail(node)] + links, status: Status([("links", .int(links.count))]))
+                })
             },
         ]
     }

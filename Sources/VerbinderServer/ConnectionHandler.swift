@@ -133,7 +133,12 @@ final class ConnectionHandler: ChannelInboundHandler {
             if let unknown = request.optionOrder.first(where: { !command.options.contains($0) }) {
                 throw ProtocolError(.usage, "unknown option \(unknown)=; usage: \(command.usage)")
             }
-            reply = try command.handler(request, CommandContext(services: services, session: session, eventLoop: context.eventLoop))
+            do {
+                reply = try command.handler(request, CommandContext(services: services, session: session, eventLoop: context.eventLoop))
+            } catch let error as ProtocolError where error.code == .usage && error.message.isEmpty {
+                // Handlers throw a bare USAGE; the usage line comes from the command's own table entry.
+                throw ProtocolError(.usage, "usage: \(command.usage)")
+            }
         } catch {
             reply = .now(Response(error: ErrorMapping.protocolError(error)))
         }

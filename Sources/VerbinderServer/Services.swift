@@ -51,14 +51,16 @@ public final class Services: Sendable {
     public let configuration: ServerConfiguration
     public let pool: ConnectionPool
     public let graph: LiveGraph
+    public let sync: GraphSync
     public let stats: Stats
     public let logger: Logger
 
-    public init(configuration: ServerConfiguration, pool: ConnectionPool, graph: LiveGraph,
+    public init(configuration: ServerConfiguration, pool: ConnectionPool, graph: LiveGraph, sync: GraphSync,
                 stats: Stats = Stats(), logger: Logger) {
         self.configuration = configuration
         self.pool = pool
         self.graph = graph
+        self.sync = sync
         self.stats = stats
         self.logger = logger
     }

@@ -5,6 +5,8 @@ public final class Session {
     public let id: UInt64
     public let remote: String
     public var format: OutputFormat = .text
+    /// Who this connection writes as in the audit (a token's name once tokens exist).
+    public var actorName = "local"
 
     init(id: UInt64, remote: String) {
         self.id = id

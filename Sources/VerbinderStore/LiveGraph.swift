@@ -1,24 +1,51 @@
-import NIOConcurrencyHelpers
+import Glibc
 import VerbinderGraph
 
-/// The daemon's current graph: readers take a snapshot, writers swap in a changed one.
+/// The daemon's current graph behind a reader-writer lock.
 ///
-/// A snapshot is a `Graph` value (copy-on-write), so a reader holding one is never
-/// affected by later writes and never sees half of one; the lock is held only for the
-/// pointer-sized copy or the apply.
-public final class LiveGraph: Sendable {
-    private let current: NIOLockedValueBox<Graph>
+/// Many readers at once; a writer holds the lock only to apply a change that PostgreSQL
+/// has already committed (microseconds), so a reader never waits on a database write and
+/// never sees half of one. The graph is mutated in place: no copy per write, whatever its size.
+public final class LiveGraph: @unchecked Sendable {
+    private var graph: Graph
+    private var changes: UInt64 = 0
+    private let lock: UnsafeMutablePointer<pthread_rwlock_t>
 
     public init(_ graph: Graph = Graph()) {
-        current = NIOLockedValueBox(graph)
+        self.graph = graph
+        lock = .allocate(capacity: 1)
+        pthread_rwlock_init(lock, nil)
     }
 
-    /// The graph as it is now.
-    public var snapshot: Graph { current.withLockedValue { $0 } }
+    deinit {
+        pthread_rwlock_destroy(lock)
+        lock.deallocate()
+    }
+
+    /// Runs `body` with the graph under the read lock. Keep it short and do no IO inside.
+    public func read<T>(_ body: (borrowing Graph) throws -> T) rethrows -> T {
+        pthread_rwlock_rdlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
+        return try body(graph)
+    }
+
+    /// Applies a committed change under the write lock.
+    @discardableResult
+    public func write<T>(_ body: (inout Graph) throws -> T) rethrows -> T {
+        pthread_rwlock_wrlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
+        changes &+= 1
+        return try body(&graph)
+    }
 
     /// Replaces the whole graph (initial load, reload after a lost connection).
-    public func replace(with graph: Graph) { current.withLockedValue { $0 = graph } }
+    public func replace(with fresh: Graph) {
+        write { $0 = fresh }
+    }
 
-    /// Applies a change that PostgreSQL has committed.
-    public func apply(_ change: (inout Graph) -> Void) { current.withLockedValue { change(&$0) } }
+    /// Counts applied changes; a cache of a derived figure is valid while this is unchanged.
+    public var version: UInt64 { read { _ in changes } }
+
+    /// Counts without holding the lock for long.
+    public var counts: (nodes: Int, relations: Int) { read { ($0.nodeCount, $0.relationCount) } }
 }

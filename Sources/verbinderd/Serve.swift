@@ -37,18 +37,21 @@ struct Serve: AsyncParsableCommand {
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let pool = ConnectionPool(conninfo: conninfo, maxConnections: poolSize, eventLoopGroup: group)
-        let graph = LiveGraph(try await pool.withConnection { try GraphQueries.loadGraph($0) })
-        logger.info("graph loaded", metadata: ["nodes": "\(graph.snapshot.nodeCount)", "relations": "\(graph.snapshot.relationCount)"])
+        let graph = LiveGraph()
+        let sync = GraphSync(graph: graph, conninfo: conninfo, locks: KeyLocks(), logger: logger)
+        // Listen first, then load: a change committed in between is not missed.
+        try sync.start()
 
         let configuration = ServerConfiguration(host: host, port: port, maxLineLength: maxLine,
                                                 maxConnections: maxConnections, idleTimeoutSeconds: Int64(idleTimeout))
-        let services = Services(configuration: configuration, pool: pool, graph: graph, logger: logger)
+        let services = Services(configuration: configuration, pool: pool, graph: graph, sync: sync, logger: logger)
         let server = VerbinderServer(services: services, group: group)
         try await server.start()
 
         let signal = await Serve.waitForTermination()
         logger.info("received \(signal), shutting down")
         await server.shutdown()
+        sync.stop()
         await pool.shutdown()
         try? await group.shutdownGracefully()
         if let cluster {

@@ -1,0 +1,151 @@
+/// Gaps, centrality and export: the monitoring questions the advice asks.
+extension Graph {
+    /// Municipalities that are a member of no network (G40, M50, K80, P10, R8, …).
+    public func unaffiliatedMunicipalities() -> [NodeID] {
+        nodeIDs.filter { id in
+            node(id: id).kind == .municipality && !adjacency[Int(id)].contains { edge in
+                relFrom[Int(edge.relation)] == id && kind(of: edge.relation) == .memberOf && node(id: edge.neighbor).kind == .network
+            }
+        }
+    }
+
+    /// Nodes with no relation at all.
+    public func isolatedNodes() -> [NodeID] {
+        nodeIDs.filter { adjacency[Int($0)].isEmpty }
+    }
+
+    /// Regions and municipalities with no direct relation to a ministry (with `theme`: to a
+    /// ministry whose themes cover it). Relations to ministries are vertical by construction.
+    public func verticalGaps(theme: String? = nil) -> [NodeID] {
+        let wanted = theme?.lowercased()
+        return nodeIDs.filter { id in
+            let kind = node(id: id).kind
+            guard kind == .municipality || kind == .region else { return false }
+            return !adjacency[Int(id)].contains { edge in
+                let other = node(id: edge.neighbor)
+                guard other.kind == .ministry, axis(ofRelation: edge.relation) == .vertical else { return false }
+                guard let wanted else { return true }
+                return other.themes.contains { $0.lowercased() == wanted }
+            }
+        }
+    }
+
+    /// Exact betweenness centrality (Brandes, unweighted, relations walked both ways).
+    /// O(V·E): fine for the real network; the daemon runs it off the event loops.
+    public func betweenness() -> [NodeID: Double] {
+        let ids = nodeIDs
+        let capacity = nodeStore.count
+        var centrality = [Double](repeating: 0, count: capacity)
+        var sigma = [Double](repeating: 0, count: capacity)
+        var distance = [Int32](repeating: -1, count: capacity)
+        var delta = [Double](repeating: 0, count: capacity)
+        var predecessors = [[NodeID]](repeating: [], count: capacity)
+        var stack: [NodeID] = []
+        var queue: [NodeID] = []
+        for s in ids {
+            stack.removeAll(keepingCapacity: true)
+            for id in ids {
+                predecessors[Int(id)].removeAll(keepingCapacity: true)
+                sigma[Int(id)] = 0
+                distance[Int(id)] = -1
+                delta[Int(id)] = 0
+            }
+            sigma[Int(s)] = 1
+            distance[Int(s)] = 0
+            queue.removeAll(keepingCapacity: true)
+            queue.append(s)
+            var head = 0
+            while head < queue.count {
+                let v = queue[head]
+                head += 1
+                stack.append(v)
+                for edge in adjacency[Int(v)] {
+                    let w = edge.neighbor
+                    if distance[Int(w)] < 0 {
+                        distance[Int(w)] = distance[Int(v)] + 1
+                        queue.append(w)
+                    }
+                    if distance[Int(w)] == distance[Int(v)] + 1 {
+                        sigma[Int(w)] += sigma[Int(v)]
+                        predecessors[Int(w)].append(v)
+                    }
+                }
+            }
+            while let w = stack.popLast() {
+                for v in predecessors[Int(w)] {
+                    delta[Int(v)] += sigma[Int(v)] / sigma[Int(w)] * (1 + delta[Int(w)])
+                }
+                if w != s { centrality[Int(w)] += delta[Int(w)] }
+            }
+        }
+        var result: [NodeID: Double] = [:]
+        // Undirected: every pair was counted from both ends.
+        for id in ids { result[id] = centrality[Int(id)] / 2 }
+        return result
+    }
+
+    /// GraphViz DOT lines for the whole graph or the ego network of `center`.
+    public func dotLines(center: NodeID? = nil, depth: Int = 1, filter: WalkFilter = WalkFilter()) -> [String] {
+        var relations: [Int32]
+        var nodes: [NodeID]
+        if let center {
+            relations = neighborhood(of: center, depth: depth, filter: filter).map(\.relation)
+            var set: Set<NodeID> = [center]
+            for relation in relations { set.insert(relFrom[Int(relation)]); set.insert(relTo[Int(relation)]) }
+            nodes = set.sorted()
+        } else {
+            nodes = nodeIDs
+            relations = (0..<Int32(relFrom.count)).filter { relFrom[Int($0)] >= 0 && allowsRelation($0, filter) }
+        }
+        relations.sort()
+        var lines = ["digraph verbinder {", "  graph [overlap=false, splines=true];", "  node [style=filled, fontname=\"Helvetica\"];"]
+        for id in nodes {
+            let node = self.node(id: id)
+            lines.append("  \(Graph.dotID(node.key)) [label=\(Graph.dotID(node.name)), shape=\(Graph.shape(node.kind)), fillcolor=\"\(Graph.color(node.tier))\"];")
+        }
+        for relation in relations {
+            let from = node(id: relFrom[Int(relation)]).key, to = node(id: relTo[Int(relation)]).key
+            let kind = self.kind(of: relation)
+            let style = axis(ofRelation: relation) == .vertical ? "solid" : "dashed"
+            let arrow = kind.isDirected ? "" : ", dir=none"
+            lines.append("  \(Graph.dotID(from)) -> \(Graph.dotID(to)) [label=\"\(kind.rawValue)\", style=\(style)\(arrow)];")
+        }
+        lines.append("}")
+        return lines
+    }
+
+    private func allowsRelation(_ relation: Int32, _ filter: WalkFilter) -> Bool {
+        allows(Edge(neighbor: relTo[Int(relation)], relation: relation), filter: filter)
+    }
+
+    static func dotID(_ text: String) -> String {
+        var out = "\""
+        for character in text {
+            if character == "\"" || character == "\\" { out.append("\\") }
+            out.append(character == "\n" ? " " : character)
+        }
+        return out + "\""
+    }
+
+    static func shape(_ kind: NodeKind) -> String {
+        switch kind {
+        case .municipality: return "ellipse"
+        case .region: return "hexagon"
+        case .province: return "box"
+        case .ministry: return "doubleoctagon"
+        case .knowledge: return "note"
+        case .network: return "diamond"
+        case .vng: return "house"
+        case .partner: return "component"
+        }
+    }
+
+    static func color(_ tier: Tier) -> String {
+        switch tier {
+        case .local: return "#d9ecff"
+        case .regional: return "#d7f5d3"
+        case .provincial: return "#fff0c2"
+        case .national: return "#ffd6d6"
+        }
+    }
+}

@@ -1,0 +1,378 @@
+import NIOCore
+import PQ
+import VerbinderGraph
+import VerbinderProtocol
+import VerbinderStore
+
+/// The stakeholder graph's verbs: changes (ADD, SET, REMOVE, LINK, UNLINK) go to PostgreSQL
+/// first; queries (NEIGHBORS, PATH, SUGGEST, GAPS, CENTRAL, EXPORT) are answered from memory.
+enum GraphCommands {
+    static var all: [Command] {
+        [add, set, remove, link, unlink, neighbors, path, suggest, gaps, central, export]
+    }
+
+    // MARK: - Changes
+
+    static let add = Command(
+        "ADD", usage: "ADD <kind> <name> [key=K] [tier=T] [province=PVxx] [themes=a,b] [note=...]",
+        summary: "Add a stakeholder; answers OK key=K. Municipalities and provinces need their CBS code as key.",
+        options: ["key", "tier", "province", "themes", "note"]
+    ) { request, context in
+        guard request.arguments.count >= 2 else { throw ProtocolError(.usage, "") }
+        guard let kind = NodeKind(rawValue: request.arguments[0].lowercased()) else {
+            throw ProtocolError(.invalid, "kind \(Quoting.quote(request.arguments[0])) is not one of: \(NodeKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let name = request.arguments.dropFirst().joined(separator: " ")
+        var key = request.options["key"] ?? Keys.slug(name)
+        switch kind {
+        case .municipality:
+            guard let given = request.options["key"], Validation.isCBSCode(given, prefix: "GM", digits: 4) else {
+                throw ProtocolError(.invalid, "a municipality needs its CBS code as key (key=GMnnnn)")
+            }
+            key = given.uppercased()
+        case .province:
+            guard let given = request.options["key"], Validation.isCBSCode(given, prefix: "PV", digits: 2) else {
+                throw ProtocolError(.invalid, "a province needs its CBS code as key (key=PVnn)")
+            }
+            key = given.uppercased()
+        default:
+            guard Keys.isValid(key) else {
+                throw ProtocolError(.invalid, "key \(Quoting.quote(key)) must be 1-64 letters, digits, - or _")
+            }
+        }
+        let tier = try request.enumOption("tier", Tier.self) ?? kind.defaultTier
+        let themes = try themesOption(request)
+        let province = try context.services.graph.read { graph throws -> String? in
+            if graph.node(key: key) != nil { throw ProtocolError(.conflict, "a node with key \(key) exists") }
+            return try provinceOption(request, graph: graph)
+        }
+        var attributes: [String: String] = [:]
+        if let note = request.options["note"] { attributes["note"] = note }
+        let node = Node(key: key, kind: kind, name: name, tier: tier, province: province, themes: themes ?? [],
+                        attributes: JSONText.object(attributes))
+        let finalKey = key
+        return .later(context.commit(request, locking: [finalKey], audit: ["node": finalKey, "action": "add"], announce: [.node(key: finalKey)],
+                                     sql: { try GraphWrites.insertNode($0, node) },
+                                     apply: { graph, _ in graph.upsert(node) })
+            .map { Response(status: Status([("key", .string(finalKey))])) })
+    }
+
+    static let set = Command(
+        "SET", usage: "SET <node> name=value... (name, kind, tier, province, themes, note)",
+        summary: "Change a stakeholder's fields; answers OK key=K.",
+        options: ["name", "kind", "tier", "province", "themes", "note"]
+    ) { request, context in
+        guard request.arguments.count == 1, !request.options.isEmpty else { throw ProtocolError(.usage, "") }
+        let kind = try request.enumOption("kind", NodeKind.self)
+        let tier = try request.enumOption("tier", Tier.self)
+        let themes = try themesOption(request)
+        let name = request.options["name"]
+        if let name, name.isEmpty { throw ProtocolError(.invalid, "name must not be empty") }
+        let (node, province) = try context.services.graph.read { graph in
+            (try graph.require(request.arguments[0]), try provinceOption(request, graph: graph))
+        }
+        let key = node.key
+        let note = request.options["note"]
+        var changes = ["node": key, "action": "set"]
+        for name in request.optionOrder { changes[name] = request.options[name] }
+        return .later(context.commit(request, locking: [key], audit: changes, announce: [.node(key: key)],
+                                     sql: { tx -> Node? in
+                                         try GraphWrites.updateNode(tx, key: key, kind: kind, name: name, tier: tier,
+                                                                    province: province, themes: themes, note: note)
+                                     },
+                                     apply: { graph, stored in if let stored { graph.upsert(stored) } })
+            .flatMapThrowing { stored in
+                guard stored != nil else { throw ProtocolError(.notFound, "node \(key) is gone") }
+                return Response(status: Status([("key", .string(key))]))
+            })
+    }
+
+    static let remove = Command(
+        "REMOVE", usage: "REMOVE <node>",
+        summary: "Remove a stakeholder and its relations; ERR CONFLICT while trajectories or meetings refer to it."
+    ) { request, context in
+        guard request.arguments.count == 1 else { throw ProtocolError(.usage, "") }
+        let key = try context.services.graph.read { try $0.require(request.arguments[0]).key }
+        return .later(context.commit(request, locking: [key], audit: ["node": key, "action": "remove"], announce: [.node(key: key)],
+                                     sql: { try GraphWrites.deleteNode($0, key: key) },
+                                     apply: { graph, _ in graph.remove(key: key) })
+            .map { links in Response(status: Status([("key", .string(key)), ("links", .int(links))])) })
+    }
+
+    static let link = Command(
+        "LINK", usage: "LINK <from> <relation> <to> [themes=a,b] [since=YYYY-MM-DD] [until=YYYY-MM-DD] [note=...]",
+        summary: "Relate two stakeholders; answers OK axis=vertical|horizontal.",
+        options: ["themes", "since", "until", "note"]
+    ) { request, context in
+        guard request.arguments.count == 3 else { throw ProtocolError(.usage, "") }
+        let kind = try relationArgument(request.arguments[1])
+        for name in ["since", "until"] {
+            if let date = request.options[name], !Validation.isDate(date) {
+                throw ProtocolError(.invalid, "\(name)= must be a date YYYY-MM-DD")
+            }
+        }
+        if let since = request.options["since"], let until = request.options["until"], until < since {
+            throw ProtocolError(.invalid, "until= is before since=")
+        }
+        let themes = try themesOption(request) ?? []
+        let (relation, axis) = try context.services.graph.read { graph -> (Relation, Axis) in
+            let from = try graph.require(request.arguments[0]), to = try graph.require(request.arguments[2])
+            if Keys.fold(from.key) == Keys.fold(to.key) { throw ProtocolError(.invalid, "a node cannot be related to itself") }
+            let relation = Relation(from: from.key, kind: kind, to: to.key, themes: themes, since: request.options["since"],
+                                    until: request.options["until"], note: request.options["note"]).canonical
+            if graph.contains(relation) {
+                throw ProtocolError(.conflict, "\(relation.from) \(kind.rawValue) \(relation.to) exists")
+            }
+            return (relation, Axis.of(from.tier, to.tier))
+        }
+        return .later(context.commit(request, locking: [relation.from, relation.to],
+                                     audit: ["from": relation.from, "relation": kind.rawValue, "to": relation.to, "action": "link"],
+                                     announce: [.relation(relation)],
+                                     sql: { try GraphWrites.insertRelation($0, relation) },
+                                     apply: { graph, _ in graph.link(relation) })
+            .map { Response(status: Status([("axis", .string(axis.rawValue))])) })
+    }
+
+    static let unlink = Command(
+        "UNLINK", usage: "UNLINK <from> <relation> <to>", summary: "Remove a relation."
+    ) { request, context in
+        guard request.arguments.count == 3 else { throw ProtocolError(.usage, "") }
+        let kind = try relationArgument(request.arguments[1])
+        let relation = try context.services.graph.read { graph -> Relation in
+            let from = try graph.require(request.arguments[0]), to = try graph.require(request.arguments[2])
+            let relation = Relation(from: from.key, kind: kind, to: to.key).canonical
+            guard graph.contains(relation) else {
+                throw ProtocolError(.notFound, "no relation \(from.key) \(kind.rawValue) \(to.key)")
+            }
+            return relation
+        }
+        return .later(context.commit(request, locking: [relation.from, relation.to],
+                                     audit: ["from": relation.from, "relation": kind.rawValue, "to": relation.to, "action": "unlink"],
+                                     announce: [.relation(relation)],
+                                     sql: { try GraphWrites.deleteRelation($0, relation) },
+                                     apply: { graph, _ in graph.unlink(relation) })
+            .flatMapThrowing { existed in
+                guard existed else { throw ProtocolError(.notFound, "no relation \(relation.from) \(kind.rawValue) \(relation.to)") }
+                return Response()
+            })
+    }
+
+    // MARK: - Queries (from memory)
+
+    static let neighbors = Command(
+        "NEIGHBORS", usage: "NEIGHBORS <node> [axis=vertical|horizontal] [relation=R] [kind=K] [depth=1..3]",
+        summary: "The relations around a stakeholder as link records; depth 2 or 3 gives the ego network.",
+        options: ["axis", "relation", "kind", "depth"]
+    ) { request, context in
+        guard request.arguments.count == 1 else { throw ProtocolError(.usage, "") }
+        let axis = try request.enumOption("axis", Axis.self)
+        let relation = try request.options["relation"].map(relationArgument)
+        let kind = try request.enumOption("kind", NodeKind.self)
+        let depth = try depthOption(request, maximum: 3)
+        return .now(try context.services.graph.read { graph in
+            let start = try graph.require(request.arguments[0])
+            let startID = graph.id(forKey: start.key)!
+            let filter = WalkFilter(axis: axis, relations: relation.map { [$0] } ?? [])
+            var records: [Record] = []
+            var nodes: Set<NodeID> = []
+            for (index, level) in graph.neighborhood(of: startID, depth: depth, filter: filter) {
+                let ends = graph.ends(of: index)
+                let others = [ends.from, ends.to].filter { $0 != startID }
+                if let kind, !others.contains(where: { graph.node(id: $0).kind == kind }) { continue }
+                nodes.formUnion(others)
+                var record = Records.link(graph.relation(index), in: graph)
+                record.append("depth", .int(level))
+                records.append(record)
+            }
+            return Response(records: records, status: Status([("links", .int(records.count)), ("nodes", .int(nodes.count))]))
+        })
+    }
+
+    static let path = Command(
+        "PATH", usage: "PATH <from> <to> [axis=vertical|horizontal] [via=kind,...] [avoid=node,...] [max=N] [k=K]",
+        summary: "The shortest chain of relations between two stakeholders as hop records; k=K gives the K shortest.",
+        options: ["axis", "via", "avoid", "max", "k"]
+    ) { request, context in
+        guard request.arguments.count == 2 else { throw ProtocolError(.usage, "") }
+        let axis = try request.enumOption("axis", Axis.self)
+        let maxHops = try request.intOption("max", default: 8, range: 1...12)
+        let k = try request.intOption("k", default: 1, range: 1...10)
+        var via: Set<NodeKind> = []
+        for name in (request.options["via"] ?? "").split(separator: ",") {
+            guard let kind = NodeKind(rawValue: name.lowercased()) else {
+                throw ProtocolError(.invalid, "via=\(name) is not a node kind (\(NodeKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            via.insert(kind)
+        }
+        return .now(try context.services.graph.read { graph in
+            let from = graph.id(forKey: try graph.require(request.arguments[0]).key)!
+            let to = graph.id(forKey: try graph.require(request.arguments[1]).key)!
+            var avoid: Set<NodeID> = []
+            for text in (request.options["avoid"] ?? "").split(separator: ",") {
+                avoid.insert(graph.id(forKey: try graph.require(String(text)).key)!)
+            }
+            if avoid.contains(from) || avoid.contains(to) { throw ProtocolError(.invalid, "avoid= names an end of the path") }
+            let filter = WalkFilter(axis: axis, via: via, avoid: avoid)
+            let paths = k == 1
+                ? graph.shortestPath(from: from, to: to, filter: filter, maxHops: maxHops).map { [$0] } ?? []
+                : graph.shortestPaths(from: from, to: to, k: k, filter: filter, maxHops: maxHops)
+            guard let first = paths.first else { throw ProtocolError(.noPath, "no path within \(maxHops) hops") }
+            var records: [Record] = []
+            for (number, path) in paths.enumerated() {
+                records += hopRecords(path, in: graph, number: request.options["k"] == nil ? nil : number + 1)
+            }
+            var status: [(String, Value)] = [("hops", .int(first.hops))]
+            if request.options["k"] != nil { status.append(("paths", .int(paths.count))) }
+            return Response(records: records, status: Status(status))
+        })
+    }
+
+    static func hopRecords(_ path: GraphPath, in graph: Graph, number: Int?) -> [Record] {
+        path.nodes.enumerated().map { n, id in
+            let node = graph.node(id: id)
+            var record = Record("hop")
+            record.append("path", number.map(Value.int))
+            record.append("n", .int(n))
+            record.append("key", .string(node.key))
+            record.append("name", .string(node.name))
+            record.append("kind", .string(node.kind.rawValue))
+            record.append("tier", .string(node.tier.rawValue))
+            if n > 0 {
+                let relation = path.relations[n - 1]
+                record.append("relation", .string(graph.kind(of: relation).rawValue))
+                record.append("direction", .string(graph.ends(of: relation).from == path.nodes[n - 1] ? "out" : "in"))
+                record.append("axis", .string(graph.axis(ofRelation: relation).rawValue))
+            }
+            return record
+        }
+    }
+
+    static let suggest = Command(
+        "SUGGEST", usage: "SUGGEST <node> [theme=T] [axis=vertical|horizontal] [limit=N]",
+        summary: "Who this stakeholder should meet and is not yet linked to, best first, with the evidence.",
+        options: ["theme", "axis", "limit"]
+    ) { request, context in
+        guard request.arguments.count == 1 else { throw ProtocolError(.usage, "") }
+        let axis = try request.enumOption("axis", Axis.self)
+        let limit = try request.intOption("limit", default: 10, range: 1...1000)
+        let theme = request.options["theme"]?.lowercased()
+        return .now(try context.services.graph.read { graph in
+            let node = try graph.require(request.arguments[0])
+            let suggestions = graph.suggestions(for: graph.id(forKey: node.key)!, theme: theme, axis: axis, limit: limit)
+            let records = suggestions.map { suggestion -> Record in
+                let other = graph.node(id: suggestion.node)
+                var record = Record("suggestion", [
+                    ("key", .string(other.key)), ("name", .string(other.name)), ("kind", .string(other.kind.rawValue)),
+                    ("tier", .string(other.tier.rawValue)), ("score", .double(suggestion.score)), ("reason", .string(suggestion.reason)),
+                ])
+                if !suggestion.path.isEmpty {
+                    record.append("path", .string(suggestion.path.map { graph.node(id: $0).key }.joined(separator: ">")))
+                }
+                return record
+            }
+            return Response(records: records, status: Status([("rows", .int(records.count))]))
+        })
+    }
+
+    static let gaps = Command(
+        "GAPS", usage: "GAPS unaffiliated|isolated|vertical [theme=T] [limit=N]",
+        summary: "Who is missing out: municipalities in no network, nodes with no relation, or no vertical tie to a ministry.",
+        options: ["theme", "limit"]
+    ) { request, context in
+        guard request.arguments.count == 1 else { throw ProtocolError(.usage, "") }
+        let limit = try request.intOption("limit", default: 100_000, range: 1...100_000)
+        let which = request.arguments[0].lowercased()
+        if request.options["theme"] != nil, which != "vertical" { throw ProtocolError(.usage, "theme= goes with GAPS vertical") }
+        return .now(try context.services.graph.read { graph in
+            let ids: [NodeID]
+            switch which {
+            case "unaffiliated": ids = graph.unaffiliatedMunicipalities()
+            case "isolated": ids = graph.isolatedNodes()
+            case "vertical": ids = graph.verticalGaps(theme: request.options["theme"])
+            default: throw ProtocolError(.usage, "")
+            }
+            let nodes = ids.map(graph.node(id:)).sorted { $0.key < $1.key }
+            return Response(records: nodes.prefix(limit).map(Records.node), status: Status([("count", .int(nodes.count))]))
+        })
+    }
+
+    static let central = Command(
+        "CENTRAL", usage: "CENTRAL [kind=K] [limit=N]",
+        summary: "The key connectors by exact betweenness centrality, with their degree.",
+        options: ["kind", "limit"]
+    ) { request, context in
+        guard request.arguments.isEmpty else { throw ProtocolError(.usage, "") }
+        let kind = try request.enumOption("kind", NodeKind.self)
+        let limit = try request.intOption("limit", default: 20, range: 1...1000)
+        let graph = context.services.graph
+        // Brandes is O(V·E): run it on the pool's threads, never on an event loop.
+        return .later(context.services.pool.compute(on: context.eventLoop) {
+            graph.read { graph in
+                let scores = graph.betweenness()
+                let ranked = scores.filter { kind == nil || graph.node(id: $0.key).kind == kind }
+                    .sorted { ($0.value, graph.node(id: $1.key).key) > ($1.value, graph.node(id: $0.key).key) }
+                    .prefix(limit)
+                let records = ranked.enumerated().map { rank, entry -> Record in
+                    let node = graph.node(id: entry.key)
+                    return Record("central", [
+                        ("rank", .int(rank + 1)), ("key", .string(node.key)), ("name", .string(node.name)),
+                        ("kind", .string(node.kind.rawValue)), ("betweenness", .double(entry.value)),
+                        ("degree", .int(graph.degree(entry.key))),
+                    ])
+                }
+                return Response(records: records, status: Status([("rows", .int(records.count))]))
+            }
+        })
+    }
+
+    static let export = Command(
+        "EXPORT", usage: "EXPORT dot [<node>] [depth=N] [axis=vertical|horizontal]",
+        summary: "The graph or a stakeholder's ego network as GraphViz DOT, one line per data line.",
+        options: ["depth", "axis"]
+    ) { request, context in
+        guard (1...2).contains(request.arguments.count), request.arguments[0].lowercased() == "dot" else {
+            throw ProtocolError(.usage, "")
+        }
+        let axis = try request.enumOption("axis", Axis.self)
+        let depth = try depthOption(request, maximum: 3)
+        return .now(try context.services.graph.read { graph in
+            let center = try request.arguments.count == 2 ? graph.id(forKey: graph.require(request.arguments[1]).key) : nil
+            let lines = graph.dotLines(center: center, depth: depth, filter: WalkFilter(axis: axis))
+            return Response(records: lines.map(Record.raw), status: Status([("lines", .int(lines.count))]))
+        })
+    }
+
+    // MARK: - Option parsing
+
+    static func relationArgument(_ text: String) throws(ProtocolError) -> RelationKind {
+        guard let kind = RelationKind(rawValue: text.lowercased()) else {
+            throw ProtocolError(.invalid, "relation \(Quoting.quote(text)) is not one of: \(RelationKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return kind
+    }
+
+    static func themesOption(_ request: Request) throws(ProtocolError) -> [String]? {
+        guard let text = request.options["themes"] else { return nil }
+        guard let themes = Validation.themes(text) else {
+            throw ProtocolError(.invalid, "themes= is a comma-separated list of [a-z0-9-] words")
+        }
+        return themes
+    }
+
+    static func depthOption(_ request: Request, maximum: Int) throws(ProtocolError) -> Int {
+        guard let text = request.options["depth"] else { return 1 }
+        guard let depth = Int(text), (1...maximum).contains(depth) else {
+            throw ProtocolError(.invalid, "depth= must be 1 to \(maximum)")
+        }
+        return depth
+    }
+
+    /// `province=` must name a province; "" clears it. Returns the province's key.
+    static func provinceOption(_ request: Request, graph: borrowing Graph) throws(ProtocolError) -> String? {
+        guard let text = request.options["province"] else { return nil }
+        if text.isEmpty { return "" }
+        let node = try graph.require(text)
+        guard node.kind == .province else { throw ProtocolError(.invalid, "province=\(text) is not a province") }
+        return node.key
+    }
+}

@@ -1,0 +1,38 @@
+import NIOCore
+import PQ
+import VerbinderGraph
+import VerbinderProtocol
+import VerbinderStore
+
+extension CommandContext {
+    /// Who this connection writes as.
+    var actor: Actor { Actor(name: session.actorName, remote: session.remote, connection: session.id) }
+
+    /// Runs a write: the SQL, its audit row and its change notice in one transaction; then,
+    /// still holding the node locks, the change in memory. The future completes after both,
+    /// so the `OK` that follows is only ever sent for a committed, applied write.
+    func commit<T: Sendable>(
+        _ request: Request,
+        locking keys: [String],
+        audit changes: [String: String],
+        announce: [GraphSync.Change],
+        sql: @escaping @Sendable (Connection) throws -> T,
+        apply: @escaping @Sendable (inout Graph, T) -> Void
+    ) -> EventLoopFuture<T> {
+        let services = self.services
+        let actor = self.actor
+        let command = request.line
+        return services.pool.withConnection(on: eventLoop) { connection in
+            try services.sync.locks.withLocks(keys) {
+                let value = try connection.transaction { tx in
+                    let value = try sql(tx)
+                    try Audit.record(tx, actor: actor, command: command, changes: changes)
+                    for change in announce { try services.sync.announce(change, in: tx) }
+                    return value
+                }
+                services.graph.write { apply(&$0, value) }
+                return value
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import PQ
+import VerbinderGraph
+
+/// Keeps every daemon's in-memory graph coherent with PostgreSQL and with each other.
+///
+/// A write sends `NOTIFY verbinder_graph` in its own transaction, so the notice goes out
+/// exactly when the change commits. Every daemon LISTENs; for each notice from another
+/// daemon it re-reads the changed node or relation and applies what it finds (present:
+/// upsert; gone: remove), which is correct whatever order notices arrive in. When the
+/// listening connection is lost, notices may have been missed, so it reloads everything.
+public final class GraphSync: Sendable {
+    public static let channel = "verbinder_graph"
+
+    /// Identifies this daemon's own notices, which it has already applied.
+    public let instance = UUID().uuidString.prefix(8).lowercased()
+    private let graph: LiveGraph
+    private let conninfo: String
+    private let logger: Logger
+    private let listener: NIOLockedValueBox<Listener?> = NIOLockedValueBox(nil)
+    private let loaded = NIOLockedValueBox(false)
+    private let refresher: NIOLockedValueBox<Connection?> = NIOLockedValueBox(nil)
+    /// Shared with the local writers: a re-read and its apply never interleave with a local write of the same node.
+    public let locks: KeyLocks
+
+    public init(graph: LiveGraph, conninfo: String, locks: KeyLocks, logger: Logger) {
+        self.graph = graph
+        self.locks = locks
+        self.conninfo = conninfo
+        self.logger = logger
+    }
+
+    /// A change to announce.
+    public enum Change: Sendable {
+        case node(key: String)
+        case relation(Relation)
+    }
+
+    /// Sends the notice inside `tx`; it is delivered when `tx` commits.
+    public func announce(_ change: Change, in tx: Connection) throws {
+        let payload: String
+        switch change {
+        case .node(let key): payload = "\(instance)|node|\(key)"
+        case .relation(let relation): payload = "\(instance)|rel|\(relation.from)|\(relation.kind.rawValue)|\(relation.to)"
+        }
+        try tx.query("SELECT pg_notify($1, $2)", [GraphSync.channel, payload])
+    }
+
+    /// Starts listening and loads the graph; returns once the first load is done (or throws
+    /// after `timeout` seconds without a database).
+    public func start(timeout: Double = 60) throws {
+        let listener = Listener(conninfo: conninfo, channels: [GraphSync.channel], onConnect: { [self] reconnect in
+            reload(reason: reconnect ? "listening connection re-established" : "start-up")
+        }, handler: { [self] note in
+            apply(note)
+        })
+        self.listener.withLockedValue { $0 = listener }
+        listener.start()
+        let deadline = Date().addingTimeInterval(timeout)
+        while !loaded.withLockedValue({ $0 }) {
+            if Date() > deadline { throw PQError(kind: .connection, message: "could not load the graph within \(Int(timeout)) s") }
+            usleep(10_000)
+        }
+    }
+
+    public func stop() {
+        listener.withLockedValue { $0?.stop() }
+        refresher.withLockedValue { $0?.close(); $0 = nil }
+    }
+
+    private func reload(reason: String) {
+        let started = ContinuousClock.now
+        do {
+            let connection = try Connection(conninfo)
+            defer { connection.close() }
+            let fresh = try GraphQueries.loadGraph(connection)
+            graph.replace(with: fresh)
+            loaded.withLockedValue { $0 = true }
+            logger.info("graph loaded", metadata: [
+                "reason": "\(reason)", "nodes": "\(fresh.nodeCount)", "relations": "\(fresh.relationCount)",
+                "took": "\(ContinuousClock.now - started)",
+            ])
+        } catch {
+            logger.error("graph reload failed: \(error)")
+        }
+    }
+
+    /// Runs on the listener thread, one notice at a time, so changes apply in commit order.
+    private func apply(_ note: ChannelNotification) {
+        let parts = note.payload.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count >= 3, parts[0] != instance else { return }
+        do {
+            let connection = try refresherConnection()
+            switch parts[1] {
+            case "node":
+                let key = parts[2]
+                try locks.withLocks([key]) { () throws -> Void in
+                    if let node = try GraphWrites.fetchNode(connection, key: key) {
+                        graph.write { _ = $0.upsert(node) }
+                    } else {
+                        graph.write { _ = $0.remove(key: key) }
+                    }
+                }
+            case "rel":
+                guard parts.count == 5, let kind = RelationKind(rawValue: parts[3]) else { return }
+                try locks.withLocks([parts[2], parts[4]]) { () throws -> Void in
+                    if let relation = try GraphWrites.fetchRelation(connection, from: parts[2], kind: kind, to: parts[4]) {
+                        graph.write { _ = $0.link(relation) }
+                    } else {
+                        graph.write { _ = $0.unlink(Relation(from: parts[2], kind: kind, to: parts[4])) }
+                    }
+                }
+            default:
+                return
+            }
+        } catch {
+            logger.warning("could not apply a change from another daemon (\(error)); reloading")
+            refresher.withLockedValue { $0?.close(); $0 = nil }
+            reload(reason: "missed change")
+        }
+    }
+
+    private func refresherConnection() throws -> Connection {
+        try refresher.withLockedValue { current in
+            if let current, current.isHealthy { return current }
+            let fresh = try Connection(conninfo)
+            current = fresh
+            return fresh
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import PQ
+import VerbinderGraph
+
+/// Writes to the graph tables. Each runs inside the caller's transaction, together with
+/// the audit row and the change notification, so all three commit or none does.
+public enum GraphWrites {
+    public static func insertNode(_ tx: Connection, _ node: Node) throws {
+        try tx.query("""
+            INSERT INTO nodes (key, kind, name, search_name, tier, province, themes, attributes)
+            VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8::jsonb)
+            """, params(node))
+    }
+
+    /// Changes the given fields of a node (nil: unchanged; `province` "" clears it; `note` is
+    /// merged into the attributes) and returns the node as stored.
+    public static func updateNode(_ tx: Connection, key: String, kind: NodeKind?, name: String?, tier: Tier?,
+                                  province: String?, themes: [String]?, note: String?) throws -> Node? {
+        let rows = try tx.query("""
+            UPDATE nodes SET kind = coalesce($2, kind), name = coalesce($3, name),
+                   search_name = coalesce($4, search_name), tier = coalesce($5, tier),
+                   province = CASE WHEN $6::text IS NULL THEN province ELSE NULLIF($6, '') END,
+                   themes = coalesce($7::text[], themes),
+                   attributes = CASE WHEN $8::text IS NULL THEN attributes
+                                     ELSE attributes || jsonb_build_object('note', $8::text) END,
+                   updated_at = now()
+            WHERE key = $1
+            RETURNING \(GraphQueries.nodeColumns)
+            """, [key, kind?.rawValue, name, name.map(Search.fold), tier?.rawValue, province,
+                  themes.map(PostgresArray.literal), note])
+        return try rows.all.first.map(GraphQueries.decodeNode)
+    }
+
+    /// Deletes a node and its relations; returns how many relations went.
+    public static func deleteNode(_ tx: Connection, key: String) throws -> Int {
+        let links = try tx.query("DELETE FROM relations WHERE from_key = $1 OR to_key = $1", [key]).affectedRows
+        try tx.query("DELETE FROM nodes WHERE key = $1", [key])
+        return links
+    }
+
+    public static func insertRelation(_ tx: Connection, _ relation: Relation) throws {
+        let relation = relation.canonical
+        try tx.query("""
+            INSERT INTO relations (from_key, relation, to_key, themes, since, until, note)
+            VALUES ($1, $2, $3, $4::text[], $5::date, $6::date, $7)
+            """, [relation.from, relation.kind.rawValue, relation.to, PostgresArray.literal(relation.themes),
+                  relation.since, relation.until, relation.note])
+    }
+
+    /// Returns whether the relation existed.
+    public static func deleteRelation(_ tx: Connection, _ relation: Relation) throws -> Bool {
+        let relation = relation.canonical
+        return try tx.query("DELETE FROM relations WHERE from_key = $1 AND relation = $2 AND to_key = $3",
+                            [relation.from, relation.kind.rawValue, relation.to]).affectedRows > 0
+    }
+
+    /// Re-reads one node (for a change announced by another daemon); nil if it is gone.
+    public static func fetchNode(_ connection: Connection, key: String) throws -> Node? {
+        let rows = try connection.query("SELECT \(GraphQueries.nodeColumns) FROM nodes WHERE lower(key) = lower($1)", [key])
+        return try rows.all.first.map(GraphQueries.decodeNode)
+    }
+
+    /// Re-reads one relation; nil if it is gone.
+    public static func fetchRelation(_ connection: Connection, from: String, kind: RelationKind, to: String) throws -> Relation? {
+        let rows = try connection.query("""
+            SELECT from_key, relation, to_key, themes, since::text, until::text, note FROM relations
+            WHERE lower(from_key) = lower($1) AND relation = $2 AND lower(to_key) = lower($3)
+            """, [from, kind.rawValue, to])
+        return try rows.all.first.map(GraphQueries.decodeRelation)
+    }
+
+    private static func params(_ node: Node) -> [String?] {
+        [node.key, node.kind.rawValue, node.name, Search.fold(node.name), node.tier.rawValue, node.province,
+         PostgresArray.literal(node.themes), node.attributes]
+    }
+}
+
+/// Who did a write, for the audit table.
+public struct Actor: Sendable {
+    /// Token name, or `local` in protected mode.
+    public var name: String
+    public var remote: String
+    public var connection: UInt64
+
+    public init(name: String, remote: String, connection: UInt64) {
+        self.name = name
+        self.remote = remote
+        self.connection = connection
+    }
+}
+
+/// The append-only audit trail: one row per write, in the write's own transaction.
+public enum Audit {
+    public static func record(_ tx: Connection, actor: Actor, command: String, changes: [String: String]) throws {
+        try tx.query("INSERT INTO audit (actor, remote, connection, command, changes) VALUES ($1, $2, $3, $4, $5::jsonb)",
+                     [actor.name, actor.remote, String(actor.connection), command, JSONText.object(changes)])
+    }
+}
+
+/// Tiny JSON writer for flat string maps (audit changes, node attributes).
+public enum JSONText {
+    public static func object(_ fields: [String: String]) -> String {
+        "{" + fields.keys.sorted().map { string($0) + ":" + string(fields[$0]!) }.joined(separator: ",") + "}"
+    }
+
+    public static func string(_ value: String) -> String {
+        var out = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}
