@@ -1,0 +1,285 @@
+import Foundation
+import PQ
+import Testing
+
+/// The graph commands over TCP, on the real seed network.
+@Suite("Graph queries on the seed network")
+struct GraphQueryTests {
+    func client() throws -> LineClient {
+        let client = try SeededDaemon.get().connect()
+        _ = try client.readLine()
+        return client
+    }
+
+    /// Every relation of a node, as a set of "from|relation|to".
+    func relations(_ client: LineClient, _ key: String) throws -> Set<String> {
+        Set(try client.request("SHOW \(key)").lines.dropFirst().map(parseRecord).map {
+            "\($0.fields["from"]!)|\($0.fields["relation"]!)|\($0.fields["to"]!)"
+        })
+    }
+
+    func hops(_ lines: [String]) throws -> [[String: String]] { try lines.map { try parseRecord($0).fields } }
+
+    func assertValidChain(_ client: LineClient, _ hops: [[String: String]]) throws {
+        for (previous, hop) in zip(hops, hops.dropFirst()) {
+            let a = previous["key"]!, b = hop["key"]!, relation = hop["relation"]!
+            let expected = hop["direction"] == "out" ? "\(a)|\(relation)|\(b)" : "\(b)|\(relation)|\(a)"
+            #expect(try relations(client, a).contains(expected), "\(expected) is not a relation")
+        }
+    }
+
+    @Test func pathBetweenProvincesIsAValidChain() throws {
+        let client = try client()
+        let (lines, status) = try client.request("PATH GM1731 GM0599") // Midden-Drenthe to Rotterdam
+        let chain = try hops(lines)
+        #expect(status == "OK hops=\(chain.count - 1)")
+        #expect(chain.first?["key"] == "GM1731" && chain.last?["key"] == "GM0599")
+        #expect(chain.enumerated().allSatisfy { $0.element["n"] == String($0.offset) })
+        try assertValidChain(client, chain)
+    }
+
+    @Test func horizontalPathUsesOnlyHorizontalRelations() throws {
+        let daemon = try SeededDaemon.get()
+        let client = try client()
+        // A target reachable through networks only: an M50 member that is not in P10 (P10 and M50 share Peel en Maas).
+        let target = try Connection(daemon.conninfo).query("""
+            SELECT from_key FROM relations WHERE relation = 'member_of' AND to_key = 'm50'
+            EXCEPT SELECT from_key FROM relations WHERE relation = 'member_of' AND to_key = 'p10'
+            ORDER BY 1 LIMIT 1
+            """)[0].string(0)
+        let (lines, status) = try client.request("PATH GM1731 \(target) axis=horizontal")
+        #expect(status.hasPrefix("OK hops="))
+        let chain = try hops(lines)
+        #expect(chain.dropFirst().allSatisfy { $0["axis"] == "horizontal" })
+        try assertValidChain(client, chain)
+    }
+
+    @Test func avoidIsHonoured() throws {
+        let client = try client()
+        let first = try hops(client.request("PATH GM1731 GM0106").lines) // Midden-Drenthe to Assen
+        let middle = first.dropFirst().dropLast().map { $0["key"]! }
+        #expect(!middle.isEmpty)
+        let avoided = try hops(client.request("PATH GM1731 GM0106 avoid=\(middle.joined(separator: ","))").lines)
+        #expect(!avoided.isEmpty)
+        #expect(Set(avoided.map { $0["key"]! }).isDisjoint(with: middle))
+        try assertValidChain(client, avoided)
+    }
+
+    @Test func threeShortestPathsAreDistinctAndSorted() throws {
+        let client = try client()
+        let (lines, status) = try client.request("PATH GM1731 GM0014 k=3")
+        #expect(status.hasPrefix("OK hops=") && status.hasSuffix("paths=3"))
+        let grouped = Dictionary(grouping: try hops(lines), by: { $0["path"]! })
+        #expect(grouped.count == 3)
+        let paths = ["1", "2", "3"].map { grouped[$0]!.map { $0["key"]! } }
+        #expect(Set(paths).count == 3)
+        #expect(paths.allSatisfy { Set($0).count == $0.count })
+        #expect(paths.map(\.count) == paths.map(\.count).sorted())
+        for number in ["1", "2", "3"] { try assertValidChain(client, grouped[number]!) }
+    }
+
+    @Test func noPathIsNOPATH() throws {
+        let client = try client()
+        #expect(try client.request("PATH GM1731 cpb").status.hasPrefix("ERR NOPATH"))
+        #expect(try client.request("PATH GM1731 GM0599 max=1").status.hasPrefix("ERR NOPATH"))
+    }
+
+    @Test func suggestNeverListsANeighbour() throws {
+        let client = try client()
+        for key in ["GM1731", "GM0796", "vws", "PV22"] {
+            let neighbours = try relations(client, key).flatMap { $0.split(separator: "|").map(String.init) }
+            let (lines, status) = try client.request("SUGGEST \(key) limit=50")
+            #expect(status.hasPrefix("OK rows="))
+            for record in try lines.map(parseRecord) {
+                #expect(record.type == "suggestion")
+                #expect(!neighbours.contains(record.fields["key"]!) && record.fields["key"] != key)
+                #expect(!(record.fields["reason"] ?? "").isEmpty)
+            }
+        }
+    }
+
+    @Test func healthcareSuggestionFromMunicipalityIsVWS() throws {
+        let client = try client()
+        let (lines, _) = try client.request("SUGGEST GM1731 theme=healthcare axis=vertical")
+        let first = try parseRecord(try #require(lines.first))
+        #expect(first.fields["key"] == "vws")
+        #expect(first.fields["reason"]?.contains("healthcare") == true)
+    }
+
+    @Test func unaffiliatedMatchesSQL() throws {
+        let daemon = try SeededDaemon.get()
+        let client = try daemon.connect()
+        _ = try client.readLine()
+        let (lines, status) = try client.request("GAPS unaffiliated")
+        let keys = Set(try lines.map { try parseRecord($0).fields["key"]! })
+        let connection = try Connection(daemon.conninfo)
+        let expected = Set(try connection.query("""
+            SELECT key FROM nodes m WHERE kind = 'municipality' AND NOT EXISTS (
+              SELECT 1 FROM relations r JOIN nodes n ON n.key = r.to_key
+              WHERE r.from_key = m.key AND r.relation = 'member_of' AND n.kind = 'network')
+            """).all.map { try $0.string(0) })
+        #expect(keys == expected)
+        #expect(status == "OK count=\(expected.count)")
+        #expect(!expected.isEmpty)
+    }
+
+    @Test func gapsIsolatedAndVertical() throws {
+        let client = try client()
+        let isolated = try client.request("GAPS isolated")
+        #expect(isolated.status.hasPrefix("OK count="))
+        for record in try isolated.lines.map(parseRecord) {
+            #expect(try relations(client, record.fields["key"]!).isEmpty)
+        }
+        let vertical = try client.request("GAPS vertical theme=healthcare")
+        #expect(try vertical.lines.map(parseRecord).allSatisfy { ["municipality", "region"].contains($0.fields["kind"]) })
+        #expect(try client.request("GAPS nothing").status.hasPrefix("ERR USAGE"))
+    }
+
+    @Test func neighborsAndEgoNetwork() throws {
+        let client = try client()
+        let one = try client.request("NEIGHBORS GM1731")
+        #expect(one.status.hasPrefix("OK links=5"))
+        let two = try client.request("NEIGHBORS GM1731 depth=2")
+        #expect(two.lines.count > one.lines.count)
+        #expect(try two.lines.map(parseRecord).allSatisfy { ["1", "2"].contains($0.fields["depth"]) })
+        let horizontal = try client.request("NEIGHBORS GM1731 axis=horizontal")
+        #expect(try horizontal.lines.map(parseRecord).allSatisfy { $0.fields["axis"] == "horizontal" })
+        #expect(try client.request("NEIGHBORS GM1731 depth=4").status.hasPrefix("ERR INVALID"))
+    }
+
+    @Test func centralAndExport() throws {
+        let client = try client()
+        let central = try client.request("CENTRAL limit=3")
+        #expect(central.status == "OK rows=3")
+        let ranked = try central.lines.map(parseRecord)
+        #expect(ranked.map { $0.fields["rank"] } == ["1", "2", "3"])
+        let scores = ranked.map { Double($0.fields["betweenness"]!)! }
+        #expect(scores == scores.sorted(by: >))
+        let dot = try client.request("EXPORT dot GM1731 depth=2")
+        #expect(dot.lines.first == "digraph verbinder {" && dot.lines.last == "}")
+        #expect(dot.lines.contains { $0.contains("\"GM1731\" -> \"PV22\"") })
+        #expect(dot.status == "OK lines=\(dot.lines.count)")
+    }
+}
+
+/// Graph changes: PostgreSQL first, then memory, then OK; other daemons follow.
+@Suite("Graph changes")
+struct GraphChangeTests {
+    @Test func addSetLinkUnlinkRemoveWithAudit() throws {
+        let conninfo = try SharedCluster.freshDatabase("changes")
+        #expect(try runVerbinderd(["seed", "--database-url", conninfo]).0 == 0)
+        let daemon = try Daemon(conninfo: conninfo)
+        let client = try daemon.connect()
+        _ = try client.readLine()
+        let db = try Connection(conninfo)
+
+        #expect(try client.request("ADD partner \"GGD Drenthe\" themes=healthcare province=Drenthe").status == "OK key=ggd-drenthe")
+        #expect(try db.query("SELECT province, tier FROM nodes WHERE key = 'ggd-drenthe'")[0].values == ["PV22", "regional"])
+        #expect(try client.request("ADD partner \"GGD Drenthe\"").status.hasPrefix("ERR CONFLICT"))
+        #expect(try client.request("ADD municipality Nergenshuizen").status.hasPrefix("ERR INVALID"))
+        #expect(try client.request("ADD planet Mars").status.hasPrefix("ERR INVALID"))
+
+        #expect(try client.request("LINK ggd-drenthe works_with GM1731 since=2024-02-30").status.hasPrefix("ERR INVALID"))
+        #expect(try client.request("LINK ggd-drenthe advises GM1731 themes=healthcare").status == "OK axis=vertical")
+        #expect(try client.request("LINK ggd-drenthe advises gm1731").status.hasPrefix("ERR CONFLICT"))
+        #expect(try client.request("LINK ggd-drenthe befriends GM1731").status.hasPrefix("ERR INVALID"))
+        #expect(try db.query("SELECT count(*) FROM relations WHERE from_key = 'ggd-drenthe'")[0].int(0) == 1)
+
+        #expect(try client.request("SET ggd-drenthe tier=provincial name=\"GGD Drenthe (regio)\"").status == "OK key=ggd-drenthe")
+        let shown = try client.request("SHOW \"ggd drenthe (regio)\"")
+        #expect(shown.lines.first?.contains("tier=provincial") == true)
+
+        #expect(try client.request("REMOVE GM1731").status.hasPrefix("OK key=GM1731 links="))
+        #expect(try client.request("SHOW GM1731").status.hasPrefix("ERR NOTFOUND"))
+        #expect(try db.query("SELECT count(*) FROM relations WHERE from_key = 'GM1731' OR to_key = 'GM1731'")[0].int(0) == 0)
+        #expect(try client.request("UNLINK ggd-drenthe advises GM1731").status.hasPrefix("ERR NOTFOUND"))
+
+        let audit = try db.query("SELECT actor, command FROM audit WHERE actor = 'local' ORDER BY id").all.map { try $0.string(1) }
+        #expect(audit.count == 4)
+        #expect(audit.first?.hasPrefix("ADD partner") == true)
+        #expect(try daemon.stop() == 0)
+    }
+
+    @Test func secondDaemonSeesAWriteWithinASecond() throws {
+        let conninfo = try SharedCluster.freshDatabase("twodaemons")
+        #expect(try runVerbinderd(["seed", "--database-url", conninfo]).0 == 0)
+        let first = try Daemon(conninfo: conninfo), second = try Daemon(conninfo: conninfo)
+        let writer = try first.connect(), reader = try second.connect()
+        _ = try writer.readLine(); _ = try reader.readLine()
+        #expect(try writer.request("LINK GM1731 partner_of GM0106 note=\"shared agenda\"").status == "OK axis=horizontal")
+        let deadline = Date().addingTimeInterval(1)
+        var seen = false
+        while Date() < deadline, !seen {
+            seen = try reader.request("NEIGHBORS GM1731 relation=partner_of").lines.contains { $0.contains("GM0106") }
+            if !seen { usleep(10_000) }
+        }
+        #expect(seen)
+        #expect(try writer.request("ADD partner \"Zorgnetwerk Noord\"").status == "OK key=zorgnetwerk-noord")
+        #expect(try writer.request("REMOVE GM0106").status.hasPrefix("OK"))
+        let later = Date().addingTimeInterval(1)
+        var applied = false
+        while Date() < later, !applied {
+            applied = try reader.request("SHOW zorgnetwerk-noord").status.hasPrefix("OK")
+                && reader.request("SHOW GM0106").status.hasPrefix("ERR NOTFOUND")
+            if !applied { usleep(10_000) }
+        }
+        #expect(applied)
+        #expect(try first.stop() == 0)
+        #expect(try second.stop() == 0)
+    }
+
+    @Test func readersDuringWritesSeeNoHalfWrites() async throws {
+        let conninfo = try SharedCluster.freshDatabase("readwrite")
+        #expect(try runVerbinderd(["seed", "--database-url", conninfo]).0 == 0)
+        let daemon = try Daemon(conninfo: conninfo)
+        let port = daemon.port
+        let stop = Date().addingTimeInterval(10)
+        let acknowledged = try await withThrowingTaskGroup(of: [String].self) { group in
+            group.addTask {
+                let client = try LineClient(port: port)
+                _ = try client.readLine()
+                var written: [String] = []
+                var n = 0
+                while Date() < stop {
+                    let key = "partner-\(n)"
+                    #expect(try client.request("ADD partner \"Partner \(n)\" key=\(key)").status == "OK key=\(key)")
+                    #expect(try client.request("LINK \(key) works_with GM0014").status.hasPrefix("OK axis="))
+                    written.append(key)
+                    if n % 3 == 2 {
+                        #expect(try client.request("REMOVE partner-\(n - 1)").status.hasPrefix("OK"))
+                        written.removeAll { $0 == "partner-\(n - 1)" }
+                    }
+                    n += 1
+                }
+                return written
+            }
+            for _ in 0..<16 {
+                group.addTask {
+                    let client = try LineClient(port: port)
+                    _ = try client.readLine()
+                    while Date() < stop {
+                        let (lines, status) = try client.request("NEIGHBORS GM0014")
+                        #expect(status.hasPrefix("OK links="))
+                        for line in lines {
+                            let record = try parseRecord(line)
+                            // Both ends of every relation exist: names are resolved from the same snapshot.
+                            #expect(record.fields["from_name"] != nil && record.fields["to_name"] != nil)
+                        }
+                    }
+                    return []
+                }
+            }
+            var all: [String] = []
+            for try await keys in group { all += keys }
+            return all
+        }
+        let db = try Connection(conninfo)
+        let stored = Set(try db.query("SELECT from_key FROM relations WHERE to_key = 'GM0014' AND relation = 'works_with' UNION SELECT to_key FROM relations WHERE from_key = 'GM0014' AND relation = 'works_with'").all.map { try $0.string(0) })
+        #expect(!acknowledged.isEmpty)
+        let missing = Set(acknowledged).subtracting(stored)
+        #expect(missing.isEmpty, "acknowledged but not stored: \(missing.sorted().prefix(10))")
+        let removedButStored = stored.filter { key in key.hasPrefix("partner-") && !acknowledged.contains(key) }
+        #expect(removedButStored.isEmpty, "removed but still stored: \(removedButStored.sorted().prefix(10))")
+        #expect(try daemon.stop() == 0)
+    }
+}
