@@ -84,6 +84,30 @@ public final class ConnectionPool: Sendable {
         try await withConnection { try $0.transaction(body) }
     }
 
+    /// Takes a connection out of the pool for a session of several jobs (a client's batch).
+    /// Give it back with ``checkin(_:)``; run jobs on it with ``run(on:with:_:)``.
+    public func checkout(on eventLoop: any EventLoop) -> EventLoopFuture<Connection> {
+        acquire(on: eventLoop).flatMap { reused in
+            self.threadPool.runIfActive(eventLoop: eventLoop) {
+                do {
+                    return try self.prepare(reused)
+                } catch {
+                    self.releaseSlot()
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// Runs a job on a checked-out connection, on the pool's threads.
+    public func run<T: Sendable>(on eventLoop: any EventLoop, with connection: Connection,
+                                 _ body: @escaping @Sendable (Connection) throws -> T) -> EventLoopFuture<T> {
+        threadPool.runIfActive(eventLoop: eventLoop) { try body(connection) }
+    }
+
+    /// Returns a checked-out connection.
+    public func checkin(_ connection: Connection) { release(connection) }
+
     /// Runs CPU-heavy work that must stay off the event loops on the pool's threads
     /// (no connection taken). It competes with database jobs, which is the point: the
     /// pool's size bounds what runs at once.

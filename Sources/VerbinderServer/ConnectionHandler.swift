@@ -25,6 +25,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var closing = false
     private var needsFlush = false
     private var admitted = false
+    /// The verb of the request being answered (batch bookkeeping needs it).
+    private var currentVerb = ""
 
     init(services: Services, table: CommandTable, registry: ChannelRegistry) {
         self.services = services
@@ -57,6 +59,10 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         if admitted { services.stats.connections.subtract(1, ordering: .relaxed) }
+        if let batch = session?.batch {
+            session.batch = nil
+            BatchCommands.abandon(batch, services: services, eventLoop: context.eventLoop)
+        }
         admitted = false
         logger.debug("disconnected")
         context.fireChannelInactive()
@@ -108,6 +114,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     private func handle(_ line: InboundLine, context: ChannelHandlerContext) {
+        currentVerb = ""
         let request: Request
         switch line {
         case .tooLong:
@@ -125,6 +132,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             }
         }
         services.stats.commands.add(1, ordering: .relaxed)
+        currentVerb = request.verb
         let reply: Reply
         do {
             guard let command = table.command(for: request.verb) else {
@@ -165,6 +173,11 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     private func send(_ response: Response, context: ChannelHandlerContext) {
+        // Any error inside BEGIN … COMMIT aborts the batch: COMMIT will then write nothing.
+        if case .failure(let error) = response.outcome, let batch = session?.batch, batch.failure == nil,
+           !["BEGIN", "COMMIT", "ROLLBACK"].contains(currentVerb) {
+            batch.failure = error
+        }
         var buffer = context.channel.allocator.buffer(capacity: 64)
         response.write(to: &buffer, format: session?.format ?? .text)
         context.write(wrapOutboundOut(buffer), promise: nil)

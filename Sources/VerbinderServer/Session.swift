@@ -7,6 +7,8 @@ public final class Session {
     public var format: OutputFormat = .text
     /// Who this connection writes as in the audit (a token's name once tokens exist).
     public var actorName = "local"
+    /// The open `BEGIN … COMMIT`, if any.
+    var batch: Batch?
 
     init(id: UInt64, remote: String) {
         self.id = id

@@ -22,6 +22,26 @@ extension CommandContext {
         let services = self.services
         let actor = self.actor
         let command = request.line
+        if let batch = session.batch {
+            // Inside BEGIN … COMMIT: run in the batch's transaction; apply in memory at COMMIT.
+            if let failure = batch.failure {
+                return eventLoop.makeFailedFuture(ProtocolError(.conflict, "batch aborted by an earlier error (\(failure.code.rawValue)); ROLLBACK"))
+            }
+            let bound = NIOLoopBound(batch, eventLoop: eventLoop)
+            return services.pool.run(on: eventLoop, with: batch.connection) { tx in
+                let value = try sql(tx)
+                try Audit.record(tx, actor: actor, command: command, changes: changes)
+                for change in announce { try services.sync.announce(change, in: tx) }
+                return value
+            }.map { value in
+                bound.value.applies.append { graph in apply(&graph, value) }
+                bound.value.keys += keys
+                return value
+            }.flatMapErrorThrowing { error in
+                bound.value.failure = ErrorMapping.protocolError(error)
+                throw error
+            }
+        }
         return services.pool.withConnection(on: eventLoop) { connection in
             try services.sync.locks.withLocks(keys) {
                 let value = try connection.transaction { tx in

@@ -283,3 +283,47 @@ struct GraphChangeTests {
         #expect(try daemon.stop() == 0)
     }
 }
+
+/// BEGIN … COMMIT: all of a batch or none of it.
+@Suite("Batches")
+struct BatchTests {
+    @Test func commitAppliesAllAndAFailureWritesNothing() throws {
+        let conninfo = try SharedCluster.freshDatabase("batch")
+        #expect(try runVerbinderd(["seed", "--database-url", conninfo]).0 == 0)
+        let daemon = try Daemon(conninfo: conninfo)
+        let client = try daemon.connect(), other = try daemon.connect()
+        _ = try client.readLine(); _ = try other.readLine()
+        let db = try Connection(conninfo)
+
+        #expect(try client.request("BEGIN").status == "OK batch=open")
+        #expect(try client.request("BEGIN").status.hasPrefix("ERR CONFLICT"))
+        #expect(try client.request("ADD partner \"Batch One\"").status == "OK key=batch-one")
+        #expect(try client.request("LINK GM1731 works_with GM0106").status == "OK axis=horizontal")
+        // Not visible to others before COMMIT.
+        #expect(try other.request("SHOW batch-one").status.hasPrefix("ERR NOTFOUND"))
+        #expect(try db.query("SELECT count(*) FROM nodes WHERE key = 'batch-one'")[0].int(0) == 0)
+        #expect(try client.request("COMMIT").status == "OK applied=2")
+        #expect(try other.request("SHOW batch-one").status.hasPrefix("OK"))
+        #expect(try other.request("NEIGHBORS GM1731 relation=works_with").lines.count == 1)
+
+        #expect(try client.request("BEGIN").status == "OK batch=open")
+        #expect(try client.request("ADD partner \"Batch Two\"").status == "OK key=batch-two")
+        #expect(try client.request("ADD partner \"Batch One\"").status.hasPrefix("ERR CONFLICT"))
+        #expect(try client.request("ADD partner \"Batch Three\"").status.hasPrefix("ERR CONFLICT"))
+        #expect(try client.request("COMMIT").status.hasPrefix("ERR CONFLICT batch aborted"))
+        #expect(try db.query("SELECT count(*) FROM nodes WHERE key IN ('batch-two', 'batch-three')")[0].int(0) == 0)
+        #expect(try client.request("SHOW batch-two").status.hasPrefix("ERR NOTFOUND"))
+
+        // A connection that closes with a batch open writes nothing.
+        do {
+            let quitter = try daemon.connect()
+            _ = try quitter.readLine()
+            #expect(try quitter.request("BEGIN").status == "OK batch=open")
+            #expect(try quitter.request("ADD partner \"Batch Four\"").status == "OK key=batch-four")
+        }
+        #expect(try client.request("ROLLBACK").status.hasPrefix("ERR CONFLICT"))
+        usleep(200_000)
+        #expect(try db.query("SELECT count(*) FROM nodes WHERE key = 'batch-four'")[0].int(0) == 0)
+        #expect(try daemon.stop() == 0)
+    }
+}
