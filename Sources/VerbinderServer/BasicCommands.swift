@@ -12,14 +12,14 @@ enum BasicCommands {
                 .now(Response(status: Status(words: ["pong"])))
             },
             Command("HELP", usage: "HELP [verb]", summary: "List the commands, or show one: command records with usage and summary.") { request, _ in
-                let commands = help()
+                let entries = help().flatMap(\.helpRecords)
                 guard let verb = request.arguments.first else {
-                    return .now(Response(records: commands.map(\.helpRecord), status: Status([("commands", .int(commands.count))])))
+                    return .now(Response(records: entries.map(\.record), status: Status([("commands", .int(entries.count))])))
                 }
                 let wanted = request.arguments.joined(separator: " ").uppercased()
-                let matching = commands.filter { $0.verb == wanted || $0.verb.hasPrefix(wanted + " ") }
+                let matching = entries.filter { $0.name == wanted || $0.name.hasPrefix(wanted + " ") }
                 guard !matching.isEmpty else { throw ProtocolError(.unknown, "no such command \(Quoting.quote(verb))") }
-                return .now(Response(records: matching.map(\.helpRecord), status: Status([("commands", .int(matching.count))])))
+                return .now(Response(records: matching.map(\.record), status: Status([("commands", .int(matching.count))])))
             },
             Command("QUIT", usage: "QUIT", summary: "Close the connection: OK bye.") { _, _ in
                 .now(Response(status: Status(words: ["bye"]), closesConnection: true))

@@ -21,17 +21,25 @@ public struct Command: Sendable {
     /// Option names the command takes; any other is `ERR USAGE`.
     public let options: Set<String>
     public let handler: Handler
+    /// For verbs with sub-verbs (`TRAJECTORY ADD`, …): one help entry each (name, usage, summary).
+    public let subcommands: [(name: String, usage: String, summary: String)]
 
-    public init(_ verb: String, usage: String, summary: String, options: Set<String> = [], handler: @escaping Handler) {
+    public init(_ verb: String, usage: String, summary: String, options: Set<String> = [],
+                subcommands: [(name: String, usage: String, summary: String)] = [], handler: @escaping Handler) {
         self.verb = verb
         self.usage = usage
         self.summary = summary
         self.options = options
+        self.subcommands = subcommands
         self.handler = handler
     }
 
-    var helpRecord: Record {
-        Record("command", [("name", .string(verb)), ("usage", .string(usage)), ("summary", .string(summary))])
+    /// The `command` records `HELP` shows for this verb.
+    var helpRecords: [(name: String, record: Record)] {
+        let entries = subcommands.isEmpty ? [(name: verb, usage: usage, summary: summary)] : subcommands
+        return entries.map { entry in
+            (entry.name, Record("command", [("name", .string(entry.name)), ("usage", .string(entry.usage)), ("summary", .string(entry.summary))]))
+        }
     }
 
     /// Checks options and the argument count before the handler runs.

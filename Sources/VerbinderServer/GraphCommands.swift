@@ -275,13 +275,18 @@ enum GraphCommands {
     }
 
     static let gaps = Command(
-        "GAPS", usage: "GAPS unaffiliated|isolated|vertical [theme=T] [limit=N]",
-        summary: "Who is missing out: municipalities in no network, nodes with no relation, or no vertical tie to a ministry.",
-        options: ["theme", "limit"]
+        "GAPS", usage: "GAPS unaffiliated|isolated|vertical|agenda|stale [theme=T] [days=180] [limit=N]",
+        summary: "Who is missing out: municipalities in no network, nodes with no relation, no vertical tie to a ministry, regions without an active kansenagenda, trajectories and stakeholders without a meeting held lately.",
+        options: ["theme", "limit", "days"]
     ) { request, context in
         guard request.arguments.count == 1 else { throw ProtocolError(.usage, "") }
         let limit = try request.intOption("limit", default: 100_000, range: 1...100_000)
         let which = request.arguments[0].lowercased()
+        if which == "agenda" || which == "stale" {
+            if request.options["theme"] != nil || (which == "agenda" && request.options["days"] != nil) { throw ProtocolError(.usage, "") }
+            return try MonitoringCommands.gaps(which, request, context)
+        }
+        if request.options["days"] != nil { throw ProtocolError(.usage, "days= goes with GAPS stale") }
         if request.options["theme"] != nil, which != "vertical" { throw ProtocolError(.usage, "theme= goes with GAPS vertical") }
         return .now(try context.services.graph.read { graph in
             let ids: [NodeID]
@@ -326,10 +331,15 @@ enum GraphCommands {
     }
 
     static let export = Command(
-        "EXPORT", usage: "EXPORT dot [<node>] [depth=N] [axis=vertical|horizontal]",
-        summary: "The graph or a stakeholder's ego network as GraphViz DOT, one line per data line.",
-        options: ["depth", "axis"]
+        "EXPORT", usage: "EXPORT dot [<node>] [depth=N] [axis=vertical|horizontal] | EXPORT ics [trajectory=T] [node=<node>]",
+        summary: "The graph or an ego network as GraphViz DOT, or meetings and milestones as an iCalendar file; one line per data line.",
+        options: ["depth", "axis", "trajectory", "node"]
     ) { request, context in
+        if request.arguments.count == 1, request.arguments[0].lowercased() == "ics" {
+            if request.options["depth"] != nil || request.options["axis"] != nil { throw ProtocolError(.usage, "") }
+            return try MonitoringCommands.ics(request, context)
+        }
+        if request.options["trajectory"] != nil || request.options["node"] != nil { throw ProtocolError(.usage, "") }
         guard (1...2).contains(request.arguments.count), request.arguments[0].lowercased() == "dot" else {
             throw ProtocolError(.usage, "")
         }

@@ -47,12 +47,16 @@ public struct Migrator: Sendable {
     public func migrate(_ connection: Connection) throws -> [Int] {
         try connection.transaction { tx in
             try tx.query("SELECT pg_advisory_xact_lock($1::bigint)", [Migrator.lockKey])
-            try tx.query("""
+            // Checked first so a daemon role without CREATE on the schema can start once migrated.
+            let exists = try tx.query("SELECT to_regclass('schema_migrations') IS NOT NULL")[0].bool(0)
+            if !exists {
+                try tx.query("""
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version integer PRIMARY KEY,
                     name text NOT NULL,
                     applied_at timestamptz NOT NULL DEFAULT now())
                 """)
+            }
             let applied = Set(try tx.query("SELECT version FROM schema_migrations").all.map { try $0.int(0) })
             var done: [Int] = []
             for migration in migrations where !applied.contains(migration.version) {

@@ -59,13 +59,16 @@ struct DatabaseOptions: ParsableArguments {
 
     /// The database to use: the given URL, or the embedded cluster (created and started as needed).
     /// Returns the conninfo, the cluster when embedded, and whether the cluster was just created.
+    /// The cluster is returned only when this process started it, so only then does the
+    /// caller stop it: `verbinderd seed` must not stop the cluster of a running `serve`.
     func resolveDatabase(logger: Logger) throws -> (conninfo: String, cluster: PostgresCluster?, created: Bool) {
         if let url = explicitURL { return (url, nil, false) }
         let cluster = self.cluster
         logger.info("using the embedded PostgreSQL cluster", metadata: ["directory": "\(cluster.directory)"])
+        let wasRunning = cluster.isInitialized && cluster.isRunning
         let created = try cluster.createIfNeeded()
         try cluster.start()
-        return (cluster.conninfo, cluster, created)
+        return (cluster.conninfo, wasRunning ? nil : cluster, created)
     }
 
     func migrate(conninfo: String, logger: Logger) throws -> String {

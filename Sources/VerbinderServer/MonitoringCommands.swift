@@ -1,0 +1,111 @@
+import NIOCore
+import PQ
+import VerbinderGraph
+import VerbinderProtocol
+import VerbinderStore
+
+/// Keeping watch: REPORT's figures, the agenda and staleness gaps, and the iCalendar export.
+enum MonitoringCommands {
+    static var all: [Command] { [report] }
+
+    static let report = Command(
+        "REPORT", usage: "REPORT [from=YYYY-MM-DD] [to=YYYY-MM-DD]",
+        summary: "Monitoring figures as metric records: meetings per axis and tri-party share per month, milestones on time and late, kansenagenda coverage, municipalities without a vertical meeting, signals.",
+        options: ["from", "to"]
+    ) { request, context in
+        guard request.arguments.isEmpty else { throw ProtocolError(.usage, "") }
+        let from = try WorkflowCommands.optionalDate(request, "from"), to = try WorkflowCommands.optionalDate(request, "to")
+        let unaffiliated = context.services.graph.read { graph in Set(graph.unaffiliatedMunicipalities().map { graph.node(id: $0).key }) }
+        return .later(WorkflowCommands.read(context) { connection in
+            let (start, end) = try ReportStore.period(connection, from: from, to: to)
+            guard start <= end else { throw ProtocolError(.invalid, "from= is after to=") }
+            let metrics = try ReportStore.metrics(connection, from: start, to: end, unaffiliated: unaffiliated)
+            let records = metrics.map { metric -> Record in
+                var record = Record("metric", [("name", .string(metric.name))])
+                for (name, value) in metric.dimensions { record.append(name, .string(value)) }
+                record.append("value", metric.isCount ? .int(Int(metric.value)) : .double(metric.value))
+                return record
+            }
+            return Response(records: records, status: Status([("metrics", .int(records.count)), ("from", .string(start)), ("to", .string(end))]))
+        })
+    }
+
+    /// `GAPS agenda` and `GAPS stale [days=N]`, answered from PostgreSQL.
+    static func gaps(_ which: String, _ request: Request, _ context: CommandContext) throws -> Reply {
+        let graph = context.services.graph
+        if which == "agenda" {
+            return .later(WorkflowCommands.read(context) { try WorkflowStore.regionsWithoutAgenda($0) }.map { keys in
+                let records = graph.read { graph in keys.compactMap { graph.node(key: $0) }.map(Records.node) }
+                return Response(records: records, status: Status([("count", .int(keys.count))]))
+            })
+        }
+        let days = try request.intOption("days", default: 180, range: 1...36_500)
+        return .later(WorkflowCommands.read(context) { try WorkflowStore.stale($0, days: days) }.map { stale in
+            var records: [Record] = stale.trajectories.map { key, last in
+                var record = Record("stale", [("trajectory", .string(key))])
+                record.append("last_meeting", last.map(Value.string))
+                return record
+            }
+            records += stale.stakeholders.map { trajectory, node, last in
+                var record = Record("stale", [("trajectory", .string(trajectory)), ("key", .string(node))])
+                record.append("last_meeting", last.map(Value.string))
+                return record
+            }
+            return Response(records: records, status: Status([("count", .int(records.count)), ("trajectories", .int(stale.trajectories.count)),
+                                                              ("stakeholders", .int(stale.stakeholders.count))]))
+        })
+    }
+
+    /// `EXPORT ics [trajectory=] [node=]`: meetings as VEVENT, milestones as VTODO, stable UIDs.
+    static func ics(_ request: Request, _ context: CommandContext) throws -> Reply {
+        let node = try request.options["node"].map { try WorkflowCommands.nodeKey(context, $0) }
+        let text = request.options["trajectory"]
+        let graph = context.services.graph
+        return .later(WorkflowCommands.read(context) { connection in
+            let key = try text.map { try WorkflowCommands.trajectoryKey(connection, $0) }
+            return try ReportStore.calendar(connection, trajectory: key, node: node)
+        }.map { events, todos in
+            var calendar = ICalendar()
+            calendar.add("X-WR-CALNAME", "Verbinder")
+            graph.read { graph in
+                for event in events {
+                    calendar.raw("BEGIN:VEVENT")
+                    calendar.add("UID", "meeting-\(event.id)@verbinder.vng.nl", escape: false)
+                    calendar.add("DTSTAMP", event.stamp, escape: false)
+                    calendar.add("DTSTART", event.start, escape: false)
+                    calendar.add("DTEND", event.end, escape: false)
+                    calendar.add("SUMMARY", event.title.isEmpty ? "Overleg" : event.title)
+                    if !event.place.isEmpty { calendar.add("LOCATION", event.place) }
+                    var description = event.trajectory.map { "Traject: \($0)" } ?? ""
+                    if !event.notes.isEmpty { description += (description.isEmpty ? "" : "\n") + event.notes }
+                    if !description.isEmpty { calendar.add("DESCRIPTION", description) }
+                    calendar.add("STATUS", event.status == "cancelled" ? "CANCELLED" : "CONFIRMED", escape: false)
+                    for participant in event.participants {
+                        let name = graph.node(key: participant)?.name ?? participant
+                        let quoted = name.replacingQuotes()
+                        calendar.add("ATTENDEE;CN=\"\(quoted)\";ROLE=REQ-PARTICIPANT", "urn:verbinder:node:\(participant)", escape: false)
+                    }
+                    calendar.raw("END:VEVENT")
+                }
+            }
+            for todo in todos {
+                calendar.raw("BEGIN:VTODO")
+                calendar.add("UID", "milestone-\(todo.id)@verbinder.vng.nl", escape: false)
+                calendar.add("DTSTAMP", todo.stamp, escape: false)
+                calendar.add("DUE;VALUE=DATE", todo.due, escape: false)
+                calendar.add("SUMMARY", todo.title)
+                calendar.add("DESCRIPTION", "Traject: \(todo.trajectory)")
+                calendar.add("STATUS", todo.status == "done" ? "COMPLETED" : todo.status == "cancelled" ? "CANCELLED" : "NEEDS-ACTION", escape: false)
+                calendar.raw("END:VTODO")
+            }
+            let lines = calendar.finish()
+            return Response(records: lines.map(Record.raw), status: Status([("lines", .int(lines.count)), ("events", .int(events.count)),
+                                                                             ("todos", .int(todos.count))]))
+        })
+    }
+}
+
+extension String {
+    /// DQUOTE cannot appear in an iCalendar parameter value.
+    func replacingQuotes() -> String { String(map { $0 == "\"" ? "'" : $0 }) }
+}

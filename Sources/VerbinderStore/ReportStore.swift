@@ -1,0 +1,136 @@
+import PQ
+
+/// SQL for monitoring: the figures `REPORT` shows and the calendar `EXPORT ics` writes.
+public enum ReportStore {
+    /// One figure: a name, optional dimensions (month, axis, kind, theme) and a value.
+    public struct Metric: Sendable {
+        public var name: String
+        public var dimensions: [(String, String)]
+        public var value: Double
+        public var isCount: Bool
+    }
+
+    /// The period's bounds as Amsterdam dates (defaults: the last 12 months up to today).
+    public static func period(_ connection: Connection, from: String?, to: String?) throws -> (String, String) {
+        let row = try connection.query("""
+            SELECT coalesce($1::date, (date_trunc('month', \(WorkflowStore.today)) - interval '11 months')::date)::text,
+                   coalesce($2::date, \(WorkflowStore.today))::text
+            """, [from, to])[0]
+        return (try row.string(0), try row.string(1))
+    }
+
+    public static func metrics(_ connection: Connection, from: String, to: String, unaffiliated: Set<String>) throws -> [Metric] {
+        var metrics: [Metric] = []
+        let inPeriod = "(m.starts_at AT TIME ZONE 'Europe/Amsterdam')::date BETWEEN $1::date AND $2::date"
+        for row in try connection.query("""
+            SELECT to_char(m.starts_at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM') AS month, m.axis, count(*),
+                   count(*) FILTER (WHERE m.tripartite)
+            FROM meetings m WHERE m.status = 'held' AND \(inPeriod)
+            GROUP BY 1, 2 ORDER BY 1, 2
+            """, [from, to]).all {
+            metrics.append(Metric(name: "meetings_held", dimensions: [("month", try row.string(0)), ("axis", try row.string(1))],
+                                  value: Double(try row.int(2)), isCount: true))
+        }
+        for row in try connection.query("""
+            SELECT to_char(m.starts_at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM'), count(*), count(*) FILTER (WHERE m.tripartite)
+            FROM meetings m WHERE m.status = 'held' AND \(inPeriod) GROUP BY 1 ORDER BY 1
+            """, [from, to]).all {
+            let total = try row.int(1), tri = try row.int(2)
+            metrics.append(Metric(name: "tripartite_share", dimensions: [("month", try row.string(0))],
+                                  value: total == 0 ? 0 : Double(tri) / Double(total), isCount: false))
+        }
+        for row in try connection.query("""
+            SELECT to_char(done_on, 'YYYY-MM'), count(*) FILTER (WHERE done_on <= due), count(*) FILTER (WHERE done_on > due)
+            FROM milestones WHERE status = 'done' AND done_on BETWEEN $1::date AND $2::date GROUP BY 1 ORDER BY 1
+            """, [from, to]).all {
+            let month = try row.string(0)
+            metrics.append(Metric(name: "milestones_done_on_time", dimensions: [("month", month)], value: Double(try row.int(1)), isCount: true))
+            metrics.append(Metric(name: "milestones_done_late", dimensions: [("month", month)], value: Double(try row.int(2)), isCount: true))
+        }
+        let overdue = try connection.query("SELECT count(*) FROM milestones WHERE status = 'open' AND due < \(WorkflowStore.today)")[0].int(0)
+        metrics.append(Metric(name: "milestones_open_overdue", dimensions: [], value: Double(overdue), isCount: true))
+
+        let regions = try connection.query("""
+            SELECT (SELECT count(*) FROM nodes WHERE kind = 'region'),
+                   (SELECT count(DISTINCT t.region_key) FROM trajectories t JOIN nodes n ON n.key = t.region_key
+                    WHERE n.kind = 'region' AND t.kind = 'kansenagenda' AND t.status = 'active')
+            """)[0]
+        let regionCount = try regions.int(0), withAgenda = try regions.int(1)
+        metrics.append(Metric(name: "regions_with_kansenagenda", dimensions: [], value: Double(withAgenda), isCount: true))
+        metrics.append(Metric(name: "regions_with_kansenagenda_share", dimensions: [],
+                              value: regionCount == 0 ? 0 : Double(withAgenda) / Double(regionCount), isCount: false))
+
+        let without = try connection.query("""
+            SELECT n.key FROM nodes n WHERE n.kind = 'municipality' AND NOT EXISTS (
+              SELECT 1 FROM meetings m JOIN meeting_participants p ON p.meeting = m.id
+              WHERE p.node_key = n.key AND m.status = 'held' AND m.axis = 'vertical' AND \(inPeriod))
+            """, [from, to]).all.map { try $0.string(0) }
+        metrics.append(Metric(name: "municipalities_without_vertical_meeting", dimensions: [], value: Double(without.count), isCount: true))
+        metrics.append(Metric(name: "municipalities_without_vertical_meeting_unaffiliated", dimensions: [],
+                              value: Double(without.filter { unaffiliated.contains($0) }.count), isCount: true))
+
+        for row in try connection.query("""
+            SELECT kind, theme, count(*) FROM signals
+            WHERE (created_at AT TIME ZONE 'Europe/Amsterdam')::date BETWEEN $1::date AND $2::date
+            GROUP BY 1, 2 ORDER BY 1, 2
+            """, [from, to]).all {
+            metrics.append(Metric(name: "signals", dimensions: [("kind", try row.string(0)), ("theme", try row.string(1))],
+                                  value: Double(try row.int(2)), isCount: true))
+        }
+        return metrics
+    }
+
+    /// A meeting for the calendar, with UTC times in iCalendar form.
+    public struct CalendarEvent: Sendable {
+        public var id: Int
+        public var start: String
+        public var end: String
+        public var stamp: String
+        public var title: String
+        public var place: String
+        public var status: String
+        public var trajectory: String?
+        public var notes: String
+        public var participants: [String]
+    }
+
+    /// A milestone for the calendar.
+    public struct CalendarTodo: Sendable {
+        public var id: Int
+        public var due: String
+        public var stamp: String
+        public var title: String
+        public var status: String
+        public var trajectory: String
+    }
+
+    public static func calendar(_ connection: Connection, trajectory: String?, node: String?) throws -> ([CalendarEvent], [CalendarTodo]) {
+        let utc = "'YYYYMMDD\"T\"HH24MISS\"Z\"'"
+        let events = try connection.query("""
+            SELECT m.id, to_char(m.starts_at AT TIME ZONE 'UTC', \(utc)),
+                   to_char((m.starts_at + make_interval(mins => m.duration_minutes)) AT TIME ZONE 'UTC', \(utc)),
+                   to_char(m.updated_at AT TIME ZONE 'UTC', \(utc)), m.title, m.place, m.status, m.trajectory, m.notes,
+                   coalesce((SELECT array_agg(p.node_key ORDER BY p.node_key) FROM meeting_participants p WHERE p.meeting = m.id), '{}')
+            FROM meetings m
+            WHERE ($1::text IS NULL OR m.trajectory = $1)
+              AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM meeting_participants p WHERE p.meeting = m.id AND p.node_key = $2))
+            ORDER BY m.starts_at, m.id
+            """, [trajectory, node]).all.map { row in
+            CalendarEvent(id: try row.int(0), start: try row.string(1), end: try row.string(2), stamp: try row.string(3),
+                          title: try row.string(4), place: try row.string(5), status: try row.string(6),
+                          trajectory: row.optionalString(7), notes: try row.string(8), participants: try row.textArray(9))
+        }
+        let todos = try connection.query("""
+            SELECT ms.id, to_char(ms.due, 'YYYYMMDD'), to_char(ms.updated_at AT TIME ZONE 'UTC', \(utc)), ms.title, ms.status, ms.trajectory
+            FROM milestones ms
+            WHERE ($1::text IS NULL OR ms.trajectory = $1)
+              AND ($2::text IS NULL OR ms.owner_key = $2 OR EXISTS (
+                   SELECT 1 FROM stakeholders s WHERE s.trajectory = ms.trajectory AND s.node_key = $2))
+            ORDER BY ms.due, ms.id
+            """, [trajectory, node]).all.map { row in
+            CalendarTodo(id: try row.int(0), due: try row.string(1), stamp: try row.string(2), title: try row.string(3),
+                         status: try row.string(4), trajectory: try row.string(5))
+        }
+        return (events, todos)
+    }
+}
