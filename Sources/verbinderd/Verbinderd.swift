@@ -80,10 +80,10 @@ struct DatabaseOptions: ParsableArguments {
         return sql
     }
 
-    func seed(conninfo: String, sqlDirectory sql: String, logger: Logger) throws -> Seed.Report {
+    func seed(conninfo: String, sqlDirectory sql: String, seedDirectory: String? = nil, logger: Logger) throws -> Seed.Report {
         let connection = try Connection(conninfo)
         defer { connection.close() }
-        let report = try Seed(directory: sql + "/seed").load(connection)
+        let report = try Seed(directory: seedDirectory ?? sql + "/seed").load(connection)
         logger.info("seed loaded", metadata: ["nodes_written": "\(report.nodesWritten)", "relations_written": "\(report.relationsWritten)"])
         return report
     }
@@ -105,12 +105,15 @@ struct SeedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "seed", abstract: "Load the Dutch seed network (idempotent: a second run changes nothing).")
     @OptionGroup var database: DatabaseOptions
 
+    @Option(name: .customLong("seed-dir"), help: "Load nodes.tsv and relations.tsv from this directory instead of sql/seed (e.g. a synthetic graph).")
+    var seedDirectory: String?
+
     func run() throws {
         let logger = database.makeLogger()
         let (conninfo, cluster, _) = try database.resolveDatabase(logger: logger)
         defer { try? cluster?.stop() }
         let sql = try database.migrate(conninfo: conninfo, logger: logger)
-        let report = try database.seed(conninfo: conninfo, sqlDirectory: sql, logger: logger)
+        let report = try database.seed(conninfo: conninfo, sqlDirectory: sql, seedDirectory: seedDirectory, logger: logger)
         print("seed nodes_written=\(report.nodesWritten) relations_written=\(report.relationsWritten)")
     }
 }
