@@ -1,0 +1,256 @@
+import Foundation
+import PQ
+import Testing
+
+/// The co-design workflow over TCP against a real PostgreSQL.
+@Suite("Co-design workflow")
+struct WorkflowTests {
+    /// A fresh seeded database with its own daemon, so the workflow tests do not see each other.
+    func fresh(_ label: String) throws -> (Daemon, LineClient, Connection) {
+        let conninfo = try SharedCluster.freshDatabase(label)
+        #expect(try runVerbinderd(["seed", "--database-url", conninfo]).0 == 0)
+        let daemon = try Daemon(conninfo: conninfo)
+        let client = try daemon.connect()
+        _ = try client.readLine()
+        return (daemon, client, try Connection(conninfo))
+    }
+
+    func today(_ db: Connection) throws -> Date {
+        let text = try db.query("SELECT (now() AT TIME ZONE 'Europe/Amsterdam')::date::text")[0].string(0)
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.date(from: text)!
+    }
+
+    func day(_ base: Date, _ offset: Int) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: base.addingTimeInterval(Double(offset) * 86_400))
+    }
+
+    @Test func kansenagendaSessionWithTriPartyMeetingAndConflicts() throws {
+        let (daemon, client, db) = try fresh("session")
+        let now = try today(db)
+        #expect(try client.request("TRAJECTORY ADD ka-twente \"Kansenagenda Twente\" kind=kansenagenda lead=GM0153 region=CR12 themes=healthcare").status == "OK key=ka-twente")
+        #expect(try client.request("STAKEHOLDER ADD ka-twente PV23 role=partner").status.hasPrefix("OK"))
+        #expect(try client.request("STAKEHOLDER ADD ka-twente vws role=advisor").status.hasPrefix("OK"))
+        #expect(try client.request("STAKEHOLDER ADD ka-twente vws").status.hasPrefix("ERR CONFLICT"))
+        #expect(try client.request("MILESTONE ADD ka-twente \(day(now, 10)) Probleemanalyse owner=GM0153").status.hasPrefix("OK id="))
+        #expect(try client.request("MILESTONE ADD ka-twente \(day(now, 30)) \"Plan van aanpak\"").status.hasPrefix("OK id="))
+
+        let start = day(now, 10) + "T10:00"
+        let tri = try client.request("MEETING PLAN ka-twente \(start) GM0153 PV23 vws title=\"Kick-off Twente\"")
+        #expect(tri.status.hasPrefix("OK id=") && tri.status.contains("tripartite=yes"))
+        let meeting = try parseRecord(tri.lines[0])
+        #expect(meeting.type == "meeting" && meeting.fields["axis"] == "vertical" && meeting.fields["tripartite"] == "yes")
+        #expect(tri.lines.contains { $0.hasPrefix("agenda item=milestone") })
+
+        let horizontal = try client.request("MEETING PLAN ka-twente \(day(now, 12))T14:00 GM0153 GM0164")
+        let record = try parseRecord(horizontal.lines[0])
+        #expect(record.fields["axis"] == "horizontal" && record.fields["tripartite"] == "no")
+        // Not tri-party: a missing record per lacking tier, with a candidate from the graph.
+        let missing = try horizontal.lines.map(parseRecord).filter { $0.type == "missing" }
+        #expect(Set(missing.map { $0.fields["tier"]! }) == ["provincial", "national"])
+        #expect(missing.first { $0.fields["tier"] == "national" }?.fields["candidate"] == "vws")
+        #expect(missing.first { $0.fields["tier"] == "provincial" }?.fields["candidate"] == "PV23")
+
+        // Double booking: GM0153 is already in the kick-off at that time.
+        let double = try client.request("MEETING PLAN - \(day(now, 10))T11:00 GM0153 GM0164")
+        #expect(double.status.hasPrefix("OK id="))
+        #expect(try double.lines.map(parseRecord).contains { $0.type == "conflict" && $0.fields["node"] == "GM0153" })
+        let before = try db.query("SELECT count(*) FROM meetings")[0].int(0)
+        let strict = try client.request("MEETING PLAN - \(day(now, 10))T11:00 GM0153 GM0164 strict=yes")
+        #expect(strict.status.hasPrefix("ERR CONFLICT"))
+        #expect(strict.lines.contains { $0.hasPrefix("conflict ") })
+        #expect(try db.query("SELECT count(*) FROM meetings")[0].int(0) == before)
+
+        let shown = try client.request("TRAJECTORY ka-twente")
+        #expect(shown.status == "OK stakeholders=3 milestones=2 meetings=2")
+        #expect(try daemon.stop() == 0)
+    }
+
+    @Test func milestoneTransitionsHistoryAndDue() throws {
+        let (daemon, client, db) = try fresh("milestones")
+        let now = try today(db)
+        #expect(try client.request("TRAJECTORY ADD cd-drenthe \"Codesign Drenthe\" kind=codesign lead=PV22").status == "OK key=cd-drenthe")
+        var ids: [String: String] = [:]
+        for (name, offset) in [("overdue", -4), ("today", 0), ("soon", 6), ("later", 8), ("far", 40)] {
+            let status = try client.request("MILESTONE ADD cd-drenthe \(day(now, offset)) \(name)").status
+            ids[name] = String(status.dropFirst("OK id=".count))
+        }
+        #expect(try client.request("MILESTONE DONE \(ids["today"]!)").status.hasPrefix("OK"))
+        #expect(try client.request("MILESTONE DONE \(ids["today"]!)").status.hasPrefix("ERR CONFLICT"))
+        #expect(try client.request("MILESTONE CANCEL \(ids["far"]!) reason=\"not needed\"").status.hasPrefix("OK"))
+        #expect(try client.request("MILESTONE MOVE \(ids["far"]!) \(day(now, 1)) reason=x").status.hasPrefix("ERR CONFLICT"))
+        #expect(try client.request("MILESTONE MOVE \(ids["later"]!) \(day(now, 20)) reason=\"waiting for the province\"").status.hasPrefix("OK"))
+        #expect(try client.request("MILESTONE MOVE \(ids["later"]!) \(day(now, 5)) reason=\"earlier after all\"").status.hasPrefix("OK"))
+        #expect(try client.request("MILESTONE MOVE \(ids["later"]!) \(day(now, 5))").status.hasPrefix("ERR USAGE"))
+        let history = try client.request("MILESTONE HISTORY \(ids["later"]!)").lines.map(parseRecord).filter { $0.type == "history" }
+        #expect(history.filter { $0.fields["change"] == "move" }.map { $0.fields["new_due"]! } == [day(now, 20), day(now, 5)])
+        #expect(history.last?.fields["reason"] == "earlier after all")
+
+        let due = try client.request("DUE within=7d").lines.map(parseRecord)
+        #expect(due.map { $0.fields["title"]! } == ["overdue", "later", "soon"])
+        #expect(due.map { $0.fields["days_left"]! } == ["-4", "5", "6"])
+        #expect(due.first?.fields["overdue"] == "yes")
+        #expect(try client.request("MILESTONES cd-drenthe status=overdue").lines.count == 1)
+        #expect(try client.request("MILESTONE REOPEN \(ids["today"]!)").status.hasPrefix("OK"))
+        #expect(try client.request("MILESTONE REOPEN \(ids["today"]!)").status.hasPrefix("ERR CONFLICT"))
+        #expect(try daemon.stop() == 0)
+    }
+
+    @Test func gapsAgendaListsRegionsWithoutAnActiveKansenagenda() throws {
+        let (daemon, client, db) = try fresh("agenda")
+        let listed = { Set(try client.request("GAPS agenda").lines.map { try parseRecord($0).fields["key"]! }) }
+        let regions = Set(try db.query("SELECT key FROM nodes WHERE kind = 'region'").all.map { try $0.string(0) })
+        #expect(try listed() == regions)
+        #expect(try client.request("TRAJECTORY ADD ka-cr12 \"Kansenagenda Twente\" kind=kansenagenda lead=GM0153 region=CR12").status.hasPrefix("OK"))
+        #expect(try client.request("TRAJECTORY ADD cd-cr13 \"Codesign Veluwe\" kind=codesign lead=GM0200 region=CR13").status.hasPrefix("OK"))
+        #expect(try listed() == regions.subtracting(["CR12"]))
+        #expect(try client.request("TRAJECTORY SET ka-cr12 status=paused").status.hasPrefix("OK"))
+        #expect(try listed() == regions)
+        #expect(try daemon.stop() == 0)
+    }
+
+    @Test func icsExportParsesWithARealCalendarParser() throws {
+        let (daemon, client, db) = try fresh("ics")
+        let now = try today(db)
+        #expect(try client.request("TRAJECTORY ADD ka-zl \"Kansenagenda Zeeuws-Vlaanderen; kust, zorg\" kind=kansenagenda lead=GM1714 themes=healthcare").status.hasPrefix("OK"))
+        for offset in [3, 9, 15] {
+            #expect(try client.request("MEETING PLAN ka-zl \(day(now, offset))T09:30 GM1714 PV29 vws title=\"Tafel \(offset): bereikbaarheid, zorg & onderwijs in de grensregio met een heel lange titel\"").status.hasPrefix("OK"))
+        }
+        for offset in [5, 25] { #expect(try client.request("MILESTONE ADD ka-zl \(day(now, offset)) \"Mijlpaal \(offset)\"").status.hasPrefix("OK")) }
+        let first = try client.request("EXPORT ics trajectory=ka-zl")
+        let second = try client.request("EXPORT ics trajectory=ka-zl")
+        #expect(first.status == "OK lines=\(first.lines.count) events=3 todos=2")
+        #expect(first.lines.allSatisfy { $0.utf8.count <= 75 })
+        let path = NSTemporaryDirectory() + "verbinder-\(UUID().uuidString).ics"
+        try (first.lines.joined(separator: "\r\n") + "\r\n").write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let script = """
+        import sys, icalendar
+        cal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())
+        for c in cal.walk():
+            if c.name in ('VEVENT', 'VTODO'):
+                print(c.name, c.get('UID'), c.get('SUMMARY'))
+        """
+        let child = try ChildProcess(["/usr/bin/env", "python3", "-c", script, path])
+        #expect(try child.wait() == 0, "\(child.output)")
+        let parsed = child.output.split(separator: "\n").map(String.init)
+        #expect(parsed.filter { $0.hasPrefix("VEVENT") }.count == 3)
+        #expect(parsed.filter { $0.hasPrefix("VTODO") }.count == 2)
+        #expect(Set(parsed.map { $0.split(separator: " ")[1] }).count == 5)
+        #expect(parsed.contains { $0.contains("Tafel 3: bereikbaarheid, zorg & onderwijs in de grensregio met een heel lange titel") })
+        let uids = { (lines: [String]) in lines.filter { $0.hasPrefix("UID:") } }
+        #expect(uids(first.lines) == uids(second.lines))
+        #expect(try daemon.stop() == 0)
+    }
+
+    @Test func reportMatchesIndependentFigures() throws {
+        let (daemon, client, db) = try fresh("report")
+        let now = try today(db)
+        #expect(try client.request("TRAJECTORY ADD rep \"Rapportage\" kind=kansenagenda lead=GM0153 region=CR12").status.hasPrefix("OK"))
+        #expect(try client.request("TRAJECTORY ADD rep2 \"Rapportage 2\" kind=kansenagenda lead=GM0014 region=CR12").status.hasPrefix("OK"))
+        var generator = SplitMix(seed: 7)
+        let municipalities = try db.query("SELECT key FROM nodes WHERE kind = 'municipality' ORDER BY key").all.map { try $0.string(0) }
+        let from = -330, to = 0
+        // Expected figures, computed here from what we insert.
+        var held: [String: Int] = [:], tri: [String: Int] = [:], heldPerMonth: [String: Int] = [:]
+        var onTime: [String: Int] = [:], late: [String: Int] = [:]
+        var verticalMunicipalities: Set<String> = []
+        for _ in 0..<600 {
+            let offset = -Int(generator.next() % 400)
+            let status = ["held", "held", "planned", "cancelled"][Int(generator.next() % 4)]
+            var participants = [municipalities[Int(generator.next() % UInt64(municipalities.count))]]
+            let shape = generator.next() % 3 // 0: two municipalities, 1: + province, 2: + province + ministry
+            participants.append(shape == 0 ? municipalities[Int(generator.next() % UInt64(municipalities.count))] : "PV23")
+            if shape == 2 { participants.append("vws") }
+            participants = Array(Set(participants)).sorted()
+            let axis = shape == 0 ? "horizontal" : "vertical"
+            let isTri = shape == 2
+            let date = day(now, offset)
+            let id = try db.query("""
+                INSERT INTO meetings (trajectory, starts_at, duration_minutes, status, axis, tripartite)
+                VALUES ('rep', ($1::date + time '10:00') AT TIME ZONE 'Europe/Amsterdam', 60, $2, $3, $4::boolean) RETURNING id
+                """, [date, status, axis, isTri ? "true" : "false"])[0].int(0)
+            for key in participants { try db.query("INSERT INTO meeting_participants VALUES ($1, $2)", [String(id), key]) }
+            if status == "held", offset >= from, offset <= to {
+                let month = String(date.prefix(7))
+                held["\(month)|\(axis)", default: 0] += 1
+                heldPerMonth[month, default: 0] += 1
+                if isTri { tri[month, default: 0] += 1 }
+                if axis == "vertical" { verticalMunicipalities.formUnion(participants.filter { $0.hasPrefix("GM") }) }
+            }
+        }
+        var overdue = 0
+        for _ in 0..<1_100 {
+            let dueOffset = -Int(generator.next() % 380) + 30
+            let kind = generator.next() % 3 // 0 open, 1 done on time, 2 done late
+            let due = day(now, dueOffset)
+            if kind == 0 {
+                try db.query("INSERT INTO milestones (trajectory, title, due) VALUES ('rep', 'm', $1::date)", [due])
+                if dueOffset < 0 { overdue += 1 }
+            } else {
+                let doneOffset = min(0, kind == 1 ? dueOffset - Int(generator.next() % 10) : dueOffset + 1 + Int(generator.next() % 10))
+                let effectiveLate = doneOffset > dueOffset
+                try db.query("INSERT INTO milestones (trajectory, title, due, status, done_on) VALUES ('rep', 'm', $1::date, 'done', $2::date)",
+                             [due, day(now, doneOffset)])
+                if doneOffset >= from, doneOffset <= to {
+                    let month = String(day(now, doneOffset).prefix(7))
+                    if effectiveLate { late[month, default: 0] += 1 } else { onTime[month, default: 0] += 1 }
+                }
+            }
+        }
+        var signals: [String: Int] = [:]
+        for n in 0..<60 {
+            let kind = ["problem", "solution", "example", "need"][n % 4], theme = ["healthcare", "mobility", "housing"][n % 3]
+            try db.query("INSERT INTO signals (node_key, kind, theme, text) VALUES ('GM0153', $1, $2, 'x')", [kind, theme])
+            signals["\(kind)|\(theme)", default: 0] += 1
+        }
+
+        let (lines, status) = try client.request("REPORT from=\(day(now, from)) to=\(day(now, to))")
+        #expect(status.hasPrefix("OK metrics="))
+        var got: [String: String] = [:]
+        for record in try lines.map(parseRecord) {
+            let f = record.fields
+            let key = [f["name"], f["month"], f["axis"], f["kind"], f["theme"]].compactMap { $0 }.joined(separator: "|")
+            got[key] = f["value"]
+        }
+        for (key, count) in held {
+            let parts = key.split(separator: "|")
+            #expect(got["meetings_held|\(parts[0])|\(parts[1])"] == String(count), "meetings_held \(key)")
+        }
+        #expect(got.keys.filter { $0.hasPrefix("meetings_held|") }.count == held.count)
+        for (month, total) in heldPerMonth {
+            let share = Double(tri[month] ?? 0) / Double(total)
+            #expect(abs(Double(got["tripartite_share|\(month)"] ?? "-1")! - share) < 0.001, "tripartite_share \(month)")
+        }
+        for (month, count) in onTime { #expect(got["milestones_done_on_time|\(month)"] == String(count), "on time \(month)") }
+        for (month, count) in late { #expect(got["milestones_done_late|\(month)"] == String(count), "late \(month)") }
+        #expect(got["milestones_open_overdue"] == String(overdue))
+        #expect(got["regions_with_kansenagenda"] == "1")
+        let regions = try db.query("SELECT count(*) FROM nodes WHERE kind = 'region'")[0].int(0)
+        #expect(abs(Double(got["regions_with_kansenagenda_share"]!)! - 1.0 / Double(regions)) < 0.0001)
+        #expect(got["municipalities_without_vertical_meeting"] == String(municipalities.count - verticalMunicipalities.count))
+        let unaffiliated = Set(try client.request("GAPS unaffiliated").lines.map { try parseRecord($0).fields["key"]! })
+        #expect(got["municipalities_without_vertical_meeting_unaffiliated"]
+                == String(Set(municipalities).subtracting(verticalMunicipalities).intersection(unaffiliated).count))
+        for (key, count) in signals { #expect(got["signals|\(key)"] == String(count), "signals \(key)") }
+        #expect(try daemon.stop() == 0)
+    }
+}
+
+/// A small deterministic generator for reproducible test data.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
