@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import VerbinderProtocol
+import VerbinderStore
 
 /// Sent to every connection when the server stops: finish what was received, then close.
 struct ShutdownEvent: Sendable {}
@@ -62,6 +63,15 @@ final class ConnectionHandler: ChannelInboundHandler {
         if let batch = session?.batch {
             session.batch = nil
             BatchCommands.abandon(batch, services: services, eventLoop: context.eventLoop)
+        }
+        if session?.holdsLeases == true {
+            // A worker that went away: its reminders go back to the queue now, not when the lease ends.
+            let holder = "\(services.sync.instance):\(session.id)"
+            let logger = self.logger
+            services.pool.withConnection(on: context.eventLoop) { try ReminderStore.releaseHolder($0, holder: holder) }
+                .whenComplete { result in
+                    if case .failure(let error) = result { logger.warning("could not release reminder leases: \(error)") }
+                }
         }
         admitted = false
         logger.debug("disconnected")

@@ -9,6 +9,8 @@ public final class Session {
     public var actorName = "local"
     /// The open `BEGIN … COMMIT`, if any.
     var batch: Batch?
+    /// Whether this connection ever claimed reminders (its leases are released when it closes).
+    var holdsLeases = false
 
     init(id: UInt64, remote: String) {
         self.id = id

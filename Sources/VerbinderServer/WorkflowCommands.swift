@@ -12,9 +12,9 @@ enum WorkflowCommands {
     // MARK: - Helpers
 
     /// Runs a workflow write: SQL and audit row in one transaction.
-    static func write<T: Sendable>(_ context: CommandContext, _ request: Request, audit: [String: String],
+    static func write<T: Sendable>(_ context: CommandContext, _ request: Request, audit: [String: String], auditCommand: String? = nil,
                                    _ sql: @escaping @Sendable (Connection) throws -> T) -> EventLoopFuture<T> {
-        context.commit(request, locking: [], audit: audit, announce: [], sql: sql, apply: { _, _ in })
+        context.commit(request, locking: [], audit: audit, announce: [], sql: sql, apply: { _, _ in }, auditCommand: auditCommand)
     }
 
     static func read<T: Sendable>(_ context: CommandContext, _ body: @escaping @Sendable (Connection) throws -> T) -> EventLoopFuture<T> {
@@ -293,7 +293,9 @@ enum WorkflowCommands {
             let frozenRemind = remind
             return .later(write(context, request, audit: ["trajectory": text, "due": due, "action": "milestone add"]) { tx in
                 let key = try trajectoryKey(tx, text)
-                return try WorkflowStore.insertMilestone(tx, trajectory: key, due: due, title: title, owner: owner, remind: frozenRemind)
+                let id = try WorkflowStore.insertMilestone(tx, trajectory: key, due: due, title: title, owner: owner, remind: frozenRemind)
+                try ReminderStore.plan(tx, milestone: id)
+                return id
             }.map { id in Response(status: Status([("id", .int(id))])) })
         case "HISTORY":
             guard request.arguments.count == 2 else { throw ProtocolError(.usage, "usage: MILESTONE HISTORY <id>") }
@@ -336,6 +338,7 @@ enum WorkflowCommands {
                     throw ProtocolError(.conflict, "milestone \(id) is \(milestone.status): cannot \(transition.rawValue) it")
                 }
                 try WorkflowStore.transition(tx, id: id, to: transition, due: frozenDue, reason: reason, note: note)
+                try ReminderStore.plan(tx, milestone: id)
                 return try WorkflowStore.milestone(tx, id: id)!
             }.map { milestone in Response(status: Status([("id", .int(id)), ("status", .string(milestone.status)), ("due", .string(milestone.due))])) })
         }
@@ -421,7 +424,10 @@ enum WorkflowCommands {
             return .later(write(context, request, audit: ["meeting": String(id), "action": "meeting followup"]) { tx in
                 guard let meeting = try WorkflowStore.meeting(tx, id: id) else { throw ProtocolError(.notFound, "no meeting \(id)") }
                 guard let trajectory = meeting.trajectory else { throw ProtocolError(.conflict, "meeting \(id) belongs to no trajectory") }
-                return try WorkflowStore.insertMilestone(tx, trajectory: trajectory, due: due, title: title, owner: owner, remind: "14d,3d,0d", meeting: id)
+                let milestone = try WorkflowStore.insertMilestone(tx, trajectory: trajectory, due: due, title: title, owner: owner,
+                                                                  remind: "14d,3d,0d", meeting: id)
+                try ReminderStore.plan(tx, milestone: milestone)
+                return milestone
             }.map { milestone in Response(status: Status([("id", .int(milestone)), ("meeting", .int(id))])) })
         default:
             guard request.arguments.count == 1 else { throw ProtocolError(.usage, "usage: MEETING PLAN|NOTE|HELD|CANCEL|FOLLOWUP|<id> ...") }

@@ -17,11 +17,13 @@ extension CommandContext {
         audit changes: [String: String],
         announce: [GraphSync.Change],
         sql: @escaping @Sendable (Connection) throws -> T,
-        apply: @escaping @Sendable (inout Graph, T) -> Void
+        apply: @escaping @Sendable (inout Graph, T) -> Void,
+        auditCommand: String? = nil
     ) -> EventLoopFuture<T> {
         let services = self.services
         let actor = self.actor
-        let command = request.line
+        // Personal data (e-mail addresses) never reaches the audit: callers pass a redacted line.
+        let command = auditCommand ?? request.line
         if let batch = session.batch {
             // Inside BEGIN … COMMIT: run in the batch's transaction; apply in memory at COMMIT.
             if let failure = batch.failure {

@@ -1,0 +1,220 @@
+import PQ
+
+/// A contact person of a node.
+public struct Contact: Sendable {
+    public var id: Int
+    public var node: String
+    public var name: String
+    public var email: String
+    public var role: String?
+}
+
+/// A reminder occurrence as handed to a worker or listed.
+public struct Reminder: Sendable {
+    public var id: Int
+    public var state: String
+    public var token: String?
+    public var attempt: Int
+    public var late: Bool
+    public var milestone: Int
+    public var trajectory: String
+    public var title: String
+    public var due: String
+    public var rule: String
+    public var fireAt: String
+    public var recipients: [String]
+    public var lastError: String?
+    public var leaseUntil: String?
+}
+
+/// Reminder occurrences: planned in the milestone's own transaction, claimed with
+/// `FOR UPDATE SKIP LOCKED`, acknowledged by lease token. PostgreSQL is the only state.
+public enum ReminderStore {
+    /// Deliveries go out at 09:00 on the Europe/Amsterdam wall clock, whatever the season.
+    static func fireExpression(_ dateSQL: String) -> String { "((\(dateSQL)) + time '09:00') AT TIME ZONE 'Europe/Amsterdam'" }
+
+    /// Attempts before an occurrence is `dead`.
+    public static let maxAttempts = 5
+
+    /// Brings a milestone's occurrences in line with the milestone, inside the caller's transaction:
+    /// open: one pending occurrence per offset at the current date (others superseded) plus the
+    /// first `overdue`; done or cancelled: every pending one cancelled.
+    public static func plan(_ tx: Connection, milestone: Int) throws {
+        let id = String(milestone)
+        let row = try tx.query("SELECT status, remind FROM milestones WHERE id = $1", [id])
+        guard let status = row.all.first?.values[0], let remind = row.all.first?.values[1] else { return }
+        guard status == "open" else {
+            try tx.query("UPDATE reminders SET state = 'cancelled', updated_at = now() WHERE milestone = $1 AND state = 'pending'", [id])
+            return
+        }
+        // The wanted (rule, fire_at) pairs.
+        try tx.query("""
+            CREATE TEMP TABLE IF NOT EXISTS wanted_reminders (rule text, fire_at timestamptz) ON COMMIT DROP
+            """)
+        try tx.query("DELETE FROM wanted_reminders")
+        try tx.query("""
+            INSERT INTO wanted_reminders
+            SELECT r.rule,
+                   CASE WHEN r.rule = 'overdue' THEN \(fireExpression("m.due + 1"))
+                        ELSE \(fireExpression("m.due - rtrim(r.rule, 'd')::int")) END
+            FROM milestones m, LATERAL (SELECT unnest(string_to_array($2, ',')) AS rule UNION ALL SELECT 'overdue') r
+            WHERE m.id = $1
+            """, [id, remind])
+        // Offsets whose time moved are superseded (an overdue one keeps its weekly successors).
+        try tx.query("""
+            UPDATE reminders r SET state = 'superseded', updated_at = now()
+            WHERE r.milestone = $1 AND r.state = 'pending'
+              AND NOT EXISTS (SELECT 1 FROM wanted_reminders w WHERE w.rule = r.rule AND w.fire_at = r.fire_at)
+              AND (r.rule <> 'overdue' OR r.fire_at < (SELECT fire_at FROM wanted_reminders WHERE rule = 'overdue'))
+            """, [id])
+        try tx.query("""
+            INSERT INTO reminders (milestone, rule, fire_at)
+            SELECT $1, w.rule, w.fire_at FROM wanted_reminders w
+            WHERE w.rule <> 'overdue' OR NOT EXISTS (
+                SELECT 1 FROM reminders o WHERE o.milestone = $1 AND o.rule = 'overdue' AND o.state IN ('pending','leased') )
+            ON CONFLICT (milestone, rule, fire_at) DO UPDATE SET state = 'pending', attempts = 0, updated_at = now()
+              WHERE reminders.state IN ('cancelled', 'superseded')
+            """, [id])
+    }
+
+    static let columns = """
+        r.id, r.state, r.lease_token, r.attempts, (now() - r.fire_at > interval '12 hours'), r.milestone, m.trajectory, m.title,
+        m.due::text, r.rule, to_char(r.fire_at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD"T"HH24:MI'),
+        coalesce((SELECT array_agg(DISTINCT c.email ORDER BY c.email) FROM contacts c
+                  WHERE c.node_key = m.owner_key OR c.node_key = (SELECT lead_key FROM trajectories t WHERE t.key = m.trajectory)), '{}'),
+        r.last_error, to_char(r.lease_until AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD"T"HH24:MI:SS')
+        """
+
+    static func decode(_ row: QueryResult.Row) throws -> Reminder {
+        Reminder(id: try row.int(0), state: try row.string(1), token: row.optionalString(2), attempt: try row.int(3), late: try row.bool(4),
+                 milestone: try row.int(5), trajectory: try row.string(6), title: try row.string(7), due: try row.string(8),
+                 rule: try row.string(9), fireAt: try row.string(10), recipients: try row.textArray(11),
+                 lastError: row.optionalString(12), leaseUntil: row.optionalString(13))
+    }
+
+    /// Leases up to `limit` due occurrences to `worker`. Concurrent claimers never get the same one.
+    public static func claim(_ tx: Connection, worker: String, holder: String, limit: Int, leaseSeconds: Int) throws -> [Reminder] {
+        // Ended leases go back to the queue, or die after too many attempts.
+        try tx.query("""
+            UPDATE reminders SET state = CASE WHEN attempts >= $1 THEN 'dead' ELSE 'pending' END,
+                   lease_token = NULL, lease_until = NULL, lease_holder = NULL,
+                   last_error = coalesce(last_error, 'lease expired'), updated_at = now()
+            WHERE state = 'leased' AND lease_until < now()
+            """, [String(maxAttempts)])
+        // Occurrences that no longer make sense: an offset reminder once the milestone is past due
+        // (the overdue one takes over), and an older offset missed while a newer one is due too.
+        try tx.query("""
+            UPDATE reminders r SET state = 'expired', updated_at = now()
+            FROM milestones m
+            WHERE m.id = r.milestone AND r.state = 'pending' AND r.rule <> 'overdue' AND r.fire_at <= now()
+              AND (m.due < (now() AT TIME ZONE 'Europe/Amsterdam')::date
+                   OR EXISTS (SELECT 1 FROM reminders o WHERE o.milestone = r.milestone AND o.rule <> 'overdue'
+                              AND o.fire_at > r.fire_at AND o.fire_at <= now() AND o.state IN ('pending','leased','sent')))
+            """)
+        let rows = try tx.query("""
+            WITH picked AS (
+                SELECT id FROM reminders
+                WHERE state = 'pending' AND fire_at <= now() AND (not_before IS NULL OR not_before <= now())
+                ORDER BY fire_at, id
+                LIMIT $1
+                FOR UPDATE SKIP LOCKED
+            ), leased AS (
+                UPDATE reminders r SET state = 'leased', attempts = r.attempts + 1,
+                       lease_token = replace(gen_random_uuid()::text, '-', ''), lease_until = now() + make_interval(secs => $2::int),
+                       leased_by = $3, lease_holder = $4, updated_at = now()
+                FROM picked WHERE r.id = picked.id
+                RETURNING r.*
+            )
+            SELECT \(columns) FROM leased r JOIN milestones m ON m.id = r.milestone ORDER BY r.fire_at, r.id
+            """, [String(limit), String(leaseSeconds), worker, holder])
+        return try rows.all.map(decode)
+    }
+
+    /// The occurrence if `token` holds its current lease, locked; nil otherwise.
+    static func leased(_ tx: Connection, id: Int, token: String) throws -> Bool {
+        try tx.query("""
+            SELECT 1 FROM reminders WHERE id = $1 AND state = 'leased' AND lease_token = $2 AND lease_until >= now() FOR UPDATE
+            """, [String(id), token]).count == 1
+    }
+
+    /// Marks a delivery done; for an `overdue` one plans next week's while the milestone stays open.
+    public static func ack(_ tx: Connection, id: Int, token: String) throws -> Bool {
+        guard try leased(tx, id: id, token: token) else { return false }
+        let row = try tx.query("""
+            UPDATE reminders SET state = 'sent', sent_at = now(), lease_token = NULL, lease_until = NULL, lease_holder = NULL,
+                   updated_at = now()
+            WHERE id = $1 RETURNING milestone, rule, fire_at
+            """, [String(id)])[0]
+        if try row.string(1) == "overdue" {
+            try tx.query("""
+                INSERT INTO reminders (milestone, rule, fire_at)
+                SELECT m.id, 'overdue', $2::timestamptz + interval '7 days' FROM milestones m WHERE m.id = $1 AND m.status = 'open'
+                ON CONFLICT DO NOTHING
+                """, [try row.string(0), try row.string(2)])
+        }
+        return true
+    }
+
+    public static func release(_ tx: Connection, id: Int, token: String, retrySeconds: Int, error: String?) throws -> String? {
+        guard try leased(tx, id: id, token: token) else { return nil }
+        return try tx.query("""
+            UPDATE reminders SET state = CASE WHEN attempts >= $3 THEN 'dead' ELSE 'pending' END,
+                   not_before = now() + make_interval(secs => $2::int), last_error = coalesce($4, last_error),
+                   lease_token = NULL, lease_until = NULL, lease_holder = NULL, updated_at = now()
+            WHERE id = $1 RETURNING state
+            """, [String(id), String(retrySeconds), String(maxAttempts), error])[0].string(0)
+    }
+
+    public static func touch(_ tx: Connection, id: Int, token: String, leaseSeconds: Int) throws -> Bool {
+        guard try leased(tx, id: id, token: token) else { return false }
+        try tx.query("UPDATE reminders SET lease_until = now() + make_interval(secs => $2::int), updated_at = now() WHERE id = $1",
+                     [String(id), String(leaseSeconds)])
+        return true
+    }
+
+    /// Releases every lease a closed connection held (they go back to the queue at once).
+    public static func releaseHolder(_ connection: Connection, holder: String) throws -> Int {
+        try connection.query("""
+            UPDATE reminders SET state = CASE WHEN attempts >= $2 THEN 'dead' ELSE 'pending' END,
+                   lease_token = NULL, lease_until = NULL, lease_holder = NULL,
+                   last_error = coalesce(last_error, 'worker connection closed'), updated_at = now()
+            WHERE state = 'leased' AND lease_holder = $1
+            """, [holder, String(maxAttempts)]).affectedRows
+    }
+
+    public static func retry(_ tx: Connection, id: Int) throws -> Bool {
+        try tx.query("UPDATE reminders SET state = 'pending', attempts = 0, not_before = NULL, updated_at = now() WHERE id = $1 AND state = 'dead'",
+                     [String(id)]).affectedRows == 1
+    }
+
+    public static func list(_ connection: Connection, state: String?, milestone: Int?, limit: Int) throws -> [Reminder] {
+        try connection.query("""
+            SELECT \(columns) FROM reminders r JOIN milestones m ON m.id = r.milestone
+            WHERE ($1::text IS NULL OR r.state = $1) AND ($2::bigint IS NULL OR r.milestone = $2)
+            ORDER BY r.fire_at, r.id LIMIT $3
+            """, [state, milestone.map(String.init), String(limit)]).all.map(decode)
+    }
+
+    // MARK: Contacts
+
+    public static func addContact(_ tx: Connection, node: String, name: String, email: String, role: String?) throws -> Int {
+        try tx.query("INSERT INTO contacts (node_key, name, email, role) VALUES ($1, $2, $3, $4) RETURNING id", [node, name, email, role])[0].int(0)
+    }
+
+    public static func contacts(_ connection: Connection, node: String) throws -> [Contact] {
+        try connection.query("SELECT id, node_key, name, email, role FROM contacts WHERE node_key = $1 ORDER BY id", [node]).all.map {
+            Contact(id: try $0.int(0), node: try $0.string(1), name: try $0.string(2), email: try $0.string(3), role: $0.optionalString(4))
+        }
+    }
+
+    public static func removeContact(_ tx: Connection, id: Int) throws -> Bool {
+        try tx.query("DELETE FROM contacts WHERE id = $1", [String(id)]).affectedRows == 1
+    }
+
+    /// Erases a person everywhere: their contact rows and any trace in reminder errors.
+    public static func forget(_ tx: Connection, email: String) throws -> Int {
+        let removed = try tx.query("DELETE FROM contacts WHERE lower(email) = lower($1)", [email]).affectedRows
+        try tx.query("UPDATE reminders SET last_error = replace(last_error, $1, '<forgotten>') WHERE last_error ILIKE '%' || $1 || '%'", [email])
+        return removed
+    }
+}
