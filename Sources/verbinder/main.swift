@@ -1,1 +1,2 @@
-print("verbinder")
+// The verbinder client: see Verbinder.swift and docs/verbinder.1.
+Verbinder.main()
