@@ -28,6 +28,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var admitted = false
     /// The verb of the request being answered (batch bookkeeping needs it).
     private var currentVerb = ""
+    /// The remote address this connection counts against.
+    private var addressKey = ""
 
     init(services: Services, table: CommandTable, registry: ChannelRegistry) {
         self.services = services
@@ -44,22 +46,42 @@ final class ConnectionHandler: ChannelInboundHandler {
         let open = services.stats.connections.wrappingAdd(1, ordering: .relaxed).newValue
         services.stats.connectionsTotal.add(1, ordering: .relaxed)
         admitted = true
-        if open > services.configuration.maxConnections {
-            logger.warning("refused: too many connections", metadata: ["remote": "\(remote)", "open": "\(open - 1)"])
-            send(Response(error: ProtocolError(.busy, "too many connections (\(services.configuration.maxConnections))"),
-                          closesConnection: true), context: context)
+        addressKey = context.remoteAddress?.ipAddress ?? "unix"
+        let fromAddress = services.perAddress.withLockedValue { counts -> Int in
+            counts[addressKey, default: 0] += 1
+            return counts[addressKey]!
+        }
+        let configuration = services.configuration
+        var refusal: ProtocolError?
+        if open > configuration.maxConnections {
+            refusal = ProtocolError(.busy, "too many connections (\(configuration.maxConnections))")
+        } else if fromAddress > configuration.maxConnectionsPerAddress {
+            refusal = ProtocolError(.busy, "too many connections from \(addressKey) (\(configuration.maxConnectionsPerAddress))")
+        } else if services.access.isProtected, !services.access.insecureOpen, !AccessControl.isLoopback(context.remoteAddress) {
+            refusal = ProtocolError(.denied, "protected mode: no tokens are defined, so only loopback clients are served (verbinderd token add)")
+        }
+        if let refusal {
+            logger.warning("refused: \(refusal.message)", metadata: ["remote": "\(remote)"])
+            send(Response(error: refusal, closesConnection: true), context: context)
             context.flush()
             return
         }
         logger.debug("connected", metadata: ["remote": "\(remote)"])
-        var greeting = context.channel.allocator.buffer(capacity: 40)
-        greeting.writeString("OK verbinder \(services.configuration.version) ready\n")
+        var greeting = context.channel.allocator.buffer(capacity: 48)
+        greeting.writeString("OK verbinder \(configuration.version) ready\(services.access.isProtected ? " protected=yes" : "")\n")
         context.writeAndFlush(wrapOutboundOut(greeting), promise: nil)
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if admitted { services.stats.connections.subtract(1, ordering: .relaxed) }
+        if admitted {
+            services.stats.connections.subtract(1, ordering: .relaxed)
+            let key = addressKey
+            services.perAddress.withLockedValue { counts in
+                counts[key, default: 1] -= 1
+                if counts[key] == 0 { counts[key] = nil }
+            }
+        }
         if let batch = session?.batch {
             session.batch = nil
             BatchCommands.abandon(batch, services: services, eventLoop: context.eventLoop)
@@ -148,6 +170,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             guard let command = table.command(for: request.verb) else {
                 throw ProtocolError(.unknown, "no such command \(Quoting.quote(request.verb)) (try HELP)")
             }
+            try authorize(request)
             if let unknown = request.optionOrder.first(where: { !command.options.contains($0) }) {
                 throw ProtocolError(.usage, "unknown option \(unknown)=; usage: \(command.usage)")
             }
@@ -179,6 +202,28 @@ final class ConnectionHandler: ChannelInboundHandler {
                 handler.drain(context: context)
                 handler.flushIfNeeded(context: context)
             }
+        }
+    }
+
+    /// Checks the connection's rights for a request. In protected mode (no tokens) a loopback
+    /// connection has every right; otherwise the token it authenticated with must still be in
+    /// force (a revoked token loses its rights at once) and its role must allow the command.
+    private func authorize(_ request: Request) throws {
+        let needed = Permission.required(for: request)
+        if needed == .open { return }
+        let access = services.access
+        if access.isProtected {
+            session.actorName = "local"
+            return
+        }
+        guard let name = session.tokenName, let role = access.role(of: name) else {
+            session.tokenName = nil
+            session.role = nil
+            throw ProtocolError(.denied, "authentication required (AUTH <token>)")
+        }
+        session.role = role
+        guard role.allows(needed) else {
+            throw ProtocolError(.denied, "the \(role.rawValue) role may not run \(request.verb)")
         }
     }
 

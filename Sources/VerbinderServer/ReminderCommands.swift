@@ -151,11 +151,13 @@ enum ReminderCommands {
     ) { request, context in
         guard request.arguments.count == 1 else { throw ProtocolError(.usage, "") }
         let node = try WorkflowCommands.nodeKey(context, request.arguments[0])
+        // E-mail addresses are personal data: only roles that need them see them.
+        let showEmail = context.services.access.isProtected || context.session.role?.seesPersonalData == true
         return .later(WorkflowCommands.read(context) { connection in
             let list = try ReminderStore.contacts(connection, node: node)
             let records = list.map { contact -> Record in
-                var record = Record("contact", [("id", .int(contact.id)), ("node", .string(contact.node)), ("name", .string(contact.name)),
-                                                ("email", .string(contact.email))])
+                var record = Record("contact", [("id", .int(contact.id)), ("node", .string(contact.node)), ("name", .string(contact.name))])
+                if showEmail { record.append("email", .string(contact.email)) }
                 record.append("role", contact.role.map(Value.string))
                 return record
             }

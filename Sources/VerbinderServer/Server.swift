@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -38,7 +41,7 @@ public final class VerbinderServer: Sendable {
         let services = self.services
         let table = self.table
         let registry = self.registry
-        let channel = try await ServerBootstrap(group: group)
+        let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -53,12 +56,19 @@ public final class VerbinderServer: Sendable {
                     try sync.addHandler(ConnectionHandler(services: services, table: table, registry: registry))
                 }
             }
-            .bind(host: configuration.host, port: configuration.port)
-            .get()
+
+        let channel: any Channel
+        if let path = configuration.unixSocketPath {
+            channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+            // Owner and group only: the socket is the door, its mode the lock.
+            chmod(path, 0o660)
+            services.logger.info("listening", metadata: ["address": "unix:\(path)"])
+        } else {
+            channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
+            services.logger.info("listening", metadata: ["address": "\(configuration.host):\(channel.localAddress?.port ?? 0)"])
+        }
         serverChannel.withLockedValue { $0 = channel }
-        let address = channel.localAddress!
-        services.logger.info("listening", metadata: ["address": "\(configuration.host):\(address.port ?? 0)"])
-        return address
+        return channel.localAddress!
     }
 
     /// The bound port (after ``start()``).

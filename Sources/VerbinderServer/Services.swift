@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import PQ
 import Synchronization
 import VerbinderStore
@@ -13,6 +14,10 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections: Int
     /// A connection that sends nothing for this long is closed.
     public var idleTimeoutSeconds: Int64
+    /// Connections from one remote address at once (loopback and Unix sockets included).
+    public var maxConnectionsPerAddress: Int = 256
+    /// `unix:/path` to listen on a Unix domain socket (mode 0660) instead of TCP.
+    public var unixSocketPath: String?
     public var version: String
 
     public init(host: String = "127.0.0.1", port: Int = 7411, maxLineLength: Int = 8192,
@@ -52,11 +57,15 @@ public final class Services: Sendable {
     public let pool: ConnectionPool
     public let graph: LiveGraph
     public let sync: GraphSync
+    public let access: AccessControl
     public let stats: Stats
     public let logger: Logger
+    /// Open connections per remote address, for the per-address cap.
+    let perAddress = NIOLockedValueBox<[String: Int]>([:])
 
     public init(configuration: ServerConfiguration, pool: ConnectionPool, graph: LiveGraph, sync: GraphSync,
-                stats: Stats = Stats(), logger: Logger) {
+                access: AccessControl, stats: Stats = Stats(), logger: Logger) {
+        self.access = access
         self.configuration = configuration
         self.pool = pool
         self.graph = graph

@@ -11,6 +11,10 @@ public final class Session {
     var batch: Batch?
     /// Whether this connection ever claimed reminders (its leases are released when it closes).
     var holdsLeases = false
+    /// The token this connection authenticated with, and its role.
+    public var tokenName: String?
+    public var role: Role?
+    var authFailures = 0
 
     init(id: UInt64, remote: String) {
         self.id = id

@@ -25,9 +25,13 @@ public final class GraphSync: Sendable {
     /// Shared with the local writers: a re-read and its apply never interleave with a local write of the same node.
     public let locks: KeyLocks
 
-    public init(graph: LiveGraph, conninfo: String, locks: KeyLocks, logger: Logger) {
+    /// Called (on the listener thread) when tokens were added or revoked, and after every (re)connect.
+    private let onTokensChanged: @Sendable () -> Void
+
+    public init(graph: LiveGraph, conninfo: String, locks: KeyLocks, logger: Logger, onTokensChanged: @escaping @Sendable () -> Void = {}) {
         self.graph = graph
         self.locks = locks
+        self.onTokensChanged = onTokensChanged
         self.conninfo = conninfo
         self.logger = logger
     }
@@ -51,10 +55,11 @@ public final class GraphSync: Sendable {
     /// Starts listening and loads the graph; returns once the first load is done (or throws
     /// after `timeout` seconds without a database).
     public func start(timeout: Double = 60) throws {
-        let listener = Listener(conninfo: conninfo, channels: [GraphSync.channel], onConnect: { [self] reconnect in
+        let listener = Listener(conninfo: conninfo, channels: [GraphSync.channel, TokenStore.channel], onConnect: { [self] reconnect in
+            onTokensChanged()
             reload(reason: reconnect ? "listening connection re-established" : "start-up")
         }, handler: { [self] note in
-            apply(note)
+            if note.channel == TokenStore.channel { onTokensChanged() } else { apply(note) }
         })
         self.listener.withLockedValue { $0 = listener }
         listener.start()

@@ -28,23 +28,50 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("pool-size"), help: "PostgreSQL connections (and threads) for commands.")
     var poolSize: Int = 8
 
+    @Option(name: .customLong("max-per-address"), help: "Connections from one remote address at once.")
+    var maxPerAddress: Int = 256
+
+    @Option(name: .customLong("statement-timeout"), help: "Longest a query may run, in milliseconds; a slower one is ERR UNAVAILABLE timeout.")
+    var statementTimeout: Int = 15_000
+
+    @Flag(name: .customLong("insecure-open"), help: "Serve non-loopback clients even when no token exists (not recommended).")
+    var insecureOpen = false
+
     func run() async throws {
         let logger = database.makeLogger()
-        let (host, port) = try Serve.parseListen(listen ?? database.environment["VERBINDER_LISTEN"] ?? "127.0.0.1:7411")
+        let listenText = listen ?? database.environment["VERBINDER_LISTEN"] ?? "127.0.0.1:7411"
+        let unixPath: String? = listenText.hasPrefix("unix:") ? String(listenText.dropFirst(5)) : nil
+        let (host, port) = unixPath == nil ? try Serve.parseListen(listenText) : ("unix", 0)
         let (conninfo, cluster, created) = try database.resolveDatabase(logger: logger)
         let sql = try database.migrate(conninfo: conninfo, logger: logger)
         if created { _ = try database.seed(conninfo: conninfo, sqlDirectory: sql, logger: logger) }
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
-        let pool = ConnectionPool(conninfo: conninfo, maxConnections: poolSize, eventLoopGroup: group)
+        let timeout = statementTimeout
+        let pool = ConnectionPool(conninfo: conninfo, maxConnections: poolSize, eventLoopGroup: group) { connection in
+            // Every query of a command is bounded: a slow one ends as ERR UNAVAILABLE timeout, never a hung connection.
+            try connection.query("SELECT set_config('statement_timeout', $1, false)", ["\(timeout)ms"])
+        }
+        let access = AccessControl(insecureOpen: insecureOpen)
+        access.reload(conninfo: conninfo)
+        let loopbackOnly = unixPath != nil || host == "127.0.0.1" || host == "::1" || host == "localhost" || host.hasPrefix("127.")
+        if access.isProtected {
+            if !loopbackOnly && !insecureOpen {
+                throw ValidationError("protected mode: no access token exists, so verbinderd will not listen on \(host); create one with `verbinderd token add NAME --role admin`, or pass --insecure-open")
+            }
+            logger.notice("protected mode: no access token exists; serving loopback clients only, with full rights")
+        }
         let graph = LiveGraph()
-        let sync = GraphSync(graph: graph, conninfo: conninfo, locks: KeyLocks(), logger: logger)
+        let sync = GraphSync(graph: graph, conninfo: conninfo, locks: KeyLocks(), logger: logger,
+                             onTokensChanged: { access.reload(conninfo: conninfo) })
         // Listen first, then load: a change committed in between is not missed.
         try sync.start()
 
-        let configuration = ServerConfiguration(host: host, port: port, maxLineLength: maxLine,
+        var configuration = ServerConfiguration(host: host, port: port, maxLineLength: maxLine,
                                                 maxConnections: maxConnections, idleTimeoutSeconds: Int64(idleTimeout))
-        let services = Services(configuration: configuration, pool: pool, graph: graph, sync: sync, logger: logger)
+        configuration.maxConnectionsPerAddress = maxPerAddress
+        configuration.unixSocketPath = unixPath
+        let services = Services(configuration: configuration, pool: pool, graph: graph, sync: sync, access: access, logger: logger)
         let server = VerbinderServer(services: services, group: group)
         try await server.start()
 

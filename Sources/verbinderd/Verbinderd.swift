@@ -14,7 +14,7 @@ struct Verbinderd: AsyncParsableCommand {
         commandName: "verbinderd",
         abstract: "The Verbinder daemon: the stakeholder graph and co-design workflow of the VNG, over a line protocol.",
         version: Version.current,
-        subcommands: [Serve.self, Migrate.self, SeedCommand.self],
+        subcommands: [Serve.self, Migrate.self, SeedCommand.self, TokenCommand.self],
         defaultSubcommand: Serve.self
     )
 }

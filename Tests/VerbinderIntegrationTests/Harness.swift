@@ -281,3 +281,30 @@ enum SeededDaemon {
 
     static func get() throws -> Daemon { try shared.get() }
 }
+
+/// Runs `body` on `count` real threads at once and returns their results in index order.
+/// Blocking socket clients must not run as Swift tasks: the cooperative pool has one thread
+/// per core, so a few blocking tasks would starve the rest.
+func onThreads<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) throws -> T) throws -> [T] {
+    let results = ResultBox<T>(count: count)
+    let group = DispatchGroup()
+    for index in 0..<count {
+        group.enter()
+        let thread = Thread {
+            results.set(index, Result { try body(index) })
+            group.leave()
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+    group.wait()
+    return try results.values()
+}
+
+final class ResultBox<T: Sendable>: @unchecked Sendable {
+    private var slots: [Result<T, any Error>?]
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ result: Result<T, any Error>) { lock.lock(); slots[index] = result; lock.unlock() }
+    func values() throws -> [T] { try slots.map { try $0!.get() } }
+}

@@ -8,7 +8,7 @@ struct LineProtocolTests {
     @Test func greetingPingQuit() throws {
         let client = try SeededDaemon.get().connect()
         let greeting = try #require(try client.readLine())
-        #expect(greeting.hasPrefix("OK verbinder ") && greeting.hasSuffix(" ready"))
+        #expect(greeting.hasPrefix("OK verbinder ") && greeting.hasSuffix(" ready protected=yes"))
         #expect(try client.request("PING").status == "OK pong")
         #expect(try client.request("ping").status == "OK pong")
         #expect(try client.request("QUIT").status == "OK bye")

@@ -33,32 +33,25 @@ struct ReminderTests {
         return try lines.map { try parseRecord($0).fields }
     }
 
-    @Test func concurrentWorkersDeliverEachOccurrenceOnce() async throws {
+    @Test func concurrentWorkersDeliverEachOccurrenceOnce() throws {
         let (daemon, client, db, _) = try fresh("remconc")
         try addDue(client, db, count: 1000)
         let port = daemon.port
-        let delivered = try await withThrowingTaskGroup(of: [String].self) { group in
-            for worker in 0..<8 {
-                group.addTask {
-                    let client = try LineClient(port: port)
-                    _ = try client.readLine()
-                    var keys: [String] = []
-                    while true {
-                        let (lines, _) = try client.request("REMINDERS CLAIM w\(worker) limit=25")
-                        if lines.isEmpty { break }
-                        for record in try lines.map({ try parseRecord($0).fields }) {
-                            #expect(record["to"] == "jan@enschede.nl" && record["late"] == "yes" && record["rule"] == "3d")
-                            #expect(try client.request("REMINDERS ACK \(record["id"]!) \(record["token"]!)").status.hasPrefix("OK"))
-                            keys.append(record["idempotency_key"]!)
-                        }
-                    }
-                    return keys
+        let delivered = try onThreads(8) { worker -> [String] in
+            let client = try LineClient(port: port)
+            _ = try client.readLine()
+            var keys: [String] = []
+            while true {
+                let (lines, _) = try client.request("REMINDERS CLAIM w\(worker) limit=25")
+                if lines.isEmpty { break }
+                for record in try lines.map({ try parseRecord($0).fields }) {
+                    #expect(record["to"] == "jan@enschede.nl" && record["late"] == "yes" && record["rule"] == "3d")
+                    #expect(try client.request("REMINDERS ACK \(record["id"]!) \(record["token"]!)").status.hasPrefix("OK"))
+                    keys.append(record["idempotency_key"]!)
                 }
             }
-            var all: [String] = []
-            for try await keys in group { all += keys }
-            return all
-        }
+            return keys
+        }.flatMap { $0 }
         #expect(delivered.count == 1000)
         #expect(Set(delivered).count == 1000)
         #expect(try db.query("SELECT count(*) FROM reminders WHERE state = 'sent'")[0].int(0) == 1000)

@@ -1,0 +1,76 @@
+import PQ
+import VerbinderProtocol
+
+/// Access tokens. The token is random (256 bits), shown once; only its SHA-256 is stored.
+public enum TokenStore {
+    public static let channel = "verbinder_tokens"
+    public static let roles = ["reader", "connector", "sender", "admin"]
+
+    /// A fresh token: 32 random bytes from the system's CSPRNG, as hex.
+    public static func generate() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(UInt8.random(in: 0...255, using: &generator), radix: 16) }
+            .map { $0.count == 1 ? "0" + $0 : $0 }.joined()
+    }
+
+    /// Creates a token and announces it; returns the token (the only time it is seen).
+    public static func add(_ connection: Connection, name: String, role: String) throws -> String {
+        let token = generate()
+        try connection.transaction { tx in
+            try tx.query("INSERT INTO tokens (name, role, hash) VALUES ($1, $2, $3)", [name, role, SHA256.hex(token)])
+            try tx.query("INSERT INTO audit (actor, command, changes) VALUES ('verbinderd', 'token add', $1::jsonb)",
+                         ["{\"token\":\(JSONText.string(name)),\"role\":\(JSONText.string(role))}"])
+            try tx.query("SELECT pg_notify($1, $2)", [channel, name])
+        }
+        return token
+    }
+
+    public static func revoke(_ connection: Connection, name: String) throws -> Bool {
+        try connection.transaction { tx in
+            let changed = try tx.query("UPDATE tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL", [name]).affectedRows == 1
+            if changed {
+                try tx.query("INSERT INTO audit (actor, command, changes) VALUES ('verbinderd', 'token revoke', $1::jsonb)",
+                             ["{\"token\":\(JSONText.string(name))}"])
+                try tx.query("SELECT pg_notify($1, $2)", [channel, name])
+            }
+            return changed
+        }
+    }
+
+    public static func list(_ connection: Connection) throws -> [(name: String, role: String, created: String, revoked: String?)] {
+        try connection.query("""
+            SELECT name, role, to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SSOF'), to_char(revoked_at, 'YYYY-MM-DD"T"HH24:MI:SSOF')
+            FROM tokens ORDER BY name
+            """).all.map { (try $0.string(0), try $0.string(1), try $0.string(2), $0.optionalString(3)) }
+    }
+
+    /// Names and roles of the tokens in force (never the hashes).
+    public static func active(_ connection: Connection) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for row in try connection.query("SELECT name, role FROM tokens WHERE revoked_at IS NULL").all {
+            result[try row.string(0)] = try row.string(1)
+        }
+        return result
+    }
+
+    /// The token in force with this value, if any.
+    public static func lookup(_ connection: Connection, token: String) throws -> (name: String, role: String)? {
+        try connection.query("SELECT name, role FROM tokens WHERE hash = $1 AND revoked_at IS NULL", [SHA256.hex(token)])
+            .all.first.map { (try $0.string(0), try $0.string(1)) }
+    }
+
+    public static func audit(_ connection: Connection, node: String?, since: String?, actor: String?, limit: Int)
+        throws -> [(id: Int, at: String, actor: String, remote: String?, connection: String?, command: String, changes: String)] {
+        try connection.query("""
+            SELECT id, to_char(at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD"T"HH24:MI:SS'), actor, remote, connection::text, command, changes::text
+            FROM audit
+            WHERE ($1::text IS NULL OR lower(changes->>'node') = lower($1) OR lower(changes->>'from') = lower($1)
+                   OR lower(changes->>'to') = lower($1) OR command ILIKE '%' || $1 || '%')
+              AND ($2::date IS NULL OR at >= ($2::date)::timestamp AT TIME ZONE 'Europe/Amsterdam')
+              AND ($3::text IS NULL OR actor = $3)
+            ORDER BY id DESC LIMIT $4
+            """, [node, since, actor, String(limit)]).all.map {
+            (try $0.int(0), try $0.string(1), try $0.string(2), $0.optionalString(3), $0.optionalString(4), try $0.string(5), try $0.string(6))
+        }
+    }
+}
