@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // libpq, the PostgreSQL C client library, as a system library.
@@ -70,6 +71,13 @@ let package = Package(
                 "VerbinderProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // libFuzzer target for the tokenizer and parser (scripts/fuzz); a corpus replayer when built normally.
+        .executableTarget(name: "verbinder-fuzz", dependencies: ["VerbinderProtocol"]),
+        // The load generator of scripts/bench (epoll, one thread per core, HdrHistogram latencies).
+        .executableTarget(
+            name: "verbinder-bench",
+            dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
         .testTarget(name: "VerbinderProtocolTests", dependencies: ["VerbinderProtocol"]),
         .testTarget(name: "VerbinderGraphTests", dependencies: ["VerbinderGraph"]),

@@ -22,6 +22,8 @@ public struct Request: Sendable, Equatable {
         while start < bytes.endIndex, bytes[start] == 0x20 || bytes[start] == 0x09 { start = bytes.index(after: start) }
         if start == bytes.endIndex { return nil }
         if bytes[start] == UInt8(ascii: "#") { return nil }
+        // The verb is a bare word: a quoted one could hold blanks or control bytes (found by the fuzzer).
+        if bytes[start] == UInt8(ascii: "\"") { throw ProtocolError(.syntax, "a request starts with a bare command verb") }
         let tokens = try Tokenizer.tokenize(bytes)
         guard case .argument(let verb)? = tokens.first else {
             throw ProtocolError(.syntax, "a request starts with a command verb")

@@ -275,7 +275,7 @@ enum GraphCommands {
     }
 
     static let gaps = Command(
-        "GAPS", usage: "GAPS unaffiliated|isolated|vertical|agenda|stale [theme=T] [days=180] [limit=N]",
+        "GAPS", usage: "GAPS unaffiliated|isolated|vertical [theme=T] [limit=N] | GAPS agenda | GAPS stale [days=180]",
         summary: "Who is missing out: municipalities in no network, nodes with no relation, no vertical tie to a ministry, regions without an active kansenagenda, trajectories and stakeholders without a meeting held lately.",
         options: ["theme", "limit", "days"]
     ) { request, context in

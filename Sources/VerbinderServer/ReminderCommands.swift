@@ -92,7 +92,10 @@ enum ReminderCommands {
             guard request.arguments.count == 2 else { throw ProtocolError(.usage, "usage: REMINDERS RETRY <id>") }
             let id = try WorkflowCommands.id(request.arguments[1], "reminder")
             return .later(WorkflowCommands.write(context, request, audit: ["reminder": String(id), "action": "reminder retry"]) { tx in
-                guard try ReminderStore.retry(tx, id: id) else { throw ProtocolError(.conflict, "reminder \(id) is not dead") }
+                guard try ReminderStore.retry(tx, id: id) else {
+                    let exists = try tx.query("SELECT 1 FROM reminders WHERE id = $1", [String(id)]).count == 1
+                    throw exists ? ProtocolError(.conflict, "reminder \(id) is not dead") : ProtocolError(.notFound, "no reminder \(id)")
+                }
             }.map { Response(status: Status([("id", .int(id)), ("state", .string("pending"))])) })
         case nil:
             let validStates = ["pending", "leased", "sent", "dead", "cancelled", "superseded", "expired"]

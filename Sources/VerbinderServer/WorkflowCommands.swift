@@ -335,7 +335,8 @@ enum WorkflowCommands {
             return .later(write(context, request, audit: ["milestone": String(id), "action": "milestone \(transition.rawValue)"]) { tx in
                 guard let milestone = try WorkflowStore.milestoneForUpdate(tx, id: id) else { throw ProtocolError(.notFound, "no milestone \(id)") }
                 guard let status = MilestoneStatus(rawValue: milestone.status), transition.isAllowed(from: status) else {
-                    throw ProtocolError(.conflict, "milestone \(id) is \(milestone.status): cannot \(transition.rawValue) it")
+                    let action = ["done": "mark it done", "reopen": "reopen it", "move": "move it", "cancel": "cancel it"][transition.rawValue]!
+                    throw ProtocolError(.conflict, "milestone \(id) is \(milestone.status): cannot \(action)")
                 }
                 try WorkflowStore.transition(tx, id: id, to: transition, due: frozenDue, reason: reason, note: note)
                 try ReminderStore.plan(tx, milestone: id)
@@ -440,7 +441,7 @@ enum WorkflowCommands {
     }
 
     static func plan(_ request: Request, _ context: CommandContext) throws -> Reply {
-        guard request.arguments.count >= 4 else {
+        guard request.arguments.count >= 5 else {
             throw ProtocolError(.usage, "usage: MEETING PLAN <trajectory|-> <YYYY-MM-DDTHH:MM> <participant> <participant>... [duration=90m] [title=...] [place=...] [strict=yes]")
         }
         guard let time = MeetingTime(request.arguments[2]) else {

@@ -246,14 +246,16 @@ public enum WorkflowStore {
         to_char((m.starts_at + make_interval(mins => m.duration_minutes)) AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD"T"HH24:MI'),
         m.duration_minutes, m.title, m.place, m.status, m.notes, m.outcome, m.axis, m.tripartite,
         coalesce((SELECT array_agg(p.node_key ORDER BY p.node_key) FROM meeting_participants p WHERE p.meeting = m.id), '{}'),
-        extract(epoch FROM (m.starts_at AT TIME ZONE 'Europe/Amsterdam') - (m.starts_at AT TIME ZONE 'UTC'))::int
+        extract(epoch FROM (m.starts_at AT TIME ZONE 'Europe/Amsterdam') - (m.starts_at AT TIME ZONE 'UTC'))::int,
+        extract(epoch FROM ((m.starts_at + make_interval(mins => m.duration_minutes)) AT TIME ZONE 'Europe/Amsterdam')
+                         - ((m.starts_at + make_interval(mins => m.duration_minutes)) AT TIME ZONE 'UTC'))::int
         """
 
     static func decodeMeeting(_ row: QueryResult.Row) throws -> Meeting {
-        let offsetSeconds = try row.int(13)
-        let offset = Self.offset(offsetSeconds)
-        let start = String(try row.string(2).prefix(16)) + offset
-        return Meeting(id: try row.int(0), trajectory: row.optionalString(1), start: start, end: try row.string(3) + offset,
+        // Start and end each carry their own offset: a meeting may span the daylight-saving change.
+        let start = String(try row.string(2).prefix(16)) + Self.offset(try row.int(13))
+        let end = try row.string(3) + Self.offset(try row.int(14))
+        return Meeting(id: try row.int(0), trajectory: row.optionalString(1), start: start, end: end,
                        duration: try row.int(4), title: try row.string(5), place: try row.string(6), status: try row.string(7),
                        notes: try row.string(8), outcome: row.optionalString(9), axis: try row.string(10),
                        tripartite: try row.bool(11), participants: try row.textArray(12))
@@ -282,7 +284,7 @@ public enum WorkflowStore {
                   && tstzrange(\(startExpression(2, 3)), \(startExpression(2, 3)) + make_interval(mins => $4::int))
             ORDER BY m.starts_at, p.node_key
             """, [PostgresArray.literal(participants), local, offset, String(minutes), excluding.map(String.init)])
-        return try rows.all.map { (try decodeMeeting($0), try $0.string(14)) }
+        return try rows.all.map { (try decodeMeeting($0), try $0.string(15)) }
     }
 
     public static func insertMeeting(_ tx: Connection, trajectory: String?, local: String, offset: String?, minutes: Int,

@@ -71,6 +71,21 @@ struct WorkflowTests {
         #expect(try daemon.stop() == 0)
     }
 
+    @Test func meetingsKeepWallClockTimeAcrossDaylightSaving() throws {
+        let (daemon, client, _) = try fresh("dst")
+        // Daylight saving ends on 25 October 2026 at 03:00 (clocks go back to 02:00).
+        let across = try parseRecord(try client.request("MEETING PLAN - 2026-10-25T01:00 GM0153 PV23 duration=3h").lines[0])
+        #expect(across.fields["start"] == "2026-10-25T01:00+02:00")
+        #expect(across.fields["end"] == "2026-10-25T03:00+01:00")
+        let after = try parseRecord(try client.request("MEETING PLAN - 2026-10-26T10:00 GM0153 PV23").lines[0])
+        let before = try parseRecord(try client.request("MEETING PLAN - 2026-10-23T10:00 GM0153 PV23").lines[0])
+        #expect(after.fields["start"] == "2026-10-26T10:00+01:00" && before.fields["start"] == "2026-10-23T10:00+02:00")
+        let utc = try parseRecord(try client.request("MEETING PLAN - 2026-07-01T08:00Z GM0153 PV23").lines[0])
+        #expect(utc.fields["start"] == "2026-07-01T10:00+02:00")
+        #expect(try client.request("MEETING PLAN - 2026-07-01T08:00 GM0153").status.hasPrefix("ERR USAGE"))
+        #expect(try daemon.stop() == 0)
+    }
+
     @Test func milestoneTransitionsHistoryAndDue() throws {
         let (daemon, client, db) = try fresh("milestones")
         let now = try today(db)

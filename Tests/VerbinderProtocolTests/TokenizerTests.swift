@@ -137,3 +137,17 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite("Fuzzer findings")
+struct FuzzFindingTests {
+    /// Inputs libFuzzer found: a quoted verb held control bytes or blanks and did not survive a round trip.
+    @Test(arguments: [[0x22, 0x01, 0x00, 0x00, 0x22], Array("\"a:X b\" k=IND \t y".utf8)])
+    func quotedVerbIsSyntaxError(_ bytes: [UInt8]) {
+        do {
+            _ = try Request.parse(bytes)
+            Issue.record("expected a syntax error")
+        } catch {
+            #expect(error.code == .syntax)
+        }
+    }
+}
