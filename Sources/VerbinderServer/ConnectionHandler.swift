@@ -30,6 +30,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var currentVerb = ""
     /// The remote address this connection counts against.
     private var addressKey = ""
+    /// The server is stopping: close once everything received is answered and the line is quiet.
+    private var stopping = false
+    private var readSinceCheck = false
 
     init(services: Services, table: CommandTable, registry: ChannelRegistry) {
         self.services = services
@@ -102,6 +105,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing else { return }
+        readSinceCheck = true
         pending.append(unwrapInboundIn(data))
         drain(context: context)
     }
@@ -115,9 +119,10 @@ final class ConnectionHandler: ChannelInboundHandler {
             inputClosed = true
             drain(context: context)
         } else if event is ShutdownEvent {
-            inputClosed = true
-            context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
-            drain(context: context)
+            // Requests a client sent before the stop may still sit in the socket: keep reading
+            // and answering until the connection has been quiet for a moment, then close.
+            stopping = true
+            scheduleQuietCheck(context: context)
         } else if let event = event as? IdleStateHandler.IdleStateEvent, event == .read {
             if !busy && pending.isEmpty {
                 logger.debug("idle timeout")
@@ -131,6 +136,21 @@ final class ConnectionHandler: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("connection error: \(error)")
         context.close(promise: nil)
+    }
+
+    private func scheduleQuietCheck(context: ChannelHandlerContext) {
+        readSinceCheck = false
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: .milliseconds(150)) {
+            let (handler, context) = bound.value
+            guard !handler.closing else { return }
+            if handler.readSinceCheck || handler.busy || !handler.pending.isEmpty {
+                handler.scheduleQuietCheck(context: context)
+            } else {
+                handler.inputClosed = true
+                handler.drain(context: context)
+            }
+        }
     }
 
     // MARK: - Request processing
