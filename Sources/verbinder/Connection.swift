@@ -182,6 +182,9 @@ final class Connection {
                                            _ timeoutSeconds: Int32) -> String? {
         let flags = fcntl(fd, F_GETFL, 0)
         _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
+        // Not inherited by the commands the client starts (pager, reminders --via): a command
+        // that outlives the client must not keep the connection, and the leases, open.
+        _ = fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC)
         if connect(fd, address, length) == 0 { return nil }
         guard errno == EINPROGRESS else { return String(cString: strerror(errno)) }
         var entry = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)

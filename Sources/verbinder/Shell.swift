@@ -75,8 +75,10 @@ final class Shell {
         }
     }
 
+    private func fields(of line: [UInt8]) -> [String: String]? { Shell.fields(of: line) }
+
     /// The fields of a data line, text or JSON; nil for a line that is not a record.
-    private func fields(of line: [UInt8]) -> [String: String]? {
+    static func fields(of line: [UInt8]) -> [String: String]? {
         if line.first == UInt8(ascii: "{") {
             guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else { return nil }
             var fields: [String: String] = [:]

@@ -31,7 +31,13 @@ struct Verbinder: ParsableCommand {
           export ics [trajectory=T] [node=N]
               The data lines as they come:
               verbinder export dot GM1731 depth=2 | dot -Tsvg > net.svg
-          report, reminders   not yet available in this build
+          report [--svg FILE] [--quiet] [from=YYYY-MM-DD] [to=YYYY-MM-DD]
+              The REPORT figures; with --svg a chart of the monthly series.
+          reminders send --via 'COMMAND' [--limit N] [--lease 5m] [--retry 10m]
+                         [--worker NAME] [--timeout 10m] [--dry-run]
+              For cron: claims due milestone reminders and pipes each as an
+              e-mail to COMMAND (e.g. '/usr/sbin/sendmail -t -i'); exit 0 when
+              all were sent, 1 when some failed, 2 when the daemon is unreachable.
 
         ENVIRONMENT
           VERBINDER_ADDR      host:port or unix:/path (--connect, --host and
@@ -39,13 +45,16 @@ struct Verbinder: ParsableCommand {
           VERBINDER_TOKEN     sent as AUTH (--token overrides it; else the file
                               ~/.config/verbinder/token, mode 600)
           VERBINDER_HISTORY   the shell's history file (~/.verbinder_history)
+          VERBINDER_MAIL_FROM the From: of reminder e-mails
+                              (default: Verbinder <verbinder@localhost>)
           PAGER               pager for long answers (default: less -FRX)
 
         EXIT STATUS
           0   OK
-          1   the daemon answered ERR; a malformed CSV file; a failed import
+          1   the daemon answered ERR; a malformed CSV file; a failed import;
+              a reminder that could not be sent
           2   the daemon is unreachable, the connection broke, or the feature
-              is not available (TLS, report, reminders)
+              is not available (TLS)
           64  a usage error
 
         The manual page: man -l docs/verbinder.1
@@ -109,7 +118,7 @@ struct Verbinder: ParsableCommand {
             Output.error.flush()
             if code != 0 { throw ExitCode(code) }
         } catch let failure as ClientFailure {
-            complain(failure.message)
+            if !failure.message.isEmpty { complain(failure.message) }
             throw ExitCode(failure.exitCode)
         }
     }
@@ -130,8 +139,10 @@ struct Verbinder: ParsableCommand {
         switch first {
         case "import": return try Importer(settings: settings).run(rest)
         case "export": return try exportCommand(rest, settings: settings)
-        case "report", "reminders":
-            throw ClientFailure("verbinder \(first) is not yet available in this build")
+        case "reminders":
+            return try ReminderSender(settings: settings, options: ReminderSendOptions.parseWords(rest)).run()
+        case "report":
+            return try ReportCommand(settings: settings).run(rest)
         default:
             return try OneShot(settings: settings).run(line: Verbinder.requestLine(words))
         }

@@ -76,8 +76,6 @@ struct ClientTests {
         #expect(result.lines.first == "digraph verbinder {")
         #expect(result.lines.last == "}")
         #expect(result.lines.contains { $0.contains("\"GM1731\" -> \"PV22\"") })
-        let later = try runClient(["--port", "\(port)", "report", "--svg", "x.svg"])
-        #expect(later.code == 2 && later.stderr.contains("not yet available"), "\(later)")
     }
 
     // MARK: script mode
@@ -206,6 +204,81 @@ struct ClientTests {
         #expect(history == "SHOW GM1731\nQUIT\n")
         var info = stat()
         #expect(stat(home + "/.verbinder_history", &info) == 0 && info.st_mode & 0o777 == 0o600)
+    }
+}
+
+/// `verbinder report`: the metric records, and with --svg a chart that parses as XML.
+extension ClientTests {
+    @Test func reportPrintsTheMetricsAndDrawsAnSVG() throws {
+        let conninfo = try SharedCluster.freshDatabase("clientreport")
+        let (seedCode, seedOutput) = try runVerbinderd(["seed", "--database-url", conninfo])
+        try #require(seedCode == 0, "\(seedOutput)")
+        let daemon = try Daemon(conninfo: conninfo)
+        let port = "\(daemon.port)"
+        let db = try Connection(conninfo)
+        let day = { (offset: Int) in try db.query("SELECT ((now() AT TIME ZONE 'Europe/Amsterdam')::date + $1::int)::text", [String(offset)])[0].string(0) }
+        let month = { (offset: Int) in try db.query("SELECT to_char((now() AT TIME ZONE 'Europe/Amsterdam')::date + make_interval(months => $1::int), 'YYYY-MM')", [String(offset)])[0].string(0) }
+        let client = try daemon.connect()
+        _ = try client.readLine()
+        #expect(try client.request("TRAJECTORY ADD ka-tw \"Kansenagenda Twente & <Achterhoek>\" kind=kansenagenda lead=GM0153 region=CR12").status.hasPrefix("OK"))
+        // Meetings held in the past: tri-party (vertical), municipality + province (vertical), two municipalities (horizontal).
+        let plans = [(-70, "GM0153 PV23 vws"), (-40, "GM0153 PV23"), (-38, "GM0153 GM0164"), (-5, "GM0164 PV23 vws"), (-3, "GM0153 GM0164")]
+        for (offset, participants) in plans {
+            let (lines, status) = try client.request("MEETING PLAN ka-tw \(try day(offset))T10:00 \(participants)")
+            #expect(status.hasPrefix("OK"), "\(status)")
+            let meeting = try lines.map(parseRecord).first { $0.type == "meeting" }
+            let id = try #require(meeting?.fields["id"], "\(lines)")
+            #expect(try client.request("MEETING HELD \(id)").status.hasPrefix("OK"))
+        }
+        // Milestones: one done on time, one done late, one open and overdue.
+        for (offset, title) in [(10, "Op tijd"), (-10, "Te laat"), (-20, "Open")] {
+            let status = try client.request("MILESTONE ADD ka-tw \(try day(offset)) \"\(title)\"").status
+            #expect(status.hasPrefix("OK id="), "\(status)")
+            if title != "Open" { #expect(try client.request("MILESTONE DONE \(status.dropFirst("OK id=".count))").status.hasPrefix("OK")) }
+        }
+        let from = try month(-3) + "-01", to = try day(0)
+        let directory = NSTemporaryDirectory() + "verbinder-report-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let svgPath = directory + "/out.svg"
+
+        let result = try runClient(["--port", port, "report", "--svg", svgPath, "from=\(from)", "to=\(to)"])
+        #expect(result.code == 0, "\(result)")
+        let records = try result.lines.map(parseRecord)
+        #expect(records.allSatisfy { $0.type == "metric" }, "\(result.lines)")
+        #expect(records.contains { $0.fields["name"] == "milestones_open_overdue" && $0.fields["value"] == "1" })
+        let held = records.filter { $0.fields["name"] == "meetings_held" }.map { Int($0.fields["value"]!)! }.reduce(0, +)
+        #expect(held == 5)
+
+        let svg = try String(contentsOfFile: svgPath, encoding: .utf8)
+        #expect(svg.hasPrefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\""))
+        // Well-formed XML, checked by a real parser (Python's minidom; FoundationXML would add libxml2 to the test target).
+        let python = try runProgram("/usr/bin/env", ["python3", "-c", "import xml.dom.minidom,sys; d = xml.dom.minidom.parse(sys.argv[1]); print(d.documentElement.tagName)", svgPath])
+        #expect(python.code == 0 && python.stdout == "svg\n", "\(python)")
+        // Every month of the period is labelled (a tooltip with YYYY-MM and the short Dutch name).
+        let names = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+        for offset in -3...0 {
+            let label = try month(offset)
+            #expect(svg.contains("<title>\(label)</title>\(names[Int(label.suffix(2))! - 1])</text>"), "no label for \(label)")
+        }
+        for text in ["<title id=\"chart-title\">Verbinder monitoring: \(from) t/m \(to)</title>", "verticaal", "horizontaal",
+                     "aandeel drie partijen", "op tijd", "te laat", "Open mijlpalen over hun datum", "Regio&apos;s met een actieve kansenagenda",
+                     "Gemeenten zonder verticaal overleg", "in geen enkel netwerk", "<polyline "] {
+            #expect(svg.contains(text), "the SVG lacks \(text)")
+        }
+
+        // --quiet: no records; --svg -: the SVG on standard output; a bad option: 64; ERR from the daemon: 1.
+        let quiet = try runClient(["--port", port, "report", "--quiet", "--svg", svgPath])
+        #expect(quiet.code == 0 && quiet.stdout.isEmpty, "\(quiet)")
+        let piped = try runClient(["--port", port, "report", "--svg", "-", "from=\(from)"])
+        #expect(piped.code == 0 && piped.stdout.hasPrefix("<?xml") && !piped.stdout.contains("metric name="), "\(piped)")
+        #expect(try runClient(["--port", port, "report", "month=3"]).code == 64)
+        let refused = try runClient(["--port", port, "report", "--svg", directory + "/never.svg", "from=\(to)", "to=\(from)"])
+        #expect(refused.code == 1 && refused.stderr.contains("ERR"), "\(refused)")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/never.svg"))
+        let closed = try runClient(["--port", "\(try closedPort())", "report"])
+        #expect(closed.code == 2, "\(closed)")
+        _ = try daemon.stop()
     }
 }
 
