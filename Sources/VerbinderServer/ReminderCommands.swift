@@ -49,12 +49,13 @@ enum ReminderCommands {
     static let reminders = Command(
         "REMINDERS", usage: "REMINDERS CLAIM|ACK|RELEASE|TOUCH|RETRY ... | REMINDERS [state=S] [milestone=N] [limit=N]",
         summary: "Milestone reminders for cron workers.",
-        options: ["limit", "lease", "retry", "error", "state", "milestone"],
+        options: ["limit", "lease", "retry", "error", "state", "milestone", "undo"],
         subcommands: [
             ("REMINDERS CLAIM", "REMINDERS CLAIM <worker> [limit=N] [lease=5m]",
              "Lease up to N due reminders: reminder records with id, token, attempt, late, to, subject, text, idempotency_key; OK claimed=N."),
             ("REMINDERS ACK", "REMINDERS ACK <id> <token>", "The reminder was sent (ERR CONFLICT unless the token holds the current lease)."),
-            ("REMINDERS RELEASE", "REMINDERS RELEASE <id> <token> [retry=10m] [error=\"...\"]", "Sending failed: retry later; dead after 5 attempts."),
+            ("REMINDERS RELEASE", "REMINDERS RELEASE <id> <token> [retry=10m] [error=\"...\"] [undo=yes]",
+             "Sending failed: retry later; dead after 5 attempts. undo=yes gives it back untouched (a dry run: no attempt counted)."),
             ("REMINDERS TOUCH", "REMINDERS TOUCH <id> <token> [lease=5m]", "Extend a lease."),
             ("REMINDERS RETRY", "REMINDERS RETRY <id>", "Put a dead reminder back in the queue."),
             ("REMINDERS", "REMINDERS [state=pending|leased|sent|dead|cancelled|superseded|expired] [milestone=N] [limit=N]", "List reminders."),
@@ -78,11 +79,17 @@ enum ReminderCommands {
             let lease = try seconds(request, "lease", default: "5m", range: 10...86_400)
             let retry = try seconds(request, "retry", default: "10m", range: 0...604_800)
             let error = request.options["error"]
+            let undo = ["yes", "true", "1"].contains((request.options["undo"] ?? "no").lowercased())
+            if undo, verb != "RELEASE" || request.options["error"] != nil || request.options["retry"] != nil {
+                throw ProtocolError(.usage, "undo=yes goes with REMINDERS RELEASE <id> <token> alone")
+            }
             return .later(pool.transaction(on: context.eventLoop) { tx -> String? in
                 switch verb {
                 case "ACK": return try ReminderStore.ack(tx, id: id, token: token) ? "sent" : nil
                 case "TOUCH": return try ReminderStore.touch(tx, id: id, token: token, leaseSeconds: lease) ? "leased" : nil
-                default: return try ReminderStore.release(tx, id: id, token: token, retrySeconds: retry, error: error)
+                default:
+                    if undo { return try ReminderStore.undo(tx, id: id, token: token) }
+                    return try ReminderStore.release(tx, id: id, token: token, retrySeconds: retry, error: error)
                 }
             }.flatMapThrowing { state in
                 guard let state else { throw ProtocolError(.conflict, "reminder \(id) is not leased with that token (the lease ended or was taken over)") }

@@ -165,6 +165,17 @@ public enum ReminderStore {
             """, [String(id), String(retrySeconds), String(maxAttempts), error])[0].string(0)
     }
 
+    /// Gives a lease back as if it had never been taken: the attempt is not counted, the
+    /// error kept, no retry delay (`verbinder reminders send --dry-run`).
+    public static func undo(_ tx: Connection, id: Int, token: String) throws -> String? {
+        guard try leased(tx, id: id, token: token) else { return nil }
+        return try tx.query("""
+            UPDATE reminders SET state = 'pending', attempts = greatest(attempts - 1, 0), lease_token = NULL, lease_until = NULL,
+                   lease_holder = NULL, updated_at = now()
+            WHERE id = $1 RETURNING state
+            """, [String(id)])[0].string(0)
+    }
+
     public static func touch(_ tx: Connection, id: Int, token: String, leaseSeconds: Int) throws -> Bool {
         guard try leased(tx, id: id, token: token) else { return false }
         try tx.query("UPDATE reminders SET lease_until = now() + make_interval(secs => $2::int), updated_at = now() WHERE id = $1",

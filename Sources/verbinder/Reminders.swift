@@ -529,8 +529,13 @@ final class ReminderSender {
         let pending = releases.filter { held[$0.id] != nil }
         for release in pending {
             var line = "REMINDERS RELEASE \(release.id) \(Quoting.quoteArgument(held[release.id]!.token))"
-            if let retry = release.retry { line += " retry=\(retry)" }
-            line += " error=" + Quoting.quote(release.error)
+            if options.dryRun {
+                // A look is not an attempt: undo=yes gives the reminder back exactly as it was.
+                line += " undo=yes"
+            } else {
+                if let retry = release.retry { line += " retry=\(retry)" }
+                line += " error=" + Quoting.quote(release.error)
+            }
             connection.queue(line)
         }
         for release in pending {

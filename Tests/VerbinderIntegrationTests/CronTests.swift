@@ -179,6 +179,8 @@ struct CronTests {
         #expect(try again.wait() == 0)
         #expect(again.output.contains("dry run: 3 shown and released"), "\(again.output)")
         #expect(try states(db) == ["pending": 3])
+        // A look is not an attempt: the real send afterwards is attempt 1, and no error was recorded.
+        #expect(try db.query("SELECT max(attempts), count(last_error) FROM reminders WHERE state = 'pending'")[0].values == ["0", "0"])
         #expect(try daemon.stop() == 0)
     }
 
