@@ -108,6 +108,8 @@ public final class GraphSync: Sendable {
                         graph.write { _ = $0.remove(key: key) }
                     }
                 }
+            case "reload":
+                reload(reason: "bulk load by \(parts[0])")
             case "rel":
                 guard parts.count == 5, let kind = RelationKind(rawValue: parts[3]) else { return }
                 try locks.withLocks([parts[2], parts[4]]) { () throws -> Void in

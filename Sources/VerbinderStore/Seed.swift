@@ -95,6 +95,8 @@ public struct Seed: Sendable {
             if report.nodesWritten + report.relationsWritten > 0 {
                 try tx.query("INSERT INTO audit (actor, command, changes) VALUES ('seed', 'verbinderd seed', $1::jsonb)",
                              ["{\"nodes\":\(report.nodesWritten),\"relations\":\(report.relationsWritten)}"])
+                // Running daemons reload the whole graph rather than replay thousands of changes.
+                try tx.query("SELECT pg_notify($1, 'seed|reload|all')", [GraphSync.channel])
             }
             return report
         }

@@ -200,6 +200,24 @@ struct GraphChangeTests {
         #expect(try daemon.stop() == 0)
     }
 
+    @Test func aRunningDaemonReloadsAfterASeed() throws {
+        let conninfo = try SharedCluster.freshDatabase("seedlive")
+        #expect(try runVerbinderd(["migrate", "--database-url", conninfo]).0 == 0)
+        let daemon = try Daemon(conninfo: conninfo)
+        let client = try daemon.connect()
+        _ = try client.readLine()
+        #expect(try client.request("SHOW GM1731").status.hasPrefix("ERR NOTFOUND"))
+        #expect(try runVerbinderd(["seed", "--database-url", conninfo]).0 == 0)
+        let deadline = Date().addingTimeInterval(2)
+        var found = false
+        while !found, Date() < deadline {
+            found = try client.request("SHOW GM1731").status.hasPrefix("OK")
+            if !found { usleep(20_000) }
+        }
+        #expect(found)
+        #expect(try daemon.stop() == 0)
+    }
+
     @Test func secondDaemonSeesAWriteWithinASecond() throws {
         let conninfo = try SharedCluster.freshDatabase("twodaemons")
         #expect(try runVerbinderd(["seed", "--database-url", conninfo]).0 == 0)
