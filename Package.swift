@@ -74,7 +74,7 @@ let package = Package(
         ),
         // libFuzzer target for the tokenizer and parser (scripts/fuzz); a corpus replayer when built normally.
         .executableTarget(name: "verbinder-fuzz", dependencies: ["VerbinderProtocol"]),
-        // The load generator of scripts/bench (epoll, one thread per core, HdrHistogram latencies).
+        // The load generator of scripts/bench (poll, one thread per core, HdrHistogram latencies).
         .executableTarget(
             name: "verbinder-bench",
             dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")]

@@ -1,0 +1,444 @@
+#!/usr/bin/env python3
+"""Helpers of scripts/bench: request files, the networkx and recursive-CTE PATH baselines, a
+PATH cross-check against networkx, process memory, and the final table.
+
+    bench-baselines.py free-port
+    bench-baselines.py requests SEEDDIR OUTDIR [--quick]
+    bench-baselines.py synthetic-requests GRAPHDIR OUTDIR [--pairs N] [--suggest N]
+    bench-baselines.py networkx GRAPHDIR PAIRS OUT.json [--pairs N]
+    bench-baselines.py cte GRAPHDIR PAIRS DISTANCES.json OUT.json --psql PSQL --conninfo C [--sample N] [--timeout-ms T]
+    bench-baselines.py verify-path PORT PAIRS DISTANCES.json OUT.json [--sample N]
+    bench-baselines.py rss PID
+    bench-baselines.py report RESULTSDIR OUT.md --command CMD [--quick]
+
+Python 3 standard library only, except `networkx` for the networkx baseline.
+"""
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        print(s.getsockname()[1])
+
+
+def read_tsv(path):
+    with open(path, encoding="utf-8") as f:
+        header = f.readline().rstrip("\n").split("\t")
+        return [dict(zip(header, line.rstrip("\n").split("\t"))) for line in f if line.strip()]
+
+
+def write_lines(path, lines):
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
+
+
+def requests(seed_dir, out_dir):
+    """Request files on the seed network: SHOW, NEIGHBORS, LINK of new pairs, the 90/10 mix."""
+    rng = random.Random(7)
+    nodes = read_tsv(os.path.join(seed_dir, "nodes.tsv"))
+    municipalities = [n["key"] for n in nodes if n["kind"] == "municipality"]
+    write_lines(os.path.join(out_dir, "show.txt"), ["SHOW " + k for k in municipalities])
+    write_lines(os.path.join(out_dir, "neighbors.txt"), ["NEIGHBORS " + k for k in municipalities])
+    # Writes go between extra `partner` nodes (bench-p0001.., loaded with the seed), never between
+    # the municipalities the reads ask about: a LINK run must not change what SHOW/NEIGHBORS answer.
+    partners = ["bench-p%04d" % i for i in range(1, 601)]
+    os.makedirs(os.path.join(out_dir, "partners"), exist_ok=True)
+    write_lines(os.path.join(out_dir, "partners", "nodes.tsv"),
+                ["key\tkind\tname\ttier\tprovince\tthemes\tattributes"]
+                + ["%s\tpartner\tBenchmark partner %s\tregional\t\t\t" % (k, k[-4:]) for k in partners])
+    write_lines(os.path.join(out_dir, "partners", "relations.tsv"), ["from\trelation\tto\tthemes\tsince\tuntil\tnote"])
+    pairs = [(a, b) for i, a in enumerate(partners) for b in partners[i + 1:]]
+    rng.shuffle(pairs)
+    links = ["LINK %s works_with %s" % (a, b) for a, b in pairs]
+    # LINK run: 150k new pairs, each sent once; the rest for the writers beside readers.
+    write_lines(os.path.join(out_dir, "link.txt"), links[:150000])
+    write_lines(os.path.join(out_dir, "link-beside.txt"), links[150000:])
+    write_lines(os.path.join(out_dir, "reads.txt"),
+                [("SHOW " if i % 2 == 0 else "NEIGHBORS ") + k for i, k in enumerate(municipalities * 2)])
+    # The mix: 9 reads (SHOW and NEIGHBORS alternating) then one LINK of a new partner_of pair.
+    writes = ["LINK %s partner_of %s" % (a, b) for a, b in pairs]
+    mixed = []
+    for i, write in enumerate(writes):
+        for j in range(9):
+            key = municipalities[(i * 9 + j) % len(municipalities)]
+            mixed.append(("SHOW " if j % 2 == 0 else "NEIGHBORS ") + key)
+        mixed.append(write)
+    write_lines(os.path.join(out_dir, "mixed.txt"), mixed)
+
+
+def synthetic_requests(graph_dir, out_dir, pairs_limit, suggest_count):
+    pairs = [line.split() for line in open(os.path.join(graph_dir, "pairs.txt"), encoding="utf-8") if line.strip()]
+    pairs = pairs[:pairs_limit]
+    write_lines(os.path.join(out_dir, "path.txt"), ["PATH %s %s" % (a, b) for a, b in pairs])
+    themes = ["healthcare", "education", "energy", "housing", "labour", "mobility"]
+    lines = []
+    for i, (a, _) in enumerate(pairs[:suggest_count]):
+        lines.append("SUGGEST %s" % a if i % 2 == 0 else "SUGGEST %s theme=%s axis=vertical" % (a, themes[i % len(themes)]))
+    write_lines(os.path.join(out_dir, "suggest.txt"), lines)
+
+
+def percentile(sorted_values, p):
+    if not sorted_values:
+        return None
+    index = min(len(sorted_values) - 1, max(0, int(round(p / 100.0 * len(sorted_values) + 0.5)) - 1))
+    return sorted_values[index]
+
+
+def networkx_baseline(graph_dir, pairs_path, out_path, pairs_limit):
+    import networkx as nx
+    started = time.perf_counter()
+    graph = nx.Graph()
+    with open(os.path.join(graph_dir, "relations.tsv"), encoding="utf-8") as f:
+        f.readline()
+        graph.add_edges_from(tuple(line.split("\t", 3)[0:3:2]) for line in f)
+    load_s = time.perf_counter() - started
+    pairs = [line.split() for line in open(pairs_path, encoding="utf-8") if line.strip()][:pairs_limit]
+    times, distances = [], {}
+    for a, b in pairs:
+        t0 = time.perf_counter()
+        path = nx.shortest_path(graph, a, b)
+        times.append((time.perf_counter() - t0) * 1e6)
+        distances["%s %s" % (a, b)] = len(path) - 1
+    times.sort()
+    result = {"pairs": len(pairs), "load_s": round(load_s, 2), "networkx": nx.__version__,
+              "p50_us": round(statistics.median(times), 1), "p99_us": round(percentile(times, 99), 1),
+              "max_us": round(times[-1], 1), "hops": {str(k): list(distances.values()).count(k) for k in sorted(set(distances.values()))}}
+    json.dump(result, open(out_path, "w"))
+    json.dump(distances, open(out_path.replace(".json", "-distances.json"), "w"))
+    print("networkx: %d pairs, median %.1f us, p99 %.1f us (graph loaded in %.1f s)" % (len(pairs), result["p50_us"], result["p99_us"], load_s))
+
+
+CTE = """
+WITH RECURSIVE edges(a, b) AS (
+    SELECT from_key, to_key FROM relations UNION ALL SELECT to_key, from_key FROM relations
+), walk(node, depth) AS (
+    SELECT '{a}'::text, 0
+    UNION
+    SELECT e.b, w.depth + 1 FROM walk w JOIN edges e ON e.a = w.node WHERE w.depth < {depth}
+)
+SELECT min(depth) FROM walk WHERE node = '{b}';
+"""
+
+
+def cte_baseline(graph_dir, pairs_path, distances_path, out_path, psql, conninfo, sample, timeout_ms):
+    """Times the same PATH question as a PostgreSQL recursive CTE (breadth-first over both
+    directions, UNION removing repeated (node, depth) rows), on a seeded sample of the pairs.
+    The CTE is given the true distance (from networkx) as its depth bound, which favours it:
+    without a bound it walks to the maximum depth everywhere."""
+    distances = json.load(open(distances_path))
+    pairs = [line.split() for line in open(pairs_path, encoding="utf-8") if line.strip()]
+    rng = random.Random(11)
+    chosen = rng.sample(pairs, min(sample, len(pairs)))
+    times, timeouts, wrong = [], 0, 0
+    for a, b in chosen:
+        depth = distances.get("%s %s" % (a, b), 8)
+        script = "SET statement_timeout = %d;\n\\timing on\n%s" % (timeout_ms, CTE.format(a=a, b=b, depth=depth))
+        proc = subprocess.run([psql, "-X", "-q", "-A", "-t", conninfo], input=script, capture_output=True, text=True)
+        out = proc.stdout + proc.stderr
+        if "statement timeout" in out:
+            timeouts += 1
+            times.append(float(timeout_ms) * 1000)
+            continue
+        ms = None
+        for line in out.splitlines():
+            if line.startswith("Time:"):
+                ms = float(line.split()[1])
+            elif line.strip().isdigit() and int(line.strip()) != depth:
+                wrong += 1
+        if ms is None:
+            sys.exit("cte: psql failed: " + out)
+        times.append(ms * 1000)
+    times.sort()
+    result = {"sample": len(chosen), "timeouts": timeouts, "timeout_ms": timeout_ms, "wrong": wrong,
+              "p50_us": round(statistics.median(times), 1), "max_us": round(times[-1], 1),
+              "lower_bound": timeouts * 2 >= len(chosen)}
+    json.dump(result, open(out_path, "w"))
+    print("cte: %d sampled pairs, median %.1f ms, %d timeouts at %d ms" % (len(chosen), result["p50_us"] / 1000, timeouts, timeout_ms))
+
+
+def verify_path(port, pairs_path, distances_path, out_path, sample):
+    """Asks the daemon PATH for some pairs and checks the hop count equals networkx's distance."""
+    distances = json.load(open(distances_path))
+    pairs = [line.split() for line in open(pairs_path, encoding="utf-8") if line.strip()][:sample]
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    reader = sock.makefile("r", encoding="utf-8")
+    reader.readline()  # greeting
+    checked, mismatches = 0, []
+    for a, b in pairs:
+        sock.sendall(("PATH %s %s\n" % (a, b)).encode())
+        while True:
+            line = reader.readline().rstrip("\n")
+            if line == "OK" or line.startswith("OK ") or line.startswith("ERR "):
+                break
+        hops = None
+        for token in line.split():
+            if token.startswith("hops="):
+                hops = int(token[5:])
+        checked += 1
+        if hops != distances["%s %s" % (a, b)]:
+            mismatches.append("%s %s: daemon %s, networkx %d" % (a, b, line, distances["%s %s" % (a, b)]))
+    sock.close()
+    json.dump({"checked": checked, "mismatches": mismatches}, open(out_path, "w"))
+    print("verify-path: %d pairs, %d with a different length than networkx" % (checked, len(mismatches)))
+
+
+def rss_kib(pid):
+    with open("/proc/%s/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+# ---------------------------------------------------------------- report
+
+def load(results, name):
+    path = os.path.join(results, name + ".json")
+    if not os.path.exists(path):
+        return None
+    try:
+        return json.load(open(path))
+    except ValueError:
+        return None
+
+
+def fmt_rps(v):
+    return "—" if v is None else "{:,.0f} req/s".format(v)
+
+
+def fmt_us(v):
+    if v is None:
+        return "—"
+    return "%.0f µs" % v if v < 1000 else "%.2f ms" % (v / 1000)
+
+
+def report(results, out_md, command, quick):
+    rows = []  # (workload, ours, baseline, ratio, target, verdict)
+
+    def ratio_row(name, ours_j, base_j, target, want, base_name, ours_field="rps", base_field="rps", kind="rps"):
+        ours = ours_j.get(ours_field) if ours_j else None
+        base = base_j.get(base_field) if base_j else None
+        if ours is None or base is None or base == 0:
+            rows.append((name, fmt_rps(ours) if kind == "rps" else fmt_us(ours), base_name + ": " + (fmt_rps(base) if kind == "rps" else fmt_us(base)),
+                         "—", target, "not measured"))
+            return
+        r = ours / base
+        rows.append((name, fmt_rps(ours), base_name + ": " + fmt_rps(base), "%.2f×" % r, target, "pass" if r >= want else "MISS"))
+
+    ping1, rping1 = load(results, "verbinder-ping-p1"), load(results, "redis-ping-p1")
+    ping16, rping16 = load(results, "verbinder-ping-p16"), load(results, "redis-ping-p16")
+    ratio_row("PING c=16 P=1", ping1, rping1, "≥ 0.8× redis PING", 0.8, "redis inline PING")
+    ratio_row("PING c=16 P=16", ping16, rping16, "≥ 0.5× redis PING P=16", 0.5, "redis inline PING P=16")
+    rget = load(results, "redis-get")
+    ratio_row("SHOW <municipality> c=16", load(results, "verbinder-show"), rget, "≥ 0.5× redis GET", 0.5, "redis inline GET")
+    ratio_row("NEIGHBORS <municipality> c=16", load(results, "verbinder-neighbors"), rget, "≥ 0.5× redis GET", 0.5, "redis inline GET")
+
+    link, pgb = load(results, "verbinder-link"), load(results, "pgbench-insert")
+    if link and pgb:
+        ok_rps = link["rps"] * (1 - (link["errors"] / link["completed"] if link["completed"] else 0))
+        r = ok_rps / pgb["tps"] if pgb.get("tps") else 0
+        rows.append(("LINK of new pairs c=16", fmt_rps(ok_rps) + (" (%d errors)" % link["errors"] if link["errors"] else ""),
+                     "pgbench single-row INSERT c=16: {:,.0f} tps".format(pgb["tps"]), "%.2f×" % r,
+                     "≥ 0.7× raw INSERT", "pass" if r >= 0.7 else "MISS"))
+    mixed = load(results, "verbinder-mixed")
+    if mixed and rget:
+        verbs = mixed.get("verbs", {})
+        reads = [verbs[v] for v in ("SHOW", "NEIGHBORS") if v in verbs]
+        read_rps = sum(v["rps"] for v in reads)
+        r = read_rps / rget["rps"]
+        rows.append(("mixed 90/10, reads c=16", fmt_rps(read_rps), "redis inline GET: " + fmt_rps(rget["rps"]),
+                     "%.2f×" % r, "reads ≥ 0.4× redis GET", "pass" if r >= 0.4 else "MISS"))
+        read_p99 = max(v["p99_us"] for v in reads) if reads else None
+        write = verbs.get("LINK", {})
+        if read_p99 is not None and write.get("p50_us"):
+            rows.append(("mixed 90/10: read p99 vs write p50", fmt_us(read_p99), "LINK p50 in the mix: " + fmt_us(write["p50_us"]),
+                         "%.2f×" % (read_p99 / write["p50_us"]), "no read waits on a write (read p99 < write p50)",
+                         "pass" if read_p99 < write["p50_us"] else "MISS"))
+
+    br, bw = load(results, "verbinder-beside-reads"), load(results, "verbinder-beside-writes")
+    if br and bw and rget:
+        r = br["rps"] / rget["rps"]
+        rows.append(("reads beside writes: 14 read + 2 LINK connections", fmt_rps(br["rps"]) + " reads, " + fmt_rps(bw["rps"]) + " writes",
+                     "redis inline GET: " + fmt_rps(rget["rps"]), "%.2f×" % r, "reads ≥ 0.4× redis GET", "pass" if r >= 0.4 else "MISS"))
+        rp99, wp50 = br["latency"]["p99_us"], bw["latency"].get("p50_us")
+        only = [load(results, n) for n in ("verbinder-show", "verbinder-neighbors")]
+        only_p99 = max(o["latency"]["p99_us"] for o in only if o)
+        if wp50:
+            rows.append(("reads beside writes: read p99", fmt_us(rp99), "reads alone p99 %s; LINK p50 beside %s" % (fmt_us(only_p99), fmt_us(wp50)),
+                         "%.2f× write p50" % (rp99 / wp50), "no read waits on a write (read p99 < write p50)",
+                         "pass" if rp99 < wp50 else "MISS"))
+
+    path, nx_j, cte = load(results, "verbinder-path"), load(results, "networkx"), load(results, "cte")
+    if path and nx_j:
+        ours = path["latency"]["p50_us"]
+        r = nx_j["p50_us"] / ours
+        rows.append(("PATH median, %d pairs, c=1 (round trip)" % path["completed"], fmt_us(ours),
+                     "networkx shortest_path in-process: " + fmt_us(nx_j["p50_us"]), "%.2f× faster" % r,
+                     "≤ networkx", "pass" if ours <= nx_j["p50_us"] else "MISS"))
+    if path and cte:
+        ours = path["latency"]["p50_us"]
+        r = cte["p50_us"] / ours
+        bound = "≥ " if cte["timeouts"] else ""
+        rows.append(("PATH vs recursive CTE (median)", fmt_us(ours),
+                     "CTE, %d sampled pairs%s: %s%s" % (cte["sample"], ", %d timed out at %d ms" % (cte["timeouts"], cte["timeout_ms"]) if cte["timeouts"] else "", bound, fmt_us(cte["p50_us"])),
+                     "%s%.0f× faster" % (bound, r), "≥ 500×", "pass" if r >= 500 else "MISS"))
+    if path:
+        p99 = path["latency"]["p99_us"]
+        rows.append(("PATH p99", fmt_us(p99), "—", "—", "≤ 5 ms", "pass" if p99 <= 5000 else "MISS"))
+    suggest = load(results, "verbinder-suggest")
+    if suggest:
+        p50 = suggest["latency"]["p50_us"]
+        rows.append(("SUGGEST p50 (%d requests, c=1)" % suggest["completed"], fmt_us(p50), "—", "—", "≤ 5 ms", "pass" if p50 <= 5000 else "MISS"))
+    startup = load(results, "startup")
+    if startup:
+        rows.append(("start-up with the synthetic graph to `listening`", "%.2f s" % startup["startup_s"],
+                     "%d nodes / %d relations" % (startup["nodes"], startup["relations"]), "—", "≤ 10 s",
+                     "pass" if startup["startup_s"] <= 10 else "MISS"))
+        per = startup.get("bytes_per_relation")
+        if per is not None:
+            rows.append(("index memory per relation", "%.0f B" % per,
+                         "daemon RSS %.0f MiB with the synthetic graph, %.0f MiB with the seed" % (startup["rss_kib"] / 1024, startup["seed_rss_kib"] / 1024),
+                         "—", "≤ 150 B", "pass" if per <= 150 else "MISS"))
+    idle = load(results, "idle")
+    if idle:
+        growth = idle["growth_kib"] / 1024
+        rows.append(("%d idle connections: RSS growth" % idle["connections"], "%.1f MiB" % growth,
+                     "RSS %.0f → %.0f MiB" % (idle["before_kib"] / 1024, idle["after_kib"] / 1024), "—", "≤ 50 MiB",
+                     "pass" if growth <= 50 and idle["connected"] == idle["connections"] else "MISS"))
+    rows.append(("REMINDERS CLAIM+ACK, 10,000 due, 4 workers", "—", "—", "—", "≥ 2,000/s", "not measured yet"))
+
+    lines = ["| workload | Verbinder | baseline (same run) | ratio | target | result |", "|---|---|---|---|---|---|"]
+    for row in rows:
+        lines.append("| " + " | ".join(row) + " |")
+    table = "\n".join(lines)
+
+    # The instrument itself and the raw numbers.
+    calib = load(results, "calibration")
+    details = []
+    if calib:
+        details.append("Instrument check: against the same redis-server, `verbinder-bench` drove inline PING c=16 P=1 at "
+                       "{:,.0f} req/s, `redis-benchmark -t ping_inline -c 16 -P 1` at {:,.0f} req/s; at P=16 "
+                       "{:,.0f} vs {:,.0f} req/s. The generator is not the bottleneck.".format(
+                           calib.get("ours_p1", 0), calib.get("redis_benchmark_p1", 0), calib.get("ours_p16", 0), calib.get("redis_benchmark_p16", 0)))
+    raw = ["| run | req/s | p50 | p90 | p99 | max | errors | generator CPU |", "|---|---|---|---|---|---|---|---|"]
+    for name in ["redis-ping-p1", "verbinder-ping-p1", "redis-ping-p16", "verbinder-ping-p16", "redis-get", "verbinder-show",
+                 "verbinder-neighbors", "verbinder-link", "verbinder-mixed", "verbinder-beside-reads", "verbinder-beside-writes", "verbinder-path", "verbinder-suggest"]:
+        j = load(results, name)
+        if not j:
+            continue
+        l = j["latency"]
+        raw.append("| %s | {:,.0f} | %s | %s | %s | %s | %d | %.0f %% |".format(j["rps"]) % (
+            name, fmt_us(l.get("p50_us")), fmt_us(l.get("p90_us")), fmt_us(l.get("p99_us")), fmt_us(l.get("max_us")),
+            j["errors"], 100 * j.get("client_cpu_share", 0)))
+        if name == "verbinder-mixed":
+            for verb, v in sorted(j.get("verbs", {}).items()):
+                raw.append("| &nbsp;&nbsp;mixed %s | {:,.0f} | %s | %s | %s | %s | %d | |".format(v["rps"]) % (
+                    verb, fmt_us(v.get("p50_us")), fmt_us(v.get("p90_us")), fmt_us(v.get("p99_us")), fmt_us(v.get("max_us")), v["errors"]))
+    extra = []
+    if pgb:
+        extra.append("pgbench single-row INSERT c=16 -j 2: {:,.0f} tps (latency avg {} ms).".format(pgb["tps"], pgb.get("latency_ms", "?")))
+    if nx_j:
+        extra.append("networkx %s: graph loaded in %.1f s; %d pairs, median %s, p99 %s; hop counts %s." % (
+            nx_j["networkx"], nx_j["load_s"], nx_j["pairs"], fmt_us(nx_j["p50_us"]), fmt_us(nx_j["p99_us"]), nx_j["hops"]))
+    if cte:
+        extra.append("Recursive CTE: %d pairs sampled (seeded) from the same pairs, statement_timeout %d ms, %d timed out; "
+                     "median %s, max %s. The CTE is given each pair's true distance as its depth bound (which favours it); "
+                     "the median of the sample stands for all pairs (extrapolated, not measured on all of them)%s." % (
+                         cte["sample"], cte["timeout_ms"], cte["timeouts"], fmt_us(cte["p50_us"]), fmt_us(cte["max_us"]),
+                         "; with timeouts the CTE figure is a lower bound" if cte["timeouts"] else ""))
+    verify = load(results, "verify-path")
+    if verify:
+        extra.append("PATH cross-check: %d pairs asked over the protocol, %d with a hop count different from networkx's shortest path%s." % (
+            verify["checked"], len(verify["mismatches"]), (": " + "; ".join(verify["mismatches"][:3])) if verify["mismatches"] else ""))
+    seedload = load(results, "seedload")
+    if seedload:
+        extra.append("Loading the synthetic graph through `verbinderd seed --seed-dir`: %.1f s." % seedload["seconds"])
+
+    machine = load(results, "machine") or {}
+    header = ("Measured %s on `%s` (%s cores, %s, %s GiB memory), %s.\n\nCommand: `%s`%s" % (
+        machine.get("date", "?"), machine.get("host", "?"), machine.get("nproc", "?"), machine.get("cpu", "?"),
+        machine.get("mem_gib", "?"), machine.get("kernel", "?"), command,
+        " (quick: small graph, short runs; a smoke test, not the figures of record)" if quick else ""))
+    section = "%s\n\n%s\n\n%s\n\nRaw runs (latency is per request, send to complete response, HdrHistogram):\n\n%s\n\n%s\n" % (
+        header, table, "\n".join(details), "\n".join(raw), "\n".join("- " + e for e in extra))
+    print("\n" + table + "\n")
+    for d in details + extra:
+        print(d)
+
+    marker_begin = "<!-- bench:%s:begin -->" % ("quick" if quick else "full")
+    marker_end = "<!-- bench:%s:end -->" % ("quick" if quick else "full")
+    if out_md:
+        text = open(out_md, encoding="utf-8").read() if os.path.exists(out_md) else ""
+        block = marker_begin + "\n" + section + marker_end
+        if marker_begin in text and marker_end in text:
+            before = text.split(marker_begin)[0]
+            after = text.split(marker_end, 1)[1]
+            text = before + block + after
+        else:
+            text = text.rstrip("\n") + "\n\n" + block + "\n"
+        title = "## Latest `scripts/bench --quick` run\n\n" if quick else "## Latest full `scripts/bench` run\n\n"
+        if title.strip() not in text:
+            text = text.replace(marker_begin, title + marker_begin)
+        open(out_md, "w", encoding="utf-8").write(text)
+
+
+def main():
+    args = sys.argv[1:]
+    if not args:
+        sys.exit(__doc__)
+    verb, rest = args[0], args[1:]
+
+    def option(name, default=None, cast=str):
+        if name in rest:
+            i = rest.index(name)
+            value = rest[i + 1]
+            del rest[i:i + 2]
+            return cast(value)
+        return default
+
+    def flag(name):
+        if name in rest:
+            rest.remove(name)
+            return True
+        return False
+
+    if verb == "free-port":
+        free_port()
+    elif verb == "requests":
+        requests(rest[0], rest[1])
+    elif verb == "synthetic-requests":
+        pairs = option("--pairs", 1000, int)
+        suggest = option("--suggest", 200, int)
+        synthetic_requests(rest[0], rest[1], pairs, suggest)
+    elif verb == "networkx":
+        pairs = option("--pairs", 1000, int)
+        networkx_baseline(rest[0], rest[1], rest[2], pairs)
+    elif verb == "cte":
+        psql = option("--psql", "psql")
+        conninfo = option("--conninfo")
+        sample = option("--sample", 20, int)
+        timeout = option("--timeout-ms", 10000, int)
+        cte_baseline(rest[0], rest[1], rest[2], rest[3], psql, conninfo, sample, timeout)
+    elif verb == "verify-path":
+        sample = option("--sample", 50, int)
+        verify_path(int(rest[0]), rest[1], rest[2], rest[3], sample)
+    elif verb == "rss":
+        print(rss_kib(rest[0]))
+    elif verb == "report":
+        command = option("--command", "scripts/bench")
+        quick = flag("--quick")
+        report(rest[0], rest[1] if len(rest) > 1 else None, command, quick)
+    else:
+        sys.exit("unknown command " + verb)
+
+
+if __name__ == "__main__":
+    main()
