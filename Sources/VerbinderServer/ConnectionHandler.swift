@@ -45,6 +45,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         let id = services.stats.nextConnectionID.wrappingAdd(1, ordering: .relaxed).newValue
         let remote = context.remoteAddress.map(Self.describe) ?? "unknown"
         session = Session(id: id, remote: remote)
+        session.isLoopback = AccessControl.isLoopback(context.remoteAddress)
         logger[metadataKey: "conn"] = "\(id)"
         let open = services.stats.connections.wrappingAdd(1, ordering: .relaxed).newValue
         services.stats.connectionsTotal.add(1, ordering: .relaxed)
@@ -233,6 +234,11 @@ final class ConnectionHandler: ChannelInboundHandler {
         if needed == .open { return }
         let access = services.access
         if access.isProtected {
+            // Full rights without a token only for loopback clients (or with --insecure-open):
+            // revoking the last token must not hand a remote connection everything.
+            guard session.isLoopback || access.insecureOpen else {
+                throw ProtocolError(.denied, "protected mode: no tokens are defined, so only loopback clients are served")
+            }
             session.actorName = "local"
             return
         }

@@ -15,6 +15,8 @@ public final class Session {
     public var tokenName: String?
     public var role: Role?
     var authFailures = 0
+    /// Whether the client connected over loopback or a Unix socket.
+    var isLoopback = false
 
     init(id: UInt64, remote: String) {
         self.id = id

@@ -184,7 +184,10 @@ struct FaultTests {
         usleep(200_000)
         let after = try rss(daemon.process.pid)
         print("hostile input: PING took \(Int(pingSeconds * 1000)) ms with 500 slow clients; RSS \(before / 1024) KiB before, \(after / 1024) KiB after")
-        #expect(Double(after) <= Double(before) * 1.2 + 8 * 1024 * 1024, "RSS grew from \(before) to \(after)")
+        // Under AddressSanitizer freed memory sits in quarantine, so RSS says nothing there.
+        if ProcessInfo.processInfo.environment["VERBINDER_SANITIZER"] == nil {
+            #expect(Double(after) <= Double(before) * 1.2 + 8 * 1024 * 1024, "RSS grew from \(before) to \(after)")
+        }
         #expect(try daemon.stop() == 0)
     }
 
