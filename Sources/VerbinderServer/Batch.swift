@@ -11,6 +11,8 @@ final class Batch {
     let connection: Connection
     var applies: [@Sendable (inout Graph) -> Void] = []
     var keys: [String] = []
+    /// Changes to announce to other daemons once the batch has committed.
+    var announcements: [GraphSync.Change] = []
     /// Set by the first failing command: the transaction can no longer commit.
     var failure: ProtocolError?
     /// A command of the batch is running (commands of one connection run one at a time).
@@ -60,11 +62,13 @@ enum BatchCommands {
         }
         let applies = batch.applies
         let keys = batch.keys
+        let announcements = batch.announcements
         let connection = batch.connection
         return .later(services.pool.run(on: context.eventLoop, with: connection) { connection in
             try services.sync.locks.withLocks(keys) {
                 try connection.query("COMMIT")
                 services.graph.write { graph in for apply in applies { apply(&graph) } }
+                services.sync.announce(announcements)
             }
         }.always { _ in services.pool.checkin(connection) }
         .map { Response(status: Status([("applied", .int(applies.count))])) })

@@ -33,10 +33,10 @@ extension CommandContext {
             return services.pool.run(on: eventLoop, with: batch.connection) { tx in
                 let value = try sql(tx)
                 try Audit.record(tx, actor: actor, command: command, changes: changes)
-                for change in announce { try services.sync.announce(change, in: tx) }
                 return value
             }.map { value in
                 bound.value.applies.append { graph in apply(&graph, value) }
+                bound.value.announcements += announce
                 bound.value.keys += keys
                 return value
             }.flatMapErrorThrowing { error in
@@ -49,10 +49,10 @@ extension CommandContext {
                 let value = try connection.transaction { tx in
                     let value = try sql(tx)
                     try Audit.record(tx, actor: actor, command: command, changes: changes)
-                    for change in announce { try services.sync.announce(change, in: tx) }
                     return value
                 }
                 services.graph.write { apply(&$0, value) }
+                services.sync.announce(announce)
                 return value
             }
         }

@@ -34,6 +34,35 @@ public final class GraphSync: Sendable {
         self.onTokensChanged = onTokensChanged
         self.conninfo = conninfo
         self.logger = logger
+        self.notifier = ChangeNotifier(conninfo: conninfo, channel: GraphSync.channel, logger: logger)
+    }
+
+    private let notifier: ChangeNotifier
+    private let stopping = NIOLockedValueBox(false)
+
+    /// The safety net for a notice that never came (a daemon that died between its commit and
+    /// its notice): every 10 s compare row counts with memory; a difference that persists,
+    /// unchanged, over two checks is no write in flight but drift, and the graph is reloaded.
+    private func reconcile() {
+        var suspect: (nodes: Int, relations: Int)?
+        // VERBINDER_RECONCILE_SECONDS shortens the interval (tests).
+        let ticks = max(1, Int(ProcessInfo.processInfo.environment["VERBINDER_RECONCILE_SECONDS"] ?? "") ?? 10) * 10
+        while !stopping.withLockedValue({ $0 }) {
+            for _ in 0..<ticks where !stopping.withLockedValue({ $0 }) { usleep(100_000) }
+            guard !stopping.withLockedValue({ $0 }), loaded.withLockedValue({ $0 }) else { continue }
+            guard let connection = try? Connection(conninfo), let stored = try? GraphQueries.counts(connection) else { continue }
+            connection.close()
+            let memory = graph.counts
+            if stored.nodes == memory.nodes && stored.relations == memory.relations {
+                suspect = nil
+            } else if let previous = suspect, previous == stored {
+                logger.warning("graph differs from the database (\(memory.nodes)/\(memory.relations) in memory, \(stored.nodes)/\(stored.relations) stored); reloading")
+                reload(reason: "reconciliation")
+                suspect = nil
+            } else {
+                suspect = stored
+            }
+        }
     }
 
     /// A change to announce.
@@ -42,14 +71,14 @@ public final class GraphSync: Sendable {
         case relation(Relation)
     }
 
-    /// Sends the notice inside `tx`; it is delivered when `tx` commits.
-    public func announce(_ change: Change, in tx: Connection) throws {
-        let payload: String
-        switch change {
-        case .node(let key): payload = "\(instance)|node|\(key)"
-        case .relation(let relation): payload = "\(instance)|rel|\(relation.from)|\(relation.kind.rawValue)|\(relation.to)"
-        }
-        try tx.query("SELECT pg_notify($1, $2)", [GraphSync.channel, payload])
+    /// Announces committed changes to the other daemons (coalesced; see ChangeNotifier).
+    public func announce(_ changes: [Change]) {
+        notifier.enqueue(changes.map { change in
+            switch change {
+            case .node(let key): return "\(instance)|node|\(key)"
+            case .relation(let relation): return "\(instance)|rel|\(relation.from)|\(relation.kind.rawValue)|\(relation.to)"
+            }
+        })
     }
 
     /// Starts listening and loads the graph; returns once the first load is done (or throws
@@ -62,7 +91,11 @@ public final class GraphSync: Sendable {
             if note.channel == TokenStore.channel { onTokensChanged() } else { apply(note) }
         })
         self.listener.withLockedValue { $0 = listener }
+        notifier.start()
         listener.start()
+        let reconciler = Thread { [self] in reconcile() }
+        reconciler.name = "verbinder-reconcile"
+        reconciler.start()
         let deadline = Date().addingTimeInterval(timeout)
         while !loaded.withLockedValue({ $0 }) {
             if Date() > deadline { throw PQError(kind: .connection, message: "could not load the graph within \(Int(timeout)) s") }
@@ -71,6 +104,8 @@ public final class GraphSync: Sendable {
     }
 
     public func stop() {
+        stopping.withLockedValue { $0 = true }
+        notifier.stop()
         listener.withLockedValue { $0?.stop() }
         refresher.withLockedValue { $0?.close(); $0 = nil }
     }
@@ -94,7 +129,11 @@ public final class GraphSync: Sendable {
 
     /// Runs on the listener thread, one notice at a time, so changes apply in commit order.
     private func apply(_ note: ChannelNotification) {
-        let parts = note.payload.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        for notice in note.payload.split(separator: ";") { apply(notice: String(notice)) }
+    }
+
+    private func apply(notice: String) {
+        let parts = notice.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
         guard parts.count >= 3, parts[0] != instance else { return }
         do {
             let connection = try refresherConnection()

@@ -200,6 +200,30 @@ struct GraphChangeTests {
         #expect(try daemon.stop() == 0)
     }
 
+    @Test func aChangeWithoutNoticeIsReconciled() throws {
+        let conninfo = try SharedCluster.freshDatabase("reconcile")
+        #expect(try runVerbinderd(["seed", "--database-url", conninfo]).0 == 0)
+        let process = try ChildProcess([Paths.verbinderd, "serve", "--database-url", conninfo, "--listen", "127.0.0.1:0"],
+                                       environment: ["VERBINDER_RECONCILE_SECONDS": "1"])
+        var port: Int?
+        let started = Date().addingTimeInterval(30)
+        while port == nil, Date() < started { port = Daemon.boundPort(in: process.output); usleep(20_000) }
+        let client = try LineClient(port: try #require(port))
+        _ = try client.readLine()
+        // As if another daemon died between its commit and its notice.
+        let db = try Connection(conninfo)
+        try db.query("INSERT INTO nodes (key, kind, name, search_name, tier) VALUES ('ghost', 'partner', 'Ghost', 'ghost', 'regional')")
+        let deadline = Date().addingTimeInterval(10)
+        var seen = false
+        while !seen, Date() < deadline {
+            seen = try client.request("SHOW ghost").status.hasPrefix("OK")
+            if !seen { usleep(100_000) }
+        }
+        #expect(seen)
+        process.signal(SIGTERM)
+        #expect(try process.wait() == 0)
+    }
+
     @Test func aRunningDaemonReloadsAfterASeed() throws {
         let conninfo = try SharedCluster.freshDatabase("seedlive")
         #expect(try runVerbinderd(["migrate", "--database-url", conninfo]).0 == 0)
