@@ -33,85 +33,53 @@ extension Graph {
 
     /// The shortest path between two nodes by breadth-first search from both ends at once,
     /// always growing the smaller frontier: it visits about 2·b^(d/2) nodes instead of b^d.
-    /// Relations are walked in either direction.
+    /// Relations are walked in either direction. Visited marks live in reusable flat arrays
+    /// (stamped per search), so a search allocates almost nothing.
     public func shortestPath(from source: NodeID, to target: NodeID, filter: WalkFilter = WalkFilter(), maxHops: Int = 8,
                              excludedRelations: Set<Int32> = [], excludedNodes: Set<NodeID> = []) -> GraphPath? {
         if source == target { return GraphPath(nodes: [source], relations: []) }
         if filter.avoid.contains(source) || filter.avoid.contains(target) { return nil }
-        // parent[n] = (previous node towards that side's root, relation used)
-        var forward: [NodeID: (NodeID, Int32)] = [source: (-1, -1)]
-        var backward: [NodeID: (NodeID, Int32)] = [target: (-1, -1)]
-        var forwardFrontier = [source], backwardFrontier = [target]
-        var forwardDepth = 0, backwardDepth = 0
+        let scratch = SearchScratch.take(capacity: nodeStore.count)
+        defer { SearchScratch.give(scratch) }
+        let stamp = scratch.nextStamp()
+        // side 0 grows from the source, side 1 from the target
+        scratch.mark(source, side: 0, stamp: stamp, parent: -1, relation: -1, depth: 0)
+        scratch.mark(target, side: 1, stamp: stamp, parent: -1, relation: -1, depth: 0)
+        var frontiers: [[NodeID]] = [[source], [target]]
+        var depths = [0, 0]
         let mayPass: (NodeID) -> Bool = { id in
             if id == source || id == target { return true }
-            if filter.avoid.contains(id) || excludedNodes.contains(id) { return false }
+            if filter.avoid.contains(id) || (!excludedNodes.isEmpty && excludedNodes.contains(id)) { return false }
             return filter.via.isEmpty || filter.via.contains(self.node(id: id).kind)
         }
-        while !forwardFrontier.isEmpty, !backwardFrontier.isEmpty, forwardDepth + backwardDepth < maxHops {
-            let expandForward = forwardFrontier.count <= backwardFrontier.count
+        let simple = filter.axis == nil && filter.relations.isEmpty && excludedRelations.isEmpty
+        while !frontiers[0].isEmpty, !frontiers[1].isEmpty, depths[0] + depths[1] < maxHops {
+            let side = frontiers[0].count <= frontiers[1].count ? 0 : 1
+            let other = 1 - side
             var next: [NodeID] = []
             var best: (meet: NodeID, length: Int)?
-            let frontier = expandForward ? forwardFrontier : backwardFrontier
-            for u in frontier {
-                // An intermediate node that may not be passed is never expanded.
+            for u in frontiers[side] {
                 if u != source, u != target, !mayPass(u) { continue }
                 for edge in adjacency[Int(u)] {
                     let v = edge.neighbor
-                    if excludedRelations.contains(edge.relation) || !allows(edge, filter: filter) { continue }
-                    if !mayPass(v) { continue }
-                    if expandForward {
-                        if forward[v] != nil { continue }
-                        forward[v] = (u, edge.relation)
-                        if backward[v] != nil {
-                            let length = forwardDepth + 1 + depth(of: v, in: backward)
-                            if best == nil || length < best!.length { best = (v, length) }
-                        }
-                    } else {
-                        if backward[v] != nil { continue }
-                        backward[v] = (u, edge.relation)
-                        if forward[v] != nil {
-                            let length = backwardDepth + 1 + depth(of: v, in: forward)
-                            if best == nil || length < best!.length { best = (v, length) }
-                        }
+                    if !simple, excludedRelations.contains(edge.relation) || !allows(edge, filter: filter) { continue }
+                    if scratch.seen(v, side: side, stamp: stamp) || !mayPass(v) { continue }
+                    scratch.mark(v, side: side, stamp: stamp, parent: u, relation: edge.relation, depth: Int32(depths[side] + 1))
+                    if scratch.seen(v, side: other, stamp: stamp) {
+                        let length = depths[side] + 1 + Int(scratch.depth(v, side: other))
+                        if best == nil || length < best!.length { best = (v, length) }
                     }
                     next.append(v)
                 }
             }
             if let best {
                 guard best.length <= maxHops else { return nil }
-                return assemble(meet: best.meet, forward: forward, backward: backward)
+                return scratch.assemble(meet: best.meet)
             }
-            if expandForward { forwardFrontier = next; forwardDepth += 1 } else { backwardFrontier = next; backwardDepth += 1 }
+            frontiers[side] = next
+            depths[side] += 1
         }
         return nil
-    }
-
-    private func depth(of node: NodeID, in parents: [NodeID: (NodeID, Int32)]) -> Int {
-        var count = 0
-        var current = node
-        while let (parent, _) = parents[current], parent >= 0 { count += 1; current = parent }
-        return count
-    }
-
-    private func assemble(meet: NodeID, forward: [NodeID: (NodeID, Int32)], backward: [NodeID: (NodeID, Int32)]) -> GraphPath {
-        var nodes: [NodeID] = [meet]
-        var relations: [Int32] = []
-        var current = meet
-        while let (parent, relation) = forward[current], parent >= 0 {
-            nodes.append(parent)
-            relations.append(relation)
-            current = parent
-        }
-        nodes.reverse()
-        relations.reverse()
-        current = meet
-        while let (parent, relation) = backward[current], parent >= 0 {
-            nodes.append(parent)
-            relations.append(relation)
-            current = parent
-        }
-        return GraphPath(nodes: nodes, relations: relations)
     }
 
     /// Up to `k` shortest loop-free paths in non-decreasing length (Yen's algorithm).
@@ -167,5 +135,82 @@ extension Graph {
             frontier = next
         }
         return result
+    }
+}
+
+import Synchronization
+
+/// Per-search visited marks, parents and depths for both directions, in flat arrays indexed
+/// by node id. A mark counts only when its stamp is the current search's, so nothing is cleared
+/// between searches. Scratch sets are pooled: each search (one thread) takes one and gives it back.
+final class SearchScratch: @unchecked Sendable {
+    private var stamps: [[UInt32]] = [[], []]
+    private var parents: [[NodeID]] = [[], []]
+    private var relations: [[Int32]] = [[], []]
+    private var depths: [[Int32]] = [[], []]
+    private var current: UInt32 = 0
+
+    private static let pool = Mutex<[SearchScratch]>([])
+
+    static func take(capacity: Int) -> SearchScratch {
+        let scratch = pool.withLock { $0.popLast() } ?? SearchScratch()
+        scratch.ensure(capacity)
+        return scratch
+    }
+
+    static func give(_ scratch: SearchScratch) {
+        pool.withLock { if $0.count < 64 { $0.append(scratch) } }
+    }
+
+    private func ensure(_ capacity: Int) {
+        for side in 0..<2 where stamps[side].count < capacity {
+            let extra = capacity - stamps[side].count
+            stamps[side] += repeatElement(0, count: extra)
+            parents[side] += repeatElement(-1, count: extra)
+            relations[side] += repeatElement(-1, count: extra)
+            depths[side] += repeatElement(0, count: extra)
+        }
+    }
+
+    func nextStamp() -> UInt32 {
+        current &+= 1
+        if current == 0 {
+            // Wrapped after four billion searches: clear once and start again.
+            for side in 0..<2 { stamps[side] = Array(repeating: 0, count: stamps[side].count) }
+            current = 1
+        }
+        return current
+    }
+
+    @inline(__always) func seen(_ id: NodeID, side: Int, stamp: UInt32) -> Bool { stamps[side][Int(id)] == stamp }
+
+    @inline(__always) func depth(_ id: NodeID, side: Int) -> Int32 { depths[side][Int(id)] }
+
+    @inline(__always) func mark(_ id: NodeID, side: Int, stamp: UInt32, parent: NodeID, relation: Int32, depth: Int32) {
+        stamps[side][Int(id)] = stamp
+        parents[side][Int(id)] = parent
+        relations[side][Int(id)] = relation
+        depths[side][Int(id)] = depth
+    }
+
+    /// The path through `meet`: up the source side's parents, then down the target side's.
+    func assemble(meet: NodeID) -> GraphPath {
+        var nodes: [NodeID] = [meet]
+        var path: [Int32] = []
+        var node = meet
+        while parents[0][Int(node)] >= 0 {
+            path.append(relations[0][Int(node)])
+            node = parents[0][Int(node)]
+            nodes.append(node)
+        }
+        nodes.reverse()
+        path.reverse()
+        node = meet
+        while parents[1][Int(node)] >= 0 {
+            path.append(relations[1][Int(node)])
+            node = parents[1][Int(node)]
+            nodes.append(node)
+        }
+        return GraphPath(nodes: nodes, relations: path)
     }
 }

@@ -27,9 +27,9 @@ extension Graph {
         var direct: Set<NodeID> = [source]
         for edge in adjacency[Int(source)] { direct.insert(edge.neighbor) }
 
-        var commonWeight: [NodeID: Double] = [:]
-        var commonVia: [NodeID: (NodeID, Double)] = [:]
-        var commonCount: [NodeID: Int] = [:]
+        // Phase 1: numbers only (this runs for thousands of candidates on a large graph).
+        struct Evidence { var weight = 0.0; var count = 0; var rarest: NodeID = -1; var rarestWeight = 0.0 }
+        var evidence: [NodeID: Evidence] = [:]
         // Hubs add almost nothing (1/log of a large degree) and would cost a lot to expand.
         let hubCap = 5_000
         for edge in adjacency[Int(source)] {
@@ -38,64 +38,69 @@ extension Graph {
             if viaDegree > hubCap { continue }
             let weight = 1.0 / log(Double(max(viaDegree, 2)))
             for second in adjacency[Int(via)] where !direct.contains(second.neighbor) {
-                commonWeight[second.neighbor, default: 0] += weight
-                commonCount[second.neighbor, default: 0] += 1
-                if commonVia[second.neighbor] == nil || commonVia[second.neighbor]!.1 < weight {
-                    commonVia[second.neighbor] = (via, weight)
-                }
+                var entry = evidence[second.neighbor, default: Evidence()]
+                entry.weight += weight
+                entry.count += 1
+                if entry.rarest < 0 || entry.rarestWeight < weight { entry.rarest = via; entry.rarestWeight = weight }
+                evidence[second.neighbor] = entry
             }
         }
-        var candidates = Set(commonWeight.keys)
-        if let wantedTheme {
-            for id in nodes(withTheme: wantedTheme) where !direct.contains(id) { candidates.insert(id) }
-        }
+        let themed: Set<NodeID> = wantedTheme.map { Set(nodes(withTheme: $0)) } ?? []
+        var candidates = Set(evidence.keys)
+        for id in themed where !direct.contains(id) { candidates.insert(id) }
 
-        var results: [Suggestion] = []
+        var scored: [(id: NodeID, score: Double)] = []
+        scored.reserveCapacity(candidates.count)
         for candidate in candidates {
             let other = node(id: candidate)
             if let axis, Axis.of(me.tier, other.tier) != axis { continue }
             var score = 0.0
-            var reasons: [String] = []
-            let otherThemes = Set(other.themes.map { $0.lowercased() })
-            if let wantedTheme {
-                if otherThemes.contains(wantedTheme) {
+            if wantedTheme != nil {
+                if themed.contains(candidate) {
                     score += other.kind == .ministry ? 3.0 : 2.0
-                    reasons.append(other.kind == .ministry ? "ministry responsible for \(wantedTheme)" : "works on \(wantedTheme)")
-                } else if commonWeight[candidate] == nil {
+                } else if evidence[candidate] == nil {
                     continue
                 }
             }
-            let shared = myThemes.intersection(otherThemes).subtracting(wantedTheme.map { [$0] } ?? [])
-            if !shared.isEmpty {
-                score += 0.5 * Double(shared.count)
-                reasons.append("shared themes: " + shared.sorted().joined(separator: ","))
+            if !myThemes.isEmpty, !other.themes.isEmpty {
+                let shared = other.themes.reduce(0) { $0 + (myThemes.contains($1.lowercased()) && $1.lowercased() != wantedTheme ? 1 : 0) }
+                score += 0.5 * Double(shared)
             }
-            if let weight = commonWeight[candidate] {
-                score += weight
-                let count = commonCount[candidate] ?? 0
-                if let (via, _) = commonVia[candidate] {
-                    let viaNode = node(id: via)
-                    reasons.append("\(count) common neighbour\(count == 1 ? "" : "s"), the rarest \(viaNode.name) (\(degree(via)) links)")
-                }
-            }
+            score += evidence[candidate]?.weight ?? 0
             // Reach out to the poorly connected: up to +50 % for a node with few links.
-            let boost = 1.0 + 0.5 / log(Double(degree(candidate)) + 2.0)
-            score *= boost
-            if degree(candidate) <= 3 { reasons.append("few connections (\(degree(candidate)))") }
-            guard score > 0 else { continue }
-            results.append(Suggestion(node: candidate, score: score, reason: reasons.joined(separator: "; "), path: []))
+            score *= 1.0 + 0.5 / log(Double(degree(candidate)) + 2.0)
+            if score > 0 { scored.append((candidate, score)) }
+        }
+        let top = scored.count > limit * 4
+            ? Array(scored.sorted { $0.score > $1.score }.prefix(limit * 4))
+            : scored
+
+        // Phase 2: words and paths, for the few that will be shown.
+        var results: [Suggestion] = top.map { entry in
+            let other = node(id: entry.id)
+            var reasons: [String] = []
+            if let wantedTheme, themed.contains(entry.id) {
+                reasons.append(other.kind == .ministry ? "ministry responsible for \(wantedTheme)" : "works on \(wantedTheme)")
+            }
+            let shared = myThemes.intersection(other.themes.map { $0.lowercased() }).subtracting(wantedTheme.map { [$0] } ?? [])
+            if !shared.isEmpty { reasons.append("shared themes: " + shared.sorted().joined(separator: ",")) }
+            if let found = evidence[entry.id], found.rarest >= 0 {
+                reasons.append("\(found.count) common neighbour\(found.count == 1 ? "" : "s"), the rarest \(node(id: found.rarest).name) (\(degree(found.rarest)) links)")
+            }
+            if degree(entry.id) <= 3 { reasons.append("few connections (\(degree(entry.id)))") }
+            return Suggestion(node: entry.id, score: entry.score, reason: reasons.joined(separator: "; "), path: [])
         }
         results.sort { ($0.score, node(id: $1.node).key) > ($1.score, node(id: $0.node).key) }
-        var top = Array(results.prefix(limit))
-        for index in top.indices {
-            if let path = shortestPath(from: source, to: top[index].node, maxHops: 6) {
-                top[index].path = path.nodes
+        var shown = Array(results.prefix(limit))
+        for index in shown.indices {
+            if let path = shortestPath(from: source, to: shown[index].node, maxHops: 6) {
+                shown[index].path = path.nodes
                 if path.nodes.count > 2 {
                     let through = path.nodes.dropFirst().dropLast().map { node(id: $0).name }.joined(separator: " > ")
-                    top[index].reason += (top[index].reason.isEmpty ? "" : "; ") + "reach through " + through
+                    shown[index].reason += (shown[index].reason.isEmpty ? "" : "; ") + "reach through " + through
                 }
             }
         }
-        return top
+        return shown
     }
 }
