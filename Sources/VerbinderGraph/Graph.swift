@@ -228,9 +228,17 @@ public struct Graph: Sendable {
     /// The relations touching a node, in a stable order (relation, from, to).
     public func relations(of key: String) -> [Relation] {
         guard let id = id(forKey: key) else { return [] }
-        return relationIndices(of: id).map(relation).sorted {
-            ($0.kind.rawValue, Keys.fold($0.from), Keys.fold($0.to)) < ($1.kind.rawValue, Keys.fold($1.from), Keys.fold($1.to))
+        return sortedRelations(of: id).map(relation)
+    }
+
+    /// The stored relations touching a node, in a stable order (relation, from, to).
+    /// The sort keys are computed once per relation, not once per comparison.
+    public func sortedRelations(of id: NodeID) -> [Int32] {
+        let keyed = adjacency[Int(id)].map { edge -> (String, String, String, Int32) in
+            let (from, to) = ends(of: edge.relation)
+            return (kind(of: edge.relation).rawValue, Keys.fold(node(id: from).key), Keys.fold(node(id: to).key), edge.relation)
         }
+        return keyed.sorted { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }.map(\.3)
     }
 
     func relationIndices(of id: NodeID) -> [Int32] { adjacency[Int(id)].map(\.relation) }

@@ -16,6 +16,44 @@ public enum OutputFormat: String, Sendable {
         }
     }
 
+    /// Appends the data line (without LF) as UTF-8 bytes: the hot path for text answers, with no
+    /// intermediate Strings. Produces exactly the bytes of ``render(_:)``.
+    public func write(_ record: Record, into bytes: inout [UInt8]) {
+        guard self == .text, !record.isRaw else {
+            bytes.append(contentsOf: render(record).utf8)
+            return
+        }
+        bytes.append(contentsOf: record.type.utf8)
+        for field in record.fields {
+            bytes.append(0x20)
+            bytes.append(contentsOf: field.name.utf8)
+            bytes.append(UInt8(ascii: "="))
+            switch field.value {
+            case .string(let value): OutputFormat.appendQuoted(value, into: &bytes)
+            case .int(let value): bytes.append(contentsOf: String(value).utf8)
+            default: OutputFormat.appendQuoted(field.value.text, into: &bytes)
+            }
+        }
+    }
+
+    static func appendQuoted(_ value: String, into bytes: inout [UInt8]) {
+        if !Quoting.needsQuotes(value) {
+            bytes.append(contentsOf: value.utf8)
+            return
+        }
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
+            case UInt8(ascii: "\\"): bytes.append(byte); bytes.append(byte)
+            case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
+            case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
     static func renderText(_ record: Record) -> String {
         var line = record.type
         for field in record.fields {

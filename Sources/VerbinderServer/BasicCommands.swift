@@ -71,7 +71,7 @@ enum BasicCommands {
                 guard request.arguments.count == 1 else { throw ProtocolError(.usage, "usage: SHOW <node>") }
                 return .now(try context.services.graph.read { graph in
                     let node = try graph.require(request.arguments[0])
-                    let links = graph.relations(of: node.key).map { Records.link($0, in: graph) }
+                    let links = graph.sortedRelations(of: graph.id(forKey: node.key)!).map { Records.link(index: $0, in: graph) }
                     return Response(records: [Records.nodeDetail(node)] + links, status: Status([("links", .int(links.count))]))
                 })
             },

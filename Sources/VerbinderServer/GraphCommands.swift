@@ -180,7 +180,7 @@ enum GraphCommands {
                 let others = [ends.from, ends.to].filter { $0 != startID }
                 if let kind, !others.contains(where: { graph.node(id: $0).kind == kind }) { continue }
                 nodes.formUnion(others)
-                var record = Records.link(graph.relation(index), in: graph)
+                var record = Records.link(index: index, in: graph)
                 record.append("depth", .int(level))
                 records.append(record)
             }

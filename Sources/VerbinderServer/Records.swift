@@ -19,18 +19,20 @@ enum Records {
         return record
     }
 
-    static func link(_ relation: Relation, in graph: Graph) -> Record {
+    /// A stored relation as a link record; names come straight from the node ids (no key lookups).
+    static func link(index: Int32, in graph: borrowing Graph) -> Record {
+        let (fromID, toID) = graph.ends(of: index)
+        let from = graph.node(id: fromID), to = graph.node(id: toID)
+        let relation = graph.relation(index)
         var record = Record("link", [
-            ("from", .string(relation.from)), ("relation", .string(relation.kind.rawValue)),
-            ("to", .string(relation.to)),
+            ("from", .string(from.key)), ("relation", .string(relation.kind.rawValue)), ("to", .string(to.key)),
+            ("axis", .string(Axis.of(from.tier, to.tier).rawValue)), ("from_name", .string(from.name)), ("to_name", .string(to.name)),
         ])
-        record.append("axis", graph.axis(of: relation).map { .string($0.rawValue) })
-        record.append("from_name", graph.node(key: relation.from).map { .string($0.name) })
-        record.append("to_name", graph.node(key: relation.to).map { .string($0.name) })
         if !relation.themes.isEmpty { record.append("themes", .list(relation.themes)) }
         record.append("since", relation.since.map(Value.string))
         record.append("until", relation.until.map(Value.string))
         record.append("note", relation.note.map(Value.string))
         return record
     }
+
 }

@@ -22,9 +22,14 @@ public struct Response: Sendable {
 
     /// Writes the response into `buffer` in the connection's format.
     func write(to buffer: inout ByteBuffer, format: OutputFormat) {
-        for record in records {
-            buffer.writeString(format.render(record))
-            buffer.writeInteger(UInt8(ascii: "\n"))
+        if !records.isEmpty {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(records.count * 96)
+            for record in records {
+                format.write(record, into: &bytes)
+                bytes.append(UInt8(ascii: "\n"))
+            }
+            buffer.writeBytes(bytes)
         }
         switch outcome {
         case .success(let status): buffer.writeString(status.line)

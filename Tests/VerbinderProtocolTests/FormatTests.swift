@@ -53,3 +53,23 @@ struct SHA256Tests {
         #expect(SHA256.hex(String(repeating: "a", count: 1000)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
 }
+
+@Suite("Byte renderer")
+struct ByteRendererTests {
+    @Test func writesExactlyTheBytesOfRender() {
+        var generator = SplitMix64(seed: 5)
+        let alphabet: [Character] = ["a", " ", "\"", "\\", "\n", "\t", "é", "=", "\u{1}", "x"]
+        for _ in 0..<2_000 {
+            var record = Record("rec")
+            for index in 0..<Int(generator.next() % 5) {
+                var value = ""
+                for _ in 0..<Int(generator.next() % 6) { value.append(alphabet[Int(generator.next() % UInt64(alphabet.count))]) }
+                let kind = generator.next() % 4
+                record.append("f\(index)", kind == 0 ? .int(Int(generator.next() % 1000) - 500) : kind == 1 ? .bool(generator.next() % 2 == 0) : kind == 2 ? .list([value, "b"]) : .string(value))
+            }
+            var bytes: [UInt8] = []
+            OutputFormat.text.write(record, into: &bytes)
+            #expect(bytes == Array(OutputFormat.text.render(record).utf8))
+        }
+    }
+}
