@@ -31,9 +31,10 @@ enum BasicCommands {
                 context.session.format = format
                 return .now(Response(status: Status([("format", .string(format.rawValue))])))
             },
-            Command("INFO", usage: "INFO", summary: "Server statistics as stat records (version, uptime_s, connections, commands, database, nodes, relations).") { _, context in
+            Command("INFO", usage: "INFO", summary: "Server statistics as stat records (version, uptime_s, connections, commands, database, nodes, relations, index_bytes).") { _, context in
                 let services = context.services
                 let counts = services.graph.counts
+                let indexBytes = services.graph.read { $0.approximateBytes }
                 let probe = services.pool.withConnection(on: context.eventLoop) { connection in
                     try connection.query("SELECT 1")
                 }
@@ -48,6 +49,7 @@ enum BasicCommands {
                         ("database_connections", .int(services.pool.openConnections)),
                         ("nodes", .int(counts.nodes)),
                         ("relations", .int(counts.relations)),
+                        ("index_bytes", .int(indexBytes)),
                     ]
                     let records = stats.map { Record("stat", [("name", .string($0.0)), ("value", $0.1)]) }
                     return Response(records: records, status: Status([("stats", .int(records.count))]))
