@@ -26,7 +26,7 @@ struct Serve: AsyncParsableCommand {
     var idleTimeout: Int = 300
 
     @Option(name: .customLong("pool-size"), help: "PostgreSQL connections (and threads) for commands.")
-    var poolSize: Int = 8
+    var poolSize: Int = 16
 
     @Option(name: .customLong("max-per-address"), help: "Connections from one remote address at once.")
     var maxPerAddress: Int = 256
