@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "VerbinderStore",
             dependencies: [
-                "PQ", "VerbinderGraph",
+                "PQ", "VerbinderGraph", "VerbinderProtocol",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

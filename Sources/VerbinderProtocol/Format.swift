@@ -115,7 +115,14 @@ public struct Status: Sendable, Equatable {
 }
 
 /// Minimal JSON string escaping (RFC 8259): enough for our flat objects, no Foundation needed.
-enum JSON {
+public enum JSON {
+    /// The value as a JSON string literal, quotes included.
+    public static func quoted(_ value: String) -> String {
+        var out = ""
+        appendString(value, to: &out)
+        return out
+    }
+
     static func appendString(_ value: String, to out: inout String) {
         out += "\""
         for scalar in value.unicodeScalars {

@@ -1,5 +1,6 @@
 import PQ
 import VerbinderGraph
+import VerbinderProtocol
 
 /// Writes to the graph tables. Each runs inside the caller's transaction, together with
 /// the audit row and the change notification, so all three commit or none does.
@@ -102,24 +103,5 @@ public enum JSONText {
         "{" + fields.keys.sorted().map { string($0) + ":" + string(fields[$0]!) }.joined(separator: ",") + "}"
     }
 
-    public static func string(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    public static func string(_ value: String) -> String { JSON.quoted(value) }
 }
