@@ -32,9 +32,15 @@ extension Graph {
 
     /// Exact betweenness centrality (Brandes, unweighted, relations walked both ways).
     /// O(V·E): fine for the real network; the daemon runs it off the event loops.
-    public func betweenness() -> [NodeID: Double] {
+    /// With `sources` set (fewer than the nodes), it runs from that many evenly spread
+    /// source nodes and scales up: the standard estimate for graphs too large for exact
+    /// O(V·E) work. `isExact` in the result says which it was.
+    public func betweenness(sources limit: Int? = nil) -> [NodeID: Double] {
         let ids = nodeIDs
         let capacity = nodeStore.count
+        let stride = limit.map { max(1, ids.count / max(1, $0)) } ?? 1
+        let pivots = stride == 1 ? ids : Swift.stride(from: 0, to: ids.count, by: stride).map { ids[$0] }
+        let scale = Double(ids.count) / Double(max(1, pivots.count))
         var centrality = [Double](repeating: 0, count: capacity)
         var sigma = [Double](repeating: 0, count: capacity)
         var distance = [Int32](repeating: -1, count: capacity)
@@ -42,7 +48,7 @@ extension Graph {
         var predecessors = [[NodeID]](repeating: [], count: capacity)
         var stack: [NodeID] = []
         var queue: [NodeID] = []
-        for s in ids {
+        for s in pivots {
             stack.removeAll(keepingCapacity: true)
             for id in ids {
                 predecessors[Int(id)].removeAll(keepingCapacity: true)
@@ -80,7 +86,7 @@ extension Graph {
         }
         var result: [NodeID: Double] = [:]
         // Undirected: every pair was counted from both ends.
-        for id in ids { result[id] = centrality[Int(id)] / 2 }
+        for id in ids { result[id] = centrality[Int(id)] / 2 * scale }
         return result
     }
 

@@ -275,7 +275,7 @@ enum GraphCommands {
     }
 
     static let gaps = Command(
-        "GAPS", usage: "GAPS unaffiliated|isolated|vertical [theme=T] [limit=N] | GAPS agenda | GAPS stale [days=180]",
+        "GAPS", usage: "GAPS unaffiliated|isolated|vertical [theme=T] [limit=N] | GAPS agenda [limit=N] | GAPS stale [days=180] [limit=N]",
         summary: "Who is missing out: municipalities in no network, nodes with no relation, no vertical tie to a ministry, regions without an active kansenagenda, trajectories and stakeholders without a meeting held lately.",
         options: ["theme", "limit", "days"]
     ) { request, context in
@@ -310,23 +310,25 @@ enum GraphCommands {
         let kind = try request.enumOption("kind", NodeKind.self)
         let limit = try request.intOption("limit", default: 20, range: 1...1000)
         let graph = context.services.graph
-        // Brandes is O(V·E): run it on the pool's threads, never on an event loop.
+        // Brandes is O(V·E): run it on the pool's threads, never on an event loop, on a snapshot,
+        // so writers never wait for it. Above 20,000 nodes exact work takes hours: estimate from
+        // 500 evenly spread sources and say so (exact=no).
         return .later(context.services.pool.compute(on: context.eventLoop) {
-            graph.read { graph in
-                let scores = graph.betweenness()
-                let ranked = scores.filter { kind == nil || graph.node(id: $0.key).kind == kind }
-                    .sorted { ($0.value, graph.node(id: $1.key).key) > ($1.value, graph.node(id: $0.key).key) }
-                    .prefix(limit)
-                let records = ranked.enumerated().map { rank, entry -> Record in
-                    let node = graph.node(id: entry.key)
-                    return Record("central", [
-                        ("rank", .int(rank + 1)), ("key", .string(node.key)), ("name", .string(node.name)),
-                        ("kind", .string(node.kind.rawValue)), ("betweenness", .double(entry.value)),
-                        ("degree", .int(graph.degree(entry.key))),
-                    ])
-                }
-                return Response(records: records, status: Status([("rows", .int(records.count))]))
+            let graph = graph.snapshot()
+            let exact = graph.nodeCount <= 20_000
+            let scores = graph.betweenness(sources: exact ? nil : 500)
+            let ranked = scores.filter { kind == nil || graph.node(id: $0.key).kind == kind }
+                .sorted { ($0.value, graph.node(id: $1.key).key) > ($1.value, graph.node(id: $0.key).key) }
+                .prefix(limit)
+            let records = ranked.enumerated().map { rank, entry -> Record in
+                let node = graph.node(id: entry.key)
+                return Record("central", [
+                    ("rank", .int(rank + 1)), ("key", .string(node.key)), ("name", .string(node.name)),
+                    ("kind", .string(node.kind.rawValue)), ("betweenness", .double(entry.value)),
+                    ("degree", .int(graph.degree(entry.key))),
+                ])
             }
+            return Response(records: records, status: Status([("rows", .int(records.count)), ("exact", .bool(exact))]))
         })
     }
 

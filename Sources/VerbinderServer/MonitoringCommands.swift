@@ -33,9 +33,10 @@ enum MonitoringCommands {
     /// `GAPS agenda` and `GAPS stale [days=N]`, answered from PostgreSQL.
     static func gaps(_ which: String, _ request: Request, _ context: CommandContext) throws -> Reply {
         let graph = context.services.graph
+        let limit = try request.intOption("limit", default: 100_000, range: 1...100_000)
         if which == "agenda" {
             return .later(WorkflowCommands.read(context) { try WorkflowStore.regionsWithoutAgenda($0) }.map { keys in
-                let records = graph.read { graph in keys.compactMap { graph.node(key: $0) }.map(Records.node) }
+                let records = graph.read { graph in keys.prefix(limit).compactMap { graph.node(key: $0) }.map(Records.node) }
                 return Response(records: records, status: Status([("count", .int(keys.count))]))
             })
         }
@@ -51,7 +52,8 @@ enum MonitoringCommands {
                 record.append("last_meeting", last.map(Value.string))
                 return record
             }
-            return Response(records: records, status: Status([("count", .int(records.count)), ("trajectories", .int(stale.trajectories.count)),
+            let count = records.count
+            return Response(records: Array(records.prefix(limit)), status: Status([("count", .int(count)), ("trajectories", .int(stale.trajectories.count)),
                                                               ("stakeholders", .int(stale.stakeholders.count))]))
         })
     }

@@ -38,6 +38,10 @@ public final class LiveGraph: @unchecked Sendable {
         return try body(&graph)
     }
 
+    /// A copy of the graph for long computations outside the lock (CENTRAL): copying is O(1);
+    /// the next write pays for one copy of what it changes, and writers never wait on the reader.
+    public func snapshot() -> Graph { read { copy $0 } }
+
     /// Replaces the whole graph (initial load, reload after a lost connection).
     public func replace(with fresh: Graph) {
         write { $0 = fresh }

@@ -150,7 +150,7 @@ struct GraphQueryTests {
     @Test func centralAndExport() throws {
         let client = try client()
         let central = try client.request("CENTRAL limit=3")
-        #expect(central.status == "OK rows=3")
+        #expect(central.status == "OK rows=3 exact=yes")
         let ranked = try central.lines.map(parseRecord)
         #expect(ranked.map { $0.fields["rank"] } == ["1", "2", "3"])
         let scores = ranked.map { Double($0.fields["betweenness"]!)! }
