@@ -59,6 +59,13 @@ enum WorkflowCommands {
         return value
     }
 
+    /// `remind=14d,3d,0d` normalised (whole days, largest first), or nil when not given.
+    static func remindOption(_ request: Request) throws(ProtocolError) -> String? {
+        guard let text = request.options["remind"] else { return nil }
+        guard let offsets = Durations.offsets(text) else { throw ProtocolError(.invalid, "remind= is a list like 14d,3d,0d") }
+        return offsets.map { "\($0)d" }.joined(separator: ",")
+    }
+
     static func subverb(_ request: Request) -> String { request.arguments.first?.uppercased() ?? "" }
 
     // MARK: - Records
@@ -115,11 +122,11 @@ enum WorkflowCommands {
 
     static let trajectory = Command(
         "TRAJECTORY", usage: "TRAJECTORY ADD|SET|<key> ...", summary: "Trajectories: add, change, show.",
-        options: ["kind", "lead", "region", "themes", "goal", "start", "end", "name", "status"],
+        options: ["kind", "lead", "region", "themes", "goal", "start", "end", "name", "status", "remind"],
         subcommands: [
-            ("TRAJECTORY ADD", "TRAJECTORY ADD <key> <name> kind=K lead=<node> [region=<node>] [themes=a,b] [goal=\"...\"] [start=YYYY-MM-DD] [end=YYYY-MM-DD]",
+            ("TRAJECTORY ADD", "TRAJECTORY ADD <key> <name> kind=K lead=<node> [region=<node>] [themes=a,b] [goal=\"...\"] [start=YYYY-MM-DD] [end=YYYY-MM-DD] [remind=14d,3d,0d]",
              "Start a trajectory (kansenagenda, codesign, programme, regiodeal, other); its lead becomes a stakeholder."),
-            ("TRAJECTORY SET", "TRAJECTORY SET <key> name=value... (name, kind, lead, region, themes, goal, status, start, end)",
+            ("TRAJECTORY SET", "TRAJECTORY SET <key> name=value... (name, kind, lead, region, themes, goal, status, start, end, remind)",
              "Change a trajectory; status is active, paused, done or stopped."),
             ("TRAJECTORY", "TRAJECTORY <key>", "A trajectory with its stakeholders, milestones and meetings."),
         ]
@@ -143,6 +150,7 @@ enum WorkflowCommands {
             let start = try optionalDate(request, "start"), end = try optionalDate(request, "end")
             if let start, let end, end < start { throw ProtocolError(.invalid, "end= is before start=") }
             if request.options["status"] != nil || request.options["name"] != nil { throw ProtocolError(.usage, "status= and name= go with TRAJECTORY SET") }
+            let remind = try remindOption(request)
             let trajectory = Trajectory(key: key, name: request.arguments.dropFirst(2).joined(separator: " "), kind: kind.rawValue,
                                         lead: lead, region: region, themes: themes, goal: request.options["goal"], status: "active",
                                         start: start, end: end)
@@ -151,6 +159,7 @@ enum WorkflowCommands {
                     throw ProtocolError(.conflict, "a trajectory with key \(key) exists")
                 }
                 try WorkflowStore.insertTrajectory(tx, trajectory)
+                if let remind { try tx.query("UPDATE trajectories SET remind = $2 WHERE key = $1", [key, remind]) }
             }.map { Response(status: Status([("key", .string(key))])) })
         case "SET":
             guard request.arguments.count == 2, !request.options.isEmpty else { throw ProtocolError(.usage, "usage: TRAJECTORY SET <key> name=value...") }
@@ -170,6 +179,7 @@ enum WorkflowCommands {
             if let goal = request.options["goal"] { fields["goal"] = goal }
             if request.options["start"] != nil { fields["start"] = try optionalDate(request, "start") }
             if request.options["end"] != nil { fields["end"] = try optionalDate(request, "end") }
+            if let remind = try remindOption(request) { fields["remind"] = remind }
             let text = request.arguments[1]
             let changes = Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0.value ?? "") })
             let frozen = fields
@@ -284,16 +294,12 @@ enum WorkflowCommands {
             let due = try date(request.arguments[2], "the due date")
             let title = request.arguments.dropFirst(3).joined(separator: " ")
             let owner = try request.options["owner"].map { try nodeKey(context, $0) }
-            var remind = "14d,3d,0d"
-            if let text = request.options["remind"] {
-                guard let offsets = Durations.offsets(text) else { throw ProtocolError(.invalid, "remind= is a list like 14d,3d,0d") }
-                remind = offsets.map { "\($0)d" }.joined(separator: ",")
-            }
+            let given = try remindOption(request)
             let text = request.arguments[1]
-            let frozenRemind = remind
             return .later(write(context, request, audit: ["trajectory": text, "due": due, "action": "milestone add"]) { tx in
                 let key = try trajectoryKey(tx, text)
-                let id = try WorkflowStore.insertMilestone(tx, trajectory: key, due: due, title: title, owner: owner, remind: frozenRemind)
+                let remind = try given ?? WorkflowStore.trajectoryRemind(tx, key: key)
+                let id = try WorkflowStore.insertMilestone(tx, trajectory: key, due: due, title: title, owner: owner, remind: remind)
                 try ReminderStore.plan(tx, milestone: id)
                 return id
             }.map { id in Response(status: Status([("id", .int(id))])) })
@@ -426,7 +432,7 @@ enum WorkflowCommands {
                 guard let meeting = try WorkflowStore.meeting(tx, id: id) else { throw ProtocolError(.notFound, "no meeting \(id)") }
                 guard let trajectory = meeting.trajectory else { throw ProtocolError(.conflict, "meeting \(id) belongs to no trajectory") }
                 let milestone = try WorkflowStore.insertMilestone(tx, trajectory: trajectory, due: due, title: title, owner: owner,
-                                                                  remind: "14d,3d,0d", meeting: id)
+                                                                  remind: try WorkflowStore.trajectoryRemind(tx, key: trajectory), meeting: id)
                 try ReminderStore.plan(tx, milestone: milestone)
                 return milestone
             }.map { milestone in Response(status: Status([("id", .int(milestone)), ("meeting", .int(id))])) })

@@ -99,7 +99,8 @@ public enum WorkflowStore {
     public static func updateTrajectory(_ tx: Connection, key: String, fields: [String: String?]) throws -> Trajectory? {
         // Column names come from a fixed list, never from the client.
         let columns: [String: String] = ["name": "name", "kind": "kind", "lead": "lead_key", "region": "region_key",
-                                         "themes": "themes", "goal": "goal", "status": "status", "start": "start_date", "end": "end_date"]
+                                         "themes": "themes", "goal": "goal", "status": "status", "start": "start_date", "end": "end_date",
+                                         "remind": "remind"]
         var assignments: [String] = []
         var parameters: [String?] = [key]
         for (field, value) in fields.sorted(by: { $0.key < $1.key }) {
@@ -117,6 +118,11 @@ public enum WorkflowStore {
                 """, [key, lead])
         }
         return try rows.all.first.map(decodeTrajectory)
+    }
+
+    /// The trajectory's reminder offsets, or the default `14d,3d,0d`.
+    public static func trajectoryRemind(_ connection: Connection, key: String) throws -> String {
+        try connection.query("SELECT coalesce(remind, '14d,3d,0d') FROM trajectories WHERE key = $1", [key]).all.first?.string(0) ?? "14d,3d,0d"
     }
 
     public static func trajectory(_ connection: Connection, key: String) throws -> Trajectory? {

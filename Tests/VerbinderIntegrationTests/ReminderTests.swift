@@ -209,6 +209,21 @@ struct ReminderTests {
         #expect(try restarted.stop() == 0)
     }
 
+    @Test func trajectoryOffsetsApplyUnlessTheMilestoneSaysOtherwise() throws {
+        let (daemon, client, db, _) = try fresh("remtraj")
+        #expect(try client.request("TRAJECTORY ADD wekelijks \"Wekelijks\" kind=programme lead=GM0153 remind=7d,1d").status.hasPrefix("OK"))
+        let id = String(try client.request("MILESTONE ADD wekelijks \(try day(db, 30)) Standaard").status.dropFirst("OK id=".count))
+        let own = String(try client.request("MILESTONE ADD wekelijks \(try day(db, 30)) Eigen remind=2d").status.dropFirst("OK id=".count))
+        let rules = { (id: String) in try db.query("SELECT string_agg(rule, ',' ORDER BY rule) FROM reminders WHERE milestone = $1", [id])[0].string(0) }
+        #expect(try rules(id) == "1d,7d,overdue")
+        #expect(try rules(own) == "2d,overdue")
+        #expect(try client.request("TRAJECTORY SET wekelijks remind=3d").status.hasPrefix("OK"))
+        let later = String(try client.request("MILESTONE ADD wekelijks \(try day(db, 30)) Later").status.dropFirst("OK id=".count))
+        #expect(try rules(later) == "3d,overdue")
+        #expect(try client.request("TRAJECTORY SET wekelijks remind=soon").status.hasPrefix("ERR INVALID"))
+        #expect(try daemon.stop() == 0)
+    }
+
     @Test func forgetErasesAPersonButNotTheFactInTheAudit() throws {
         let (daemon, client, db, _) = try fresh("remforget")
         #expect(try client.request("CONTACTS GM0153").lines.count == 1)
