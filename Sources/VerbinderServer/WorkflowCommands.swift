@@ -461,6 +461,7 @@ enum WorkflowCommands {
             var seen: Set<String> = []
             return try request.arguments.dropFirst(3).map { try graph.require($0) }.filter { seen.insert(Keys.fold($0.key)).inserted }
         }
+        guard participants.count >= 2 else { throw ProtocolError(.usage, "a meeting needs at least two different participants") }
         let keys = participants.map(\.key)
         let classification = MeetingClass(tiers: participants.map(\.tier))
         let title = request.options["title"] ?? "", place = request.options["place"] ?? ""

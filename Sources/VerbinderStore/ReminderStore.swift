@@ -127,7 +127,21 @@ public enum ReminderStore {
             )
             SELECT \(columns) FROM leased r JOIN milestones m ON m.id = r.milestone ORDER BY r.fire_at, r.id
             """, [String(limit), String(leaseSeconds), worker, holder])
-        return try rows.all.map(decode)
+        let claimed = try rows.all.map(decode)
+        // An overdue reminder repeats weekly while the milestone stays open: plan the next one
+        // as soon as this one goes out (next weekly slot after now), whatever becomes of it.
+        let overdue = claimed.filter { $0.rule == "overdue" }.map { String($0.id) }
+        if !overdue.isEmpty {
+            try tx.query("""
+                INSERT INTO reminders (milestone, rule, fire_at)
+                SELECT r.milestone, 'overdue',
+                       r.fire_at + interval '7 days' * (floor(extract(epoch FROM now() - r.fire_at) / 604800) + 1)
+                FROM reminders r JOIN milestones m ON m.id = r.milestone
+                WHERE r.id = ANY($1::bigint[]) AND m.status = 'open'
+                ON CONFLICT DO NOTHING
+                """, [PostgresArray.literal(overdue)])
+        }
+        return claimed
     }
 
     /// The occurrence if `token` holds its current lease, locked; nil otherwise.
@@ -137,21 +151,14 @@ public enum ReminderStore {
             """, [String(id), token]).count == 1
     }
 
-    /// Marks a delivery done; for an `overdue` one plans next week's while the milestone stays open.
+    /// Marks a delivery done.
     public static func ack(_ tx: Connection, id: Int, token: String) throws -> Bool {
         guard try leased(tx, id: id, token: token) else { return false }
-        let row = try tx.query("""
+        try tx.query("""
             UPDATE reminders SET state = 'sent', sent_at = now(), lease_token = NULL, lease_until = NULL, lease_holder = NULL,
                    updated_at = now()
-            WHERE id = $1 RETURNING milestone, rule, fire_at
-            """, [String(id)])[0]
-        if try row.string(1) == "overdue" {
-            try tx.query("""
-                INSERT INTO reminders (milestone, rule, fire_at)
-                SELECT m.id, 'overdue', $2::timestamptz + interval '7 days' FROM milestones m WHERE m.id = $1 AND m.status = 'open'
-                ON CONFLICT DO NOTHING
-                """, [try row.string(0), try row.string(2)])
-        }
+            WHERE id = $1
+            """, [String(id)])
         return true
     }
 
