@@ -18,7 +18,6 @@ public final class Listener: Sendable {
     private let handler: Handler
     private let onConnect: ConnectHandler
     private let stopped = NIOLockedValueBox(false)
-    private let finished = NIOLockedValueBox(false)
 
     /// - Parameters:
     ///   - channels: channel names; plain identifiers (`[a-z_][a-z0-9_]*`) only, since LISTEN takes no parameters.
@@ -43,8 +42,6 @@ public final class Listener: Sendable {
     /// Asks the thread to stop; it notices within one poll interval.
     public func stop() { stopped.withLockedValue { $0 = true } }
 
-    /// Whether the thread has ended after ``stop()``.
-    public var isFinished: Bool { finished.withLockedValue { $0 } }
 
     private func run() {
         var connection: Connection?
@@ -79,6 +76,5 @@ public final class Listener: Sendable {
             }
         }
         connection?.close()
-        finished.withLockedValue { $0 = true }
     }
 }

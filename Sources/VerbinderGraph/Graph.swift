@@ -241,7 +241,6 @@ public struct Graph: Sendable {
         return keyed.sorted { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }.map(\.3)
     }
 
-    func relationIndices(of id: NodeID) -> [Int32] { adjacency[Int(id)].map(\.relation) }
 
     /// Adds or replaces a relation; both ends must exist. Returns false if an end is missing.
     @discardableResult

@@ -8,7 +8,6 @@ import VerbinderGraph
 /// never sees half of one. The graph is mutated in place: no copy per write, whatever its size.
 public final class LiveGraph: @unchecked Sendable {
     private var graph: Graph
-    private var changes: UInt64 = 0
     private let lock: UnsafeMutablePointer<pthread_rwlock_t>
 
     public init(_ graph: Graph = Graph()) {
@@ -34,7 +33,6 @@ public final class LiveGraph: @unchecked Sendable {
     public func write<T>(_ body: (inout Graph) throws -> T) rethrows -> T {
         pthread_rwlock_wrlock(lock)
         defer { pthread_rwlock_unlock(lock) }
-        changes &+= 1
         return try body(&graph)
     }
 
@@ -47,8 +45,6 @@ public final class LiveGraph: @unchecked Sendable {
         write { $0 = fresh }
     }
 
-    /// Counts applied changes; a cache of a derived figure is valid while this is unchanged.
-    public var version: UInt64 { read { _ in changes } }
 
     /// Counts without holding the lock for long.
     public var counts: (nodes: Int, relations: Int) { read { ($0.nodeCount, $0.relationCount) } }
