@@ -5,6 +5,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// Open connections, so a stopping server can tell each one to finish.
 final class ChannelRegistry: Sendable {
@@ -41,6 +42,7 @@ public final class VerbinderServer: Sendable {
         let services = self.services
         let table = self.table
         let registry = self.registry
+        let tls = try VerbinderServer.tlsContext(configuration)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -51,6 +53,7 @@ public final class VerbinderServer: Sendable {
                 registry.add(channel)
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
+                    if let tls { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
                     try sync.addHandler(IdleStateHandler(readTimeout: .seconds(configuration.idleTimeoutSeconds)))
                     try sync.addHandler(ByteToMessageHandler(LineDecoder(maximumLength: configuration.maxLineLength)))
                     try sync.addHandler(ConnectionHandler(services: services, table: table, registry: registry))
@@ -69,6 +72,15 @@ public final class VerbinderServer: Sendable {
         }
         serverChannel.withLockedValue { $0 = channel }
         return channel.localAddress!
+    }
+
+    /// The TLS context from the configured PEM files, or nil for plain TCP.
+    static func tlsContext(_ configuration: ServerConfiguration) throws -> NIOSSLContext? {
+        guard let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath else { return nil }
+        let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+        tls.minimumTLSVersion = .tlsv12
+        return try NIOSSLContext(configuration: tls)
     }
 
     /// The bound port (after ``start()``).

@@ -18,6 +18,9 @@ public struct ServerConfiguration: Sendable {
     public var maxConnectionsPerAddress: Int = 256
     /// `unix:/path` to listen on a Unix domain socket (mode 0660) instead of TCP.
     public var unixSocketPath: String?
+    /// PEM files for TLS (`--tls-cert`, `--tls-key`); with both, every connection speaks TLS.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
     public var version: String
 
     public init(host: String = "127.0.0.1", port: Int = 7411, maxLineLength: Int = 8192,

@@ -34,6 +34,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("statement-timeout"), help: "Longest a query may run, in milliseconds; a slower one is ERR UNAVAILABLE timeout.")
     var statementTimeout: Int = 15_000
 
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve TLS (with --tls-key).")
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key for --tls-cert.")
+    var tlsKey: String?
+
     @Flag(name: .customLong("insecure-open"), help: "Serve non-loopback clients even when no token exists (not recommended).")
     var insecureOpen = false
 
@@ -71,6 +77,9 @@ struct Serve: AsyncParsableCommand {
                                                 maxConnections: maxConnections, idleTimeoutSeconds: Int64(idleTimeout))
         configuration.maxConnectionsPerAddress = maxPerAddress
         configuration.unixSocketPath = unixPath
+        guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        configuration.tlsCertificatePath = tlsCertificate
+        configuration.tlsKeyPath = tlsKey
         let services = Services(configuration: configuration, pool: pool, graph: graph, sync: sync, access: access, logger: logger)
         let server = VerbinderServer(services: services, group: group)
         try await server.start()

@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+
+/// The daemon speaks TLS when given a certificate; `openssl s_client` is the client.
+@Suite("TLS")
+struct TLSTests {
+    @Test func opensslClientTalksToTheDaemonOverTLS() throws {
+        let directory = NSTemporaryDirectory() + "verbinder-tls-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let certificate = directory + "/cert.pem", key = directory + "/key.pem"
+        let make = try ChildProcess(["/usr/bin/env", "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                                     "-subj", "/CN=localhost", "-keyout", key, "-out", certificate])
+        #expect(try make.wait() == 0, "\(make.output)")
+
+        let conninfo = try SharedCluster.freshDatabase("tls")
+        #expect(try runVerbinderd(["seed", "--database-url", conninfo]).0 == 0)
+        let daemon = try Daemon(conninfo: conninfo, extraArguments: ["--tls-cert", certificate, "--tls-key", key])
+        let input = directory + "/input.txt"
+        try "PING\nFIND sudwest\nQUIT\n".write(toFile: input, atomically: true, encoding: .utf8)
+        let client = try ChildProcess(["/bin/sh", "-c",
+            "openssl s_client -quiet -verify_quiet -CAfile \(certificate) -connect 127.0.0.1:\(daemon.port) < \(input)"])
+        #expect(try client.wait(timeout: 30) == 0, "\(client.output)")
+        let lines = client.output.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("OK verbinder") })
+        #expect(lines.contains("OK pong"))
+        #expect(lines.contains { $0.contains("key=GM1900") })
+        #expect(lines.contains("OK bye"))
+        // Plain TCP gets no answer it could read as the protocol.
+        let plain = try LineClient(port: daemon.port, timeout: 2)
+        try plain.send("PING\n")
+        #expect((try? plain.readLine())?.hasPrefix("OK") != true)
+        #expect(try daemon.stop() == 0)
+    }
+}
