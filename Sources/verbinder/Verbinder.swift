@@ -54,7 +54,7 @@ struct Verbinder: ParsableCommand {
           1   the daemon answered ERR; a malformed CSV file; a failed import;
               a reminder that could not be sent
           2   the daemon is unreachable, the connection broke, or the feature
-              is not available (TLS)
+              (for --tls: openssl could not be started)
           64  a usage error
 
         The manual page: man -l docs/verbinder.1
@@ -74,7 +74,7 @@ struct Verbinder: ParsableCommand {
     @Option(help: ArgumentHelp("A token sent as AUTH before anything else.", valueName: "token"))
     var token: String?
 
-    @Flag(help: "Connect with TLS (not supported by this build yet).")
+    @Flag(help: "Connect with TLS (through the system's openssl; VERBINDER_TLS_CA names a CA file to trust).")
     var tls = false
 
     @Flag(help: "Print every protocol line of the answer exactly as received, status line included.")
@@ -124,7 +124,6 @@ struct Verbinder: ParsableCommand {
     }
 
     private func dispatch() throws -> Int32 {
-        if tls { throw ClientFailure("TLS is not supported by this build") }
         let settings = try Settings(self)
         if let file {
             let fd = file == "-" ? 0 : open(file, O_RDONLY)
@@ -192,6 +191,7 @@ struct Settings {
     var token: String?
     var json: Bool
     var raw: Bool
+    var tls = false
 
     init(_ command: Verbinder) throws(ClientFailure) {
         let environment = ProcessInfo.processInfo.environment
@@ -213,6 +213,7 @@ struct Settings {
         }
         json = command.json
         raw = command.raw
+        tls = command.tls
     }
 
     /// `~/.config/verbinder/token`, refused when group or others may read it.
@@ -234,7 +235,7 @@ struct Settings {
 
     /// Connects, reads the greeting, authenticates and sets the format.
     func open(json: Bool? = nil) throws(ClientFailure) -> Connection {
-        let connection = try Connection(address: address)
+        let connection = try Connection(address: address, tls: tls)
         guard let greeting = try connection.readLine() else {
             throw ClientFailure("verbinderd at \(address) closed the connection without a greeting")
         }

@@ -26,6 +26,15 @@ struct TLSTests {
         #expect(lines.contains("OK pong"))
         #expect(lines.contains { $0.contains("key=GM1900") })
         #expect(lines.contains("OK bye"))
+        // The verbinder client over TLS, trusting the test certificate.
+        let oneShot = try ChildProcess([Paths.verbinder, "--tls", "--port", "\(daemon.port)", "SHOW", "Súdwest-Fryslân"],
+                                       environment: ["VERBINDER_TLS_CA": certificate])
+        #expect(try oneShot.wait() == 0, "\(oneShot.output)")
+        #expect(oneShot.output.contains("key=GM1900"))
+        // Without trusting it, the certificate is refused and nothing is sent (exit 2).
+        let untrusted = try ChildProcess([Paths.verbinder, "--tls", "--port", "\(daemon.port)", "PING"],
+                                         environment: ["VERBINDER_TLS_CA": "", "SSL_CERT_FILE": "/dev/null"])
+        #expect(try untrusted.wait() == 2, "\(untrusted.output)")
         // Plain TCP gets no answer it could read as the protocol.
         let plain = try LineClient(port: daemon.port, timeout: 2)
         try plain.send("PING\n")
