@@ -90,37 +90,28 @@ extension Graph {
         return result
     }
 
-    /// GraphViz DOT lines for the whole graph or the ego network of `center`.
+    /// GraphViz DOT lines for the whole graph or the ego network of `center`, all at once.
     public func dotLines(center: NodeID? = nil, depth: Int = 1, filter: WalkFilter = WalkFilter()) -> [String] {
-        var relations: [Int32]
-        var nodes: [NodeID]
-        if let center {
-            relations = neighborhood(of: center, depth: depth, filter: filter).map(\.relation)
-            var set: Set<NodeID> = [center]
-            for relation in relations { set.insert(relFrom[Int(relation)]); set.insert(relTo[Int(relation)]) }
-            nodes = set.sorted()
-        } else {
-            nodes = nodeIDs
-            relations = (0..<Int32(relFrom.count)).filter { relFrom[Int($0)] >= 0 && allowsRelation($0, filter) }
-        }
-        relations.sort()
-        var lines = ["digraph verbinder {", "  graph [overlap=false, splines=true];", "  node [style=filled, fontname=\"Helvetica\"];"]
-        for id in nodes {
-            let node = self.node(id: id)
-            lines.append("  \(Graph.dotID(node.key)) [label=\(Graph.dotID(node.name)), shape=\(Graph.shape(node.kind)), fillcolor=\"\(Graph.color(node.tier))\"];")
-        }
-        for relation in relations {
-            let from = node(id: relFrom[Int(relation)]).key, to = node(id: relTo[Int(relation)]).key
-            let kind = self.kind(of: relation)
-            let style = axis(ofRelation: relation) == .vertical ? "solid" : "dashed"
-            let arrow = kind.isDirected ? "" : ", dir=none"
-            lines.append("  \(Graph.dotID(from)) -> \(Graph.dotID(to)) [label=\"\(kind.rawValue)\", style=\(style)\(arrow)];")
-        }
-        lines.append("}")
+        var writer = DotWriter(graph: self, center: center, depth: depth, filter: filter)
+        var lines: [String] = []
+        while let chunk = writer.next(upTo: 4096) { lines += chunk }
         return lines
     }
 
-    private func allowsRelation(_ relation: Int32, _ filter: WalkFilter) -> Bool {
+    func dotLine(node id: NodeID) -> String {
+        let node = self.node(id: id)
+        return "  \(Graph.dotID(node.key)) [label=\(Graph.dotID(node.name)), shape=\(Graph.shape(node.kind)), fillcolor=\"\(Graph.color(node.tier))\"];"
+    }
+
+    func dotLine(relation: Int32) -> String {
+        let from = node(id: relFrom[Int(relation)]).key, to = node(id: relTo[Int(relation)]).key
+        let kind = self.kind(of: relation)
+        let style = axis(ofRelation: relation) == .vertical ? "solid" : "dashed"
+        let arrow = kind.isDirected ? "" : ", dir=none"
+        return "  \(Graph.dotID(from)) -> \(Graph.dotID(to)) [label=\"\(kind.rawValue)\", style=\(style)\(arrow)];"
+    }
+
+    func allowsRelation(_ relation: Int32, _ filter: WalkFilter) -> Bool {
         allows(Edge(neighbor: relTo[Int(relation)], relation: relation), filter: filter)
     }
 
@@ -153,5 +144,67 @@ extension Graph {
         case .provincial: return "#fff0c2"
         case .national: return "#ffd6d6"
         }
+    }
+}
+
+/// Writes a graph as DOT a chunk at a time, so a million relations never sit in memory as
+/// text: the whole graph is walked by id in place; an ego network is small and listed first.
+/// Give it a snapshot (`LiveGraph.snapshot()`): it may outlive many writes.
+public struct DotWriter: Sendable {
+    private let graph: Graph
+    private let filter: WalkFilter
+    private var phase = 0
+    private var cursor = 0
+    private var nodes: [NodeID]?
+    private var relations: [Int32]?
+
+    public init(graph: Graph, center: NodeID?, depth: Int, filter: WalkFilter) {
+        self.graph = graph
+        self.filter = filter
+        if let center {
+            let reached = graph.neighborhood(of: center, depth: depth, filter: filter).map(\.relation).sorted()
+            var set: Set<NodeID> = [center]
+            for relation in reached { let ends = graph.ends(of: relation); set.insert(ends.from); set.insert(ends.to) }
+            nodes = set.sorted()
+            relations = reached
+        }
+    }
+
+    /// The next lines (at most `limit`), or nil when all were written.
+    public mutating func next(upTo limit: Int) -> [String]? {
+        var lines: [String] = []
+        while lines.count < limit {
+            switch phase {
+            case 0:
+                lines += ["digraph verbinder {", "  graph [overlap=false, splines=true];", "  node [style=filled, fontname=\"Helvetica\"];"]
+                phase = 1
+                cursor = 0
+            case 1:
+                if let nodes {
+                    guard cursor < nodes.count else { phase = 2; cursor = 0; continue }
+                    lines.append(graph.dotLine(node: nodes[cursor]))
+                } else {
+                    guard cursor < graph.nodeStore.count else { phase = 2; cursor = 0; continue }
+                    if graph.nodeStore[cursor] != nil { lines.append(graph.dotLine(node: NodeID(cursor))) }
+                }
+                cursor += 1
+            case 2:
+                if let relations {
+                    guard cursor < relations.count else { phase = 3; continue }
+                    lines.append(graph.dotLine(relation: relations[cursor]))
+                } else {
+                    guard cursor < graph.relFrom.count else { phase = 3; continue }
+                    let index = Int32(cursor)
+                    if graph.relFrom[cursor] >= 0, graph.allowsRelation(index, filter) { lines.append(graph.dotLine(relation: index)) }
+                }
+                cursor += 1
+            case 3:
+                lines.append("}")
+                phase = 4
+            default:
+                return lines.isEmpty ? nil : lines
+            }
+        }
+        return lines
     }
 }

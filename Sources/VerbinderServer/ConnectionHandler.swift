@@ -33,6 +33,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// The server is stopping: close once everything received is answered and the line is quiet.
     private var stopping = false
     private var readSinceCheck = false
+    /// A streamed answer waiting for the socket to drain.
+    private var streaming: ResponseStream?
 
     init(services: Services, table: CommandTable, registry: ChannelRegistry) {
         self.services = services
@@ -78,6 +80,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        streaming = nil
         if admitted {
             services.stats.connections.subtract(1, ordering: .relaxed)
             let key = addressKey
@@ -207,6 +210,9 @@ final class ConnectionHandler: ChannelInboundHandler {
         switch reply {
         case .now(let response):
             send(response, context: context)
+        case .stream(let stream):
+            busy = true
+            pump(stream, context: context)
         case .later(let future):
             busy = true
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -268,6 +274,41 @@ final class ConnectionHandler: ChannelInboundHandler {
             pending.removeAll()
             closeAfterFlush(context: context)
         }
+    }
+
+    /// Writes a stream's chunks while the socket takes them; when it is full, waits for
+    /// `channelWritabilityChanged`. Memory held per connection stays at about the high-water mark.
+    private func pump(_ stream: ResponseStream, context: ChannelHandlerContext) {
+        while context.channel.isWritable {
+            guard let chunk = stream.nextChunk() else {
+                streaming = nil
+                busy = false
+                send(Response(status: stream.status(stream.count)), context: context)
+                drain(context: context)
+                flushIfNeeded(context: context)
+                return
+            }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(chunk.count * 80)
+            let format = session?.format ?? .text
+            for record in chunk {
+                format.write(record, into: &bytes)
+                bytes.append(UInt8(ascii: "\n"))
+            }
+            stream.count += chunk.count
+            var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+            buffer.writeBytes(bytes)
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        }
+        streaming = stream
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, let stream = streaming {
+            streaming = nil
+            pump(stream, context: context)
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     /// Closes once everything written so far has reached the socket (a bare close would drop it).

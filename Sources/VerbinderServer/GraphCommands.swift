@@ -347,11 +347,13 @@ enum GraphCommands {
         }
         let axis = try request.enumOption("axis", Axis.self)
         let depth = try depthOption(request, maximum: 3)
-        return .now(try context.services.graph.read { graph in
-            let center = try request.arguments.count == 2 ? graph.id(forKey: graph.require(request.arguments[1]).key) : nil
-            let lines = graph.dotLines(center: center, depth: depth, filter: WalkFilter(axis: axis))
-            return Response(records: lines.map(Record.raw), status: Status([("lines", .int(lines.count))]))
-        })
+        // Streamed from a snapshot: a million relations never sit in memory as text, a slow
+        // reader only slows its own answer, and writers carry on meanwhile.
+        let graph = context.services.graph.snapshot()
+        let center = try request.arguments.count == 2 ? graph.id(forKey: graph.require(request.arguments[1]).key) : nil
+        var writer = DotWriter(graph: graph, center: center, depth: depth, filter: WalkFilter(axis: axis))
+        return .stream(ResponseStream(nextChunk: { writer.next(upTo: 512).map { $0.map(Record.raw) } },
+                                      status: { Status([("lines", .int($0))]) }))
     }
 
     // MARK: - Option parsing

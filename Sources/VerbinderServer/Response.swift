@@ -39,8 +39,24 @@ public struct Response: Sendable {
     }
 }
 
-/// What a command handler returns: an answer now (in-memory commands) or later (database work).
+/// What a command handler returns: an answer now (in-memory commands), later (database work),
+/// or as a stream (answers too large to build whole).
 public enum Reply: Sendable {
     case now(Response)
     case later(EventLoopFuture<Response>)
+    case stream(ResponseStream)
+}
+
+/// An answer written a chunk at a time, only as fast as the client reads it (back-pressure:
+/// the next chunk is made when the socket can take it), then its status line.
+/// Used on one connection's event loop only.
+public final class ResponseStream: @unchecked Sendable {
+    let nextChunk: () -> [Record]?
+    let status: (_ records: Int) -> Status
+    var count = 0
+
+    public init(nextChunk: @escaping () -> [Record]?, status: @escaping (_ records: Int) -> Status) {
+        self.nextChunk = nextChunk
+        self.status = status
+    }
 }

@@ -191,6 +191,41 @@ struct FaultTests {
         #expect(try daemon.stop() == 0)
     }
 
+    @Test func exportToASlowReaderStreamsWithBackPressure() throws {
+        let directory = NSTemporaryDirectory() + "verbinder-synthetic-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let make = try ChildProcess(["/usr/bin/env", "python3", Paths.repository + "/scripts/make-synthetic-graph", directory,
+                                     "--nodes", "30000", "--relations", "300000", "--seed", "7"])
+        #expect(try make.wait(timeout: 120) == 0, "\(make.output)")
+        let conninfo = try SharedCluster.freshDatabase("stream")
+        let (code, output) = try runVerbinderd(["seed", "--database-url", conninfo, "--seed-dir", directory])
+        #expect(code == 0, "\(output)")
+        let daemon = try Daemon(conninfo: conninfo)
+        let client = try daemon.connect()
+        _ = try client.readLine()
+        _ = try client.request("PING")
+        let before = try rss(daemon.process.pid)
+        try client.send("EXPORT dot\n")
+        // A slow reader: nothing read for a while. The daemon must not build the answer meanwhile.
+        usleep(2_000_000)
+        let waiting = try rss(daemon.process.pid)
+        var lines = 0
+        var status = ""
+        while let line = try client.readLine() {
+            if line.hasPrefix("OK") || line.hasPrefix("ERR") { status = line; break }
+            lines += 1
+        }
+        #expect(status == "OK lines=\(lines)")
+        #expect(lines == 3 + 30_000 + 300_000 + 1)
+        print("EXPORT dot of 300,000 relations: RSS \(before / 1024) KiB before, \(waiting / 1024) KiB while the reader waited")
+        if ProcessInfo.processInfo.environment["VERBINDER_SANITIZER"] == nil {
+            // The whole answer is about 25 MB of text; a streamed one holds a few hundred KiB.
+            #expect(waiting - before < 12 * 1024 * 1024, "RSS grew by \(waiting - before) bytes while the reader waited")
+        }
+        #expect(try client.request("PING").status == "OK pong")
+        #expect(try daemon.stop() == 0)
+    }
+
     func rss(_ pid: pid_t) throws -> Int {
         let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
         let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
