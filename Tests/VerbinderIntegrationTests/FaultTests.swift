@@ -46,13 +46,15 @@ struct FaultTests {
             var n = 0
             while true {
                 let line: String
-                switch n % 3 {
+                switch n % 4 {
                 case 0: line = "ADD partner \"Crash \(worker)-\(n)\" key=crash-\(worker)-\(n)"
-                case 1: line = "MILESTONE ADD crash 2031-01-0\(1 + n % 9) \"M \(worker)-\(n)\""
+                case 1: line = "LINK crash-\(worker)-\(n - 1) works_with GM0153"
+                case 2: line = "MILESTONE ADD crash 2031-01-0\(1 + n % 9) \"M \(worker)-\(n)\""
                 default: line = "MEETING PLAN crash 2031-02-0\(1 + n % 9)T10:00 GM0153 PV23 vws"
                 }
                 guard let status = try? client.request(line).status else { break }
                 if status.hasPrefix("OK key=") { done.append("node:" + status.dropFirst("OK key=".count)) }
+                if line.hasPrefix("LINK"), status.hasPrefix("OK axis=") { done.append("link:crash-\(worker)-\(n - 1)") }
                 if line.hasPrefix("MILESTONE"), status.hasPrefix("OK id=") { done.append("milestone:" + status.dropFirst("OK id=".count)) }
                 if line.hasPrefix("MEETING"), status.hasPrefix("OK id=") {
                     done.append("meeting:" + (status.split(separator: " ")[1].dropFirst("id=".count)))
@@ -70,6 +72,8 @@ struct FaultTests {
             switch parts[0] {
             case "node": #expect(try db.query("SELECT count(*) FROM nodes WHERE key = $1", [parts[1]])[0].int(0) == 1, "\(entry)")
             case "milestone": #expect(try db.query("SELECT count(*) FROM milestones WHERE id = $1", [parts[1]])[0].int(0) == 1, "\(entry)")
+            case "link":
+                #expect(try db.query("SELECT count(*) FROM relations WHERE relation = 'works_with' AND ((from_key = $1 AND to_key = 'GM0153') OR (to_key = $1 AND from_key = 'GM0153'))", [parts[1]])[0].int(0) == 1, "\(entry)")
             default: #expect(try db.query("SELECT count(*) FROM meetings WHERE id = $1", [parts[1]])[0].int(0) == 1, "\(entry)")
             }
         }
@@ -77,8 +81,8 @@ struct FaultTests {
         // every write its audit row.
         #expect(try db.query("SELECT count(*) FROM meetings m WHERE (SELECT count(*) FROM meeting_participants p WHERE p.meeting = m.id) <> 3")[0].int(0) == 0)
         #expect(try db.query("SELECT count(*) FROM milestones m WHERE NOT EXISTS (SELECT 1 FROM milestone_history h WHERE h.milestone = m.id AND h.change = 'add') OR (SELECT count(*) FROM reminders r WHERE r.milestone = m.id) <> 4")[0].int(0) == 0)
-        let writes = try db.query("SELECT (SELECT count(*) FROM nodes WHERE key LIKE 'crash-%') + (SELECT count(*) FROM milestones) + (SELECT count(*) FROM meetings)")[0].int(0)
-        let audited = try db.query("SELECT count(*) FROM audit WHERE command LIKE 'ADD partner%' OR command LIKE 'MILESTONE ADD%' OR command LIKE 'MEETING PLAN%'")[0].int(0)
+        let writes = try db.query("SELECT (SELECT count(*) FROM nodes WHERE key LIKE 'crash-%') + (SELECT count(*) FROM relations WHERE from_key LIKE 'crash-%' OR to_key LIKE 'crash-%') + (SELECT count(*) FROM milestones) + (SELECT count(*) FROM meetings)")[0].int(0)
+        let audited = try db.query("SELECT count(*) FROM audit WHERE command LIKE 'ADD partner%' OR command LIKE 'LINK crash-%' OR command LIKE 'MILESTONE ADD%' OR command LIKE 'MEETING PLAN%'")[0].int(0)
         #expect(writes == audited)
         let client = try restarted.connect()
         _ = try client.readLine()
@@ -224,6 +228,39 @@ struct FaultTests {
         }
         #expect(try client.request("PING").status == "OK pong")
         #expect(try daemon.stop() == 0)
+    }
+
+    @Test func aSlowQueryEndsAsUnavailableTimeout() throws {
+        let conninfo = try seeded("timeout")
+        let daemon = try Daemon(conninfo: conninfo, extraArguments: ["--statement-timeout", "300"])
+        let client = try daemon.connect()
+        _ = try client.readLine()
+        // Another session holds the nodes table: FIND would wait forever without a timeout.
+        let blocker = try Connection(conninfo)
+        try blocker.query("BEGIN")
+        try blocker.query("LOCK TABLE nodes IN ACCESS EXCLUSIVE MODE")
+        #expect(try client.request("FIND drenthe").status.hasPrefix("ERR UNAVAILABLE timeout"))
+        #expect(try client.request("PING").status == "OK pong")
+        try blocker.query("ROLLBACK")
+        #expect(try client.request("FIND drenthe").status.hasPrefix("OK rows="))
+        #expect(try daemon.stop() == 0)
+    }
+
+    @Test func unixSocketWithMode0660() throws {
+        let conninfo = try seeded("unix")
+        let path = NSTemporaryDirectory() + "verbinder-\(getpid())-\(UUID().uuidString.prefix(8)).sock"
+        defer { unlink(path) }
+        let process = try ChildProcess([Paths.verbinderd, "serve", "--database-url", conninfo, "--listen", "unix:\(path)"])
+        let deadline = Date().addingTimeInterval(30)
+        while !process.output.contains("listening"), Date() < deadline { usleep(20_000) }
+        var info = stat()
+        #expect(stat(path, &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o660)
+        let client = try ChildProcess([Paths.verbinder, "--connect", "unix:\(path)", "SHOW", "GM1731"])
+        #expect(try client.wait() == 0, "\(client.output)")
+        #expect(client.output.contains("name=Midden-Drenthe"))
+        process.signal(SIGTERM)
+        #expect(try process.wait() == 0)
     }
 
     func rss(_ pid: pid_t) throws -> Int {
