@@ -246,6 +246,26 @@ struct FaultTests {
         #expect(try daemon.stop() == 0)
     }
 
+    @Test func connectionCapAndIdleTimeout() throws {
+        let daemon = try Daemon(conninfo: try seeded("limits"), extraArguments: ["--max-connections", "3", "--idle-timeout", "1"])
+        var open: [LineClient] = []
+        for _ in 0..<3 {
+            let client = try daemon.connect()
+            #expect(try client.readLine()?.hasPrefix("OK verbinder") == true)
+            open.append(client)
+        }
+        let fourth = try daemon.connect()
+        #expect(try fourth.readLine()?.hasPrefix("ERR BUSY") == true)
+        #expect(try fourth.readLine() == nil)
+        // Silent for longer than the idle timeout: closed by the daemon.
+        usleep(2_500_000)
+        #expect(try open[0].readLine() == nil)
+        let later = try daemon.connect()
+        #expect(try later.readLine()?.hasPrefix("OK verbinder") == true)
+        #expect(try later.request("PING").status == "OK pong")
+        #expect(try daemon.stop() == 0)
+    }
+
     @Test func unixSocketWithMode0660() throws {
         let conninfo = try seeded("unix")
         let path = NSTemporaryDirectory() + "verbinder-\(getpid())-\(UUID().uuidString.prefix(8)).sock"
