@@ -52,9 +52,9 @@ enum GraphCommands {
                         attributes: JSONText.object(attributes))
         let finalKey = key
         return .later(context.commit(request, locking: [finalKey], audit: ["node": finalKey, "action": "add"], announce: [.node(key: finalKey)],
-                                     sql: { try GraphWrites.insertNode($0, node) },
+                                     statement: GraphWrites.insertNode(node),
                                      apply: { graph, _ in graph.upsert(node) })
-            .map { Response(status: Status([("key", .string(finalKey))])) })
+            .map { _ in Response(status: Status([("key", .string(finalKey))])) })
     }
 
     static let set = Command(
@@ -128,9 +128,9 @@ enum GraphCommands {
         return .later(context.commit(request, locking: [relation.from, relation.to],
                                      audit: ["from": relation.from, "relation": kind.rawValue, "to": relation.to, "action": "link"],
                                      announce: [.relation(relation)],
-                                     sql: { try GraphWrites.insertRelation($0, relation) },
+                                     statement: GraphWrites.insertRelation(relation),
                                      apply: { graph, _ in graph.link(relation) })
-            .map { Response(status: Status([("axis", .string(axis.rawValue))])) })
+            .map { _ in Response(status: Status([("axis", .string(axis.rawValue))])) })
     }
 
     static let unlink = Command(
@@ -149,10 +149,10 @@ enum GraphCommands {
         return .later(context.commit(request, locking: [relation.from, relation.to],
                                      audit: ["from": relation.from, "relation": kind.rawValue, "to": relation.to, "action": "unlink"],
                                      announce: [.relation(relation)],
-                                     sql: { try GraphWrites.deleteRelation($0, relation) },
+                                     statement: GraphWrites.deleteRelation(relation),
                                      apply: { graph, _ in graph.unlink(relation) })
-            .flatMapThrowing { existed in
-                guard existed else { throw ProtocolError(.notFound, "no relation \(relation.from) \(kind.rawValue) \(relation.to)") }
+            .flatMapThrowing { deleted in
+                guard deleted.count > 0 else { throw ProtocolError(.notFound, "no relation \(relation.from) \(kind.rawValue) \(relation.to)") }
                 return Response()
             })
     }

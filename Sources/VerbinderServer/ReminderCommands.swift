@@ -69,9 +69,15 @@ enum ReminderCommands {
             let limit = try request.intOption("limit", default: 10, range: 1...1000)
             let lease = try seconds(request, "lease", default: "5m", range: 10...86_400)
             let holder = holder(context)
+            let actor = context.actor
             context.session.holdsLeases = true
             return .later(pool.transaction(on: context.eventLoop) { tx in
-                try ReminderStore.claim(tx, worker: worker, holder: holder, limit: limit, leaseSeconds: lease)
+                let claimed = try ReminderStore.claim(tx, worker: worker, holder: holder, limit: limit, leaseSeconds: lease)
+                if !claimed.isEmpty {
+                    try Audit.record(tx, actor: actor, command: "REMINDERS CLAIM \(worker)",
+                                     changes: ["reminders": claimed.map { String($0.id) }.joined(separator: ","), "action": "claim"])
+                }
+                return claimed
             }.map { claimed in Response(records: claimed.map(deliveryRecord), status: Status([("claimed", .int(claimed.count))])) })
         case "ACK"?, "TOUCH"?, "RELEASE"?:
             let verb = request.arguments[0].uppercased()
@@ -83,14 +89,18 @@ enum ReminderCommands {
             if undo, verb != "RELEASE" || request.options["error"] != nil || request.options["retry"] != nil {
                 throw ProtocolError(.usage, "undo=yes goes with REMINDERS RELEASE <id> <token> alone")
             }
-            return .later(pool.transaction(on: context.eventLoop) { tx -> String? in
-                switch verb {
-                case "ACK": return try ReminderStore.ack(tx, id: id, token: token) ? "sent" : nil
-                case "TOUCH": return try ReminderStore.touch(tx, id: id, token: token, leaseSeconds: lease) ? "leased" : nil
-                default:
-                    if undo { return try ReminderStore.undo(tx, id: id, token: token) }
-                    return try ReminderStore.release(tx, id: id, token: token, retrySeconds: retry, error: error)
-                }
+            let statement = switch verb {
+            case "ACK": ReminderStore.ack(id: id, token: token)
+            case "TOUCH": ReminderStore.touch(id: id, token: token, leaseSeconds: lease)
+            default: undo ? ReminderStore.undo(id: id, token: token)
+                          : ReminderStore.release(id: id, token: token, retrySeconds: retry, error: error)
+            }
+            let actor = context.actor
+            // Audited like every write; the lease token stays out of the audit.
+            let command = "REMINDERS \(verb) \(id)" + (undo ? " undo=yes" : "")
+            return .later(pool.withConnection(on: context.eventLoop) { connection -> String? in
+                try Audit.run(statement, on: connection, actor: actor, command: command,
+                              changes: ["reminder": String(id), "action": verb.lowercased()]).all.first?.string(0)
             }.flatMapThrowing { state in
                 guard let state else { throw ProtocolError(.conflict, "reminder \(id) is not leased with that token (the lease ended or was taken over)") }
                 return Response(status: Status([("id", .int(id)), ("state", .string(state))]))

@@ -20,21 +20,54 @@ extension CommandContext {
         apply: @escaping @Sendable (inout Graph, T) -> Void,
         auditCommand: String? = nil
     ) -> EventLoopFuture<T> {
-        let services = self.services
         let actor = self.actor
         // Personal data (e-mail addresses) never reaches the audit: callers pass a redacted line.
         let command = auditCommand ?? request.line
+        return perform(locking: keys, announce: announce, transaction: true, apply: apply) { tx in
+            let value = try sql(tx)
+            try Audit.record(tx, actor: actor, command: command, changes: changes)
+            return value
+        }
+    }
+
+    /// A write that is one SQL statement: it runs together with its audit row as a single
+    /// statement (``Audit/run(_:on:actor:command:changes:)``), atomic without `BEGIN`/`COMMIT`,
+    /// so a `LINK` costs one round trip to PostgreSQL instead of four. Same guarantees as
+    /// ``commit(_:locking:audit:announce:sql:apply:auditCommand:)``; `apply` gets the
+    /// statement's `RETURNING` rows.
+    func commit(
+        _ request: Request,
+        locking keys: [String],
+        audit changes: [String: String],
+        announce: [GraphSync.Change],
+        statement: WriteStatement,
+        apply: @escaping @Sendable (inout Graph, QueryResult) -> Void
+    ) -> EventLoopFuture<QueryResult> {
+        let actor = self.actor
+        let command = request.line
+        return perform(locking: keys, announce: announce, transaction: false, apply: apply) { connection in
+            try Audit.run(statement, on: connection, actor: actor, command: command, changes: changes)
+        }
+    }
+
+    /// Runs `body` (which writes its own audit row) under the node locks, in the connection's
+    /// batch when `BEGIN` opened one (applied in memory at `COMMIT`), otherwise on a pooled
+    /// connection, inside `BEGIN`/`COMMIT` when `transaction` is set; then applies it in memory
+    /// and announces it to the other daemons.
+    private func perform<T: Sendable>(
+        locking keys: [String],
+        announce: [GraphSync.Change],
+        transaction: Bool,
+        apply: @escaping @Sendable (inout Graph, T) -> Void,
+        _ body: @escaping @Sendable (Connection) throws -> T
+    ) -> EventLoopFuture<T> {
+        let services = self.services
         if let batch = session.batch {
-            // Inside BEGIN … COMMIT: run in the batch's transaction; apply in memory at COMMIT.
             if let failure = batch.failure {
                 return eventLoop.makeFailedFuture(ProtocolError(.conflict, "batch aborted by an earlier error (\(failure.code.rawValue)); ROLLBACK"))
             }
             let bound = NIOLoopBound(batch, eventLoop: eventLoop)
-            return services.pool.run(on: eventLoop, with: batch.connection) { tx in
-                let value = try sql(tx)
-                try Audit.record(tx, actor: actor, command: command, changes: changes)
-                return value
-            }.map { value in
+            return services.pool.run(on: eventLoop, with: batch.connection, body).map { value in
                 bound.value.applies.append { graph in apply(&graph, value) }
                 bound.value.announcements += announce
                 bound.value.keys += keys
@@ -46,11 +79,7 @@ extension CommandContext {
         }
         return services.pool.withConnection(on: eventLoop) { connection in
             try services.sync.locks.withLocks(keys) {
-                let value = try connection.transaction { tx in
-                    let value = try sql(tx)
-                    try Audit.record(tx, actor: actor, command: command, changes: changes)
-                    return value
-                }
+                let value = transaction ? try connection.transaction(body) : try body(connection)
                 services.graph.write { apply(&$0, value) }
                 services.sync.announce(announce)
                 return value

@@ -2,13 +2,14 @@ import PQ
 import VerbinderGraph
 import VerbinderProtocol
 
-/// Writes to the graph tables. Each runs inside the caller's transaction, together with
-/// the audit row and the change notification, so all three commit or none does.
+/// Writes to the graph tables. Each runs with its audit row, in the caller's transaction or as
+/// one statement (``WriteStatement``), so the change and its audit row commit or neither does.
 public enum GraphWrites {
-    public static func insertNode(_ tx: Connection, _ node: Node) throws {
-        try tx.query("""
+    public static func insertNode(_ node: Node) -> WriteStatement {
+        WriteStatement("""
             INSERT INTO nodes (key, kind, name, search_name, tier, province, themes, attributes)
             VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8::jsonb)
+            RETURNING key
             """, params(node))
     }
 
@@ -38,20 +39,21 @@ public enum GraphWrites {
         return links
     }
 
-    public static func insertRelation(_ tx: Connection, _ relation: Relation) throws {
+    public static func insertRelation(_ relation: Relation) -> WriteStatement {
         let relation = relation.canonical
-        try tx.query("""
+        return WriteStatement("""
             INSERT INTO relations (from_key, relation, to_key, themes, since, until, note)
             VALUES ($1, $2, $3, $4::text[], $5::date, $6::date, $7)
+            RETURNING from_key
             """, [relation.from, relation.kind.rawValue, relation.to, PostgresArray.literal(relation.themes),
                   relation.since, relation.until, relation.note])
     }
 
-    /// Returns whether the relation existed.
-    public static func deleteRelation(_ tx: Connection, _ relation: Relation) throws -> Bool {
+    /// Returns a row when the relation existed.
+    public static func deleteRelation(_ relation: Relation) -> WriteStatement {
         let relation = relation.canonical
-        return try tx.query("DELETE FROM relations WHERE from_key = $1 AND relation = $2 AND to_key = $3",
-                            [relation.from, relation.kind.rawValue, relation.to]).affectedRows > 0
+        return WriteStatement("DELETE FROM relations WHERE from_key = $1 AND relation = $2 AND to_key = $3 RETURNING from_key",
+                              [relation.from, relation.kind.rawValue, relation.to])
     }
 
     /// Re-reads one node (for a change announced by another daemon); nil if it is gone.
@@ -93,7 +95,42 @@ public struct Actor: Sendable {
 public enum Audit {
     public static func record(_ tx: Connection, actor: Actor, command: String, changes: [String: String]) throws {
         try tx.query("INSERT INTO audit (actor, remote, connection, command, changes) VALUES ($1, $2, $3, $4, $5::jsonb)",
-                     [actor.name, actor.remote, String(actor.connection), command, JSONText.object(changes)])
+                     parameters(actor: actor, command: command, changes: changes))
+    }
+
+    /// Runs `statement` and writes its audit row in one SQL statement, which PostgreSQL makes
+    /// atomic by itself: outside an explicit transaction that is one round trip and one commit,
+    /// where `BEGIN`, change, audit row, `COMMIT` take four. The audit row is written only when
+    /// the change returned a row (an `UPDATE` whose `WHERE` matched nothing changed nothing).
+    /// Returns the change's `RETURNING` rows.
+    @discardableResult
+    public static func run(_ statement: WriteStatement, on connection: Connection, actor: Actor, command: String,
+                           changes: [String: String]) throws -> QueryResult {
+        let n = statement.parameters.count
+        return try connection.query("""
+            WITH change AS (\(statement.sql)),
+            logged AS (
+                INSERT INTO audit (actor, remote, connection, command, changes)
+                SELECT $\(n + 1)::text, $\(n + 2)::text, $\(n + 3)::bigint, $\(n + 4)::text, $\(n + 5)::jsonb
+                WHERE EXISTS (SELECT 1 FROM change))
+            SELECT * FROM change
+            """, statement.parameters + parameters(actor: actor, command: command, changes: changes))
+    }
+
+    private static func parameters(actor: Actor, command: String, changes: [String: String]) -> [String?] {
+        [actor.name, actor.remote, String(actor.connection), command, JSONText.object(changes)]
+    }
+}
+
+/// One data-modifying statement (`INSERT`, `UPDATE` or `DELETE` ending in `RETURNING`) with
+/// its parameters, for ``Audit/run(_:on:actor:command:changes:)``.
+public struct WriteStatement: Sendable {
+    public var sql: String
+    public var parameters: [String?]
+
+    public init(_ sql: String, _ parameters: [String?]) {
+        self.sql = sql
+        self.parameters = parameters
     }
 }
 

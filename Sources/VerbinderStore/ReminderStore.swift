@@ -144,50 +144,49 @@ public enum ReminderStore {
         return claimed
     }
 
-    /// The occurrence if `token` holds its current lease, locked; nil otherwise.
-    static func leased(_ tx: Connection, id: Int, token: String) throws -> Bool {
-        try tx.query("""
-            SELECT 1 FROM reminders WHERE id = $1 AND state = 'leased' AND lease_token = $2 AND lease_until >= now() FOR UPDATE
-            """, [String(id), token]).count == 1
-    }
+    // ACK, TOUCH and RELEASE are single UPDATEs whose WHERE checks the lease: under READ
+    // COMMITTED an UPDATE re-checks its WHERE on the row it locked, so a lease that ended or
+    // was taken over meanwhile matches nothing. One statement, so one round trip with its
+    // audit row (`Audit.run`); each returns the new state, or no row when the token does not
+    // hold the lease.
+    private static let holdsLease = "id = $1 AND state = 'leased' AND lease_token = $2 AND lease_until >= now()"
 
     /// Marks a delivery done.
-    public static func ack(_ tx: Connection, id: Int, token: String) throws -> Bool {
-        guard try leased(tx, id: id, token: token) else { return false }
-        try tx.query("""
+    public static func ack(id: Int, token: String) -> WriteStatement {
+        WriteStatement("""
             UPDATE reminders SET state = 'sent', sent_at = now(), lease_token = NULL, lease_until = NULL, lease_holder = NULL,
                    updated_at = now()
-            WHERE id = $1
-            """, [String(id)])
-        return true
+            WHERE \(holdsLease) RETURNING state
+            """, [String(id), token])
     }
 
-    public static func release(_ tx: Connection, id: Int, token: String, retrySeconds: Int, error: String?) throws -> String? {
-        guard try leased(tx, id: id, token: token) else { return nil }
-        return try tx.query("""
-            UPDATE reminders SET state = CASE WHEN attempts >= $3 THEN 'dead' ELSE 'pending' END,
-                   not_before = now() + make_interval(secs => $2::int), last_error = coalesce($4, last_error),
+    /// Gives a delivery back after a failure: pending again after `retrySeconds`, or dead once
+    /// the attempts are used up.
+    public static func release(id: Int, token: String, retrySeconds: Int, error: String?) -> WriteStatement {
+        WriteStatement("""
+            UPDATE reminders SET state = CASE WHEN attempts >= $4 THEN 'dead' ELSE 'pending' END,
+                   not_before = now() + make_interval(secs => $3::int), last_error = coalesce($5, last_error),
                    lease_token = NULL, lease_until = NULL, lease_holder = NULL, updated_at = now()
-            WHERE id = $1 RETURNING state
-            """, [String(id), String(retrySeconds), String(maxAttempts), error])[0].string(0)
+            WHERE \(holdsLease) RETURNING state
+            """, [String(id), token, String(retrySeconds), String(maxAttempts), error])
     }
 
     /// Gives a lease back as if it had never been taken: the attempt is not counted, the
     /// error kept, no retry delay (`verbinder reminders send --dry-run`).
-    public static func undo(_ tx: Connection, id: Int, token: String) throws -> String? {
-        guard try leased(tx, id: id, token: token) else { return nil }
-        return try tx.query("""
+    public static func undo(id: Int, token: String) -> WriteStatement {
+        WriteStatement("""
             UPDATE reminders SET state = 'pending', attempts = greatest(attempts - 1, 0), lease_token = NULL, lease_until = NULL,
                    lease_holder = NULL, updated_at = now()
-            WHERE id = $1 RETURNING state
-            """, [String(id)])[0].string(0)
+            WHERE \(holdsLease) RETURNING state
+            """, [String(id), token])
     }
 
-    public static func touch(_ tx: Connection, id: Int, token: String, leaseSeconds: Int) throws -> Bool {
-        guard try leased(tx, id: id, token: token) else { return false }
-        try tx.query("UPDATE reminders SET lease_until = now() + make_interval(secs => $2::int), updated_at = now() WHERE id = $1",
-                     [String(id), String(leaseSeconds)])
-        return true
+    /// Extends a lease.
+    public static func touch(id: Int, token: String, leaseSeconds: Int) -> WriteStatement {
+        WriteStatement("""
+            UPDATE reminders SET lease_until = now() + make_interval(secs => $3::int), updated_at = now()
+            WHERE \(holdsLease) RETURNING state
+            """, [String(id), token, String(leaseSeconds)])
     }
 
     /// Releases every lease a closed connection held (they go back to the queue at once).

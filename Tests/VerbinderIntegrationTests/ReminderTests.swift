@@ -151,8 +151,19 @@ struct ReminderTests {
         #expect(Set(expired) == ["\(soon)|14d", "\(past)|14d", "\(past)|3d", "\(past)|0d"])
         for record in claimed { #expect(try client.request("REMINDERS ACK \(record["id"]!) \(record["token"]!)").status.hasPrefix("OK")) }
         #expect(try claim(client, "again", limit: 100).isEmpty)
-        // The weekly overdue reminder of the open milestone is planned for next week.
-        #expect(try db.query("SELECT count(*) FROM reminders WHERE milestone = $1 AND rule = 'overdue' AND state = 'pending' AND fire_at > now() + interval '6 days'", [past])[0].int(0) == 1)
+        // The leases are audited (a CLAIM that leased nothing is not), never with their tokens.
+        let audit = try db.query("SELECT command || ' ' || changes::text FROM audit WHERE command LIKE 'REMINDERS %'").all.map { try $0.string(0) }
+        #expect(audit.filter { $0.hasPrefix("REMINDERS CLAIM after-holiday") }.count == 1)
+        #expect(audit.filter { $0.hasPrefix("REMINDERS CLAIM again") }.isEmpty)
+        #expect(Set(audit.filter { $0.hasPrefix("REMINDERS ACK ") }.map { $0.split(separator: " ")[2] }) == Set(claimed.map { Substring($0["id"]!) }))
+        #expect(!claimed.contains { record in audit.contains { $0.contains(record["token"]!) } })
+        // The weekly overdue reminder of the open milestone is planned a week after the one just
+        // sent, in the future. (Not "more than 6 days from now": that depends on the time of day.)
+        #expect(try db.query("""
+            SELECT count(*) FROM reminders n JOIN reminders s ON s.milestone = n.milestone AND s.rule = 'overdue' AND s.state = 'sent'
+            WHERE n.milestone = $1 AND n.rule = 'overdue' AND n.state = 'pending'
+              AND n.fire_at = s.fire_at + interval '7 days' AND n.fire_at > now()
+            """, [past])[0].int(0) == 1)
         #expect(try daemon.stop() == 0)
     }
 
