@@ -25,16 +25,27 @@ public struct GraphPath: Sendable, Equatable {
 }
 
 extension Graph {
+    /// Above this many relations a node counts as a hub for the order of a search.
+    static let hubDegree = 64
+
     func allows(_ edge: Edge, filter: WalkFilter) -> Bool {
         if let wanted = filter.axis, wanted != self.axis(ofRelation: edge.relation) { return false }
         if !filter.relations.isEmpty, !filter.relations.contains(kind(of: edge.relation)) { return false }
         return true
     }
 
-    /// The shortest path between two nodes by breadth-first search from both ends at once,
-    /// always growing the smaller frontier: it visits about 2·b^(d/2) nodes instead of b^d.
-    /// Relations are walked in either direction. Visited marks live in reusable flat arrays
-    /// (stamped per search), so a search allocates almost nothing.
+    /// The shortest path between two nodes by breadth-first search from both ends at once:
+    /// it visits about 2·b^(d/2) nodes instead of b^d. Relations are walked in either
+    /// direction. Visited marks live in reusable flat arrays (stamped per search), so a search
+    /// allocates almost nothing.
+    ///
+    /// Two things keep it fast on graphs with hubs (a province with thousands of members):
+    /// - it grows the side whose frontier has fewer *edges* to walk, not fewer nodes: one hub
+    ///   in a frontier of three costs more than thirty ordinary nodes;
+    /// - it stops at the first meeting point. While the search runs no node is marked by both
+    ///   sides, so a node `u` on this side's frontier has no neighbour the other side reached
+    ///   before its current depth (expanding that neighbour would have marked `u`). Every
+    ///   meeting found while growing this level therefore has the same length.
     public func shortestPath(from source: NodeID, to target: NodeID, filter: WalkFilter = WalkFilter(), maxHops: Int = 8,
                              excludedRelations: Set<Int32> = [], excludedNodes: Set<NodeID> = []) -> GraphPath? {
         if source == target { return GraphPath(nodes: [source], relations: []) }
@@ -46,6 +57,7 @@ extension Graph {
         scratch.mark(source, side: 0, stamp: stamp, parent: -1, relation: -1, depth: 0)
         scratch.mark(target, side: 1, stamp: stamp, parent: -1, relation: -1, depth: 0)
         var frontiers: [[NodeID]] = [[source], [target]]
+        var work = [degree(source), degree(target)]  // edges to walk to grow each side
         var depths = [0, 0]
         let mayPass: (NodeID) -> Bool = { id in
             if id == source || id == target { return true }
@@ -54,11 +66,13 @@ extension Graph {
         }
         let simple = filter.axis == nil && filter.relations.isEmpty && excludedRelations.isEmpty
         while !frontiers[0].isEmpty, !frontiers[1].isEmpty, depths[0] + depths[1] < maxHops {
-            let side = frontiers[0].count <= frontiers[1].count ? 0 : 1
+            let side = work[0] <= work[1] ? 0 : 1
             let other = 1 - side
             var next: [NodeID] = []
-            var best: (meet: NodeID, length: Int)?
-            for u in frontiers[side] {
+            var nextWork = 0
+            // Small nodes first, hubs last: a meeting point found through a small node spares
+            // walking a hub's thousands of members (all meetings of a level are equally short).
+            for pass in 0..<2 { for u in frontiers[side] where (adjacency[Int(u)].count <= Graph.hubDegree) == (pass == 0) {
                 if u != source, u != target, !mayPass(u) { continue }
                 for edge in adjacency[Int(u)] {
                     let v = edge.neighbor
@@ -66,17 +80,15 @@ extension Graph {
                     if scratch.seen(v, side: side, stamp: stamp) || !mayPass(v) { continue }
                     scratch.mark(v, side: side, stamp: stamp, parent: u, relation: edge.relation, depth: Int32(depths[side] + 1))
                     if scratch.seen(v, side: other, stamp: stamp) {
-                        let length = depths[side] + 1 + Int(scratch.depth(v, side: other))
-                        if best == nil || length < best!.length { best = (v, length) }
+                        guard depths[side] + 1 + Int(scratch.depth(v, side: other)) <= maxHops else { return nil }
+                        return scratch.assemble(meet: v)
                     }
                     next.append(v)
+                    nextWork += adjacency[Int(v)].count
                 }
-            }
-            if let best {
-                guard best.length <= maxHops else { return nil }
-                return scratch.assemble(meet: best.meet)
-            }
+            } }
             frontiers[side] = next
+            work[side] = nextWork
             depths[side] += 1
         }
         return nil
@@ -143,14 +155,31 @@ import Synchronization
 /// Per-search visited marks, parents and depths for both directions, in flat arrays indexed
 /// by node id. A mark counts only when its stamp is the current search's, so nothing is cleared
 /// between searches. Scratch sets are pooled: each search (one thread) takes one and gives it back.
+///
+/// The arrays are raw buffers rather than Swift arrays: a search touches them tens of
+/// thousands of times, and on a class's array properties every touch pays for an exclusivity
+/// check and a uniqueness check.
 final class SearchScratch: @unchecked Sendable {
-    private var stamps: [[UInt32]] = [[], []]
-    private var parents: [[NodeID]] = [[], []]
-    private var relations: [[Int32]] = [[], []]
-    private var depths: [[Int32]] = [[], []]
+    private struct Mark {
+        var stamp: UInt32
+        var depth: Int32
+        var parent: NodeID
+        var relation: Int32
+    }
+
+    /// `capacity` marks per side: side 0 at `marks[0..<capacity]`, side 1 after it.
+    private var marks: UnsafeMutablePointer<Mark>
+    private var capacity: Int
     private var current: UInt32 = 0
 
     private static let pool = Mutex<[SearchScratch]>([])
+
+    private init() {
+        capacity = 0
+        marks = .allocate(capacity: 0)
+    }
+
+    deinit { marks.deallocate() }
 
     static func take(capacity: Int) -> SearchScratch {
         let scratch = pool.withLock { $0.popLast() } ?? SearchScratch()
@@ -162,53 +191,57 @@ final class SearchScratch: @unchecked Sendable {
         pool.withLock { if $0.count < 64 { $0.append(scratch) } }
     }
 
-    private func ensure(_ capacity: Int) {
-        for side in 0..<2 where stamps[side].count < capacity {
-            let extra = capacity - stamps[side].count
-            stamps[side] += repeatElement(0, count: extra)
-            parents[side] += repeatElement(-1, count: extra)
-            relations[side] += repeatElement(-1, count: extra)
-            depths[side] += repeatElement(0, count: extra)
-        }
+    private func ensure(_ wanted: Int) {
+        guard wanted > capacity else { return }
+        let grown = max(wanted, capacity * 2)
+        let fresh = UnsafeMutablePointer<Mark>.allocate(capacity: 2 * grown)
+        fresh.initialize(repeating: Mark(stamp: 0, depth: 0, parent: -1, relation: -1), count: 2 * grown)
+        marks.deallocate()
+        marks = fresh
+        capacity = grown
+        current = 0
     }
 
     func nextStamp() -> UInt32 {
         current &+= 1
         if current == 0 {
             // Wrapped after four billion searches: clear once and start again.
-            for side in 0..<2 { stamps[side] = Array(repeating: 0, count: stamps[side].count) }
+            for i in 0..<2 * capacity { marks[i].stamp = 0 }
             current = 1
         }
         return current
     }
 
-    @inline(__always) func seen(_ id: NodeID, side: Int, stamp: UInt32) -> Bool { stamps[side][Int(id)] == stamp }
+    @inline(__always) private func slot(_ id: NodeID, _ side: Int) -> Int { side * capacity + Int(id) }
 
-    @inline(__always) func depth(_ id: NodeID, side: Int) -> Int32 { depths[side][Int(id)] }
+    @inline(__always) func seen(_ id: NodeID, side: Int, stamp: UInt32) -> Bool { marks[slot(id, side)].stamp == stamp }
+
+    @inline(__always) func depth(_ id: NodeID, side: Int) -> Int32 { marks[slot(id, side)].depth }
 
     @inline(__always) func mark(_ id: NodeID, side: Int, stamp: UInt32, parent: NodeID, relation: Int32, depth: Int32) {
-        stamps[side][Int(id)] = stamp
-        parents[side][Int(id)] = parent
-        relations[side][Int(id)] = relation
-        depths[side][Int(id)] = depth
+        marks[slot(id, side)] = Mark(stamp: stamp, depth: depth, parent: parent, relation: relation)
     }
+
+    private func parent(_ id: NodeID, _ side: Int) -> NodeID { marks[slot(id, side)].parent }
+
+    private func relation(_ id: NodeID, _ side: Int) -> Int32 { marks[slot(id, side)].relation }
 
     /// The path through `meet`: up the source side's parents, then down the target side's.
     func assemble(meet: NodeID) -> GraphPath {
         var nodes: [NodeID] = [meet]
         var path: [Int32] = []
         var node = meet
-        while parents[0][Int(node)] >= 0 {
-            path.append(relations[0][Int(node)])
-            node = parents[0][Int(node)]
+        while parent(node, 0) >= 0 {
+            path.append(relation(node, 0))
+            node = parent(node, 0)
             nodes.append(node)
         }
         nodes.reverse()
         path.reverse()
         node = meet
-        while parents[1][Int(node)] >= 0 {
-            path.append(relations[1][Int(node)])
-            node = parents[1][Int(node)]
+        while parent(node, 1) >= 0 {
+            path.append(relation(node, 1))
+            node = parent(node, 1)
             nodes.append(node)
         }
         return GraphPath(nodes: nodes, relations: path)

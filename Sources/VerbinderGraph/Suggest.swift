@@ -27,9 +27,11 @@ extension Graph {
         var direct: Set<NodeID> = [source]
         for edge in adjacency[Int(source)] { direct.insert(edge.neighbor) }
 
-        // Phase 1: numbers only (this runs for thousands of candidates on a large graph).
-        struct Evidence { var weight = 0.0; var count = 0; var rarest: NodeID = -1; var rarestWeight = 0.0 }
-        var evidence: [NodeID: Evidence] = [:]
+        // Phase 1: numbers only (this runs for thousands of candidates on a large graph), in
+        // flat arrays indexed by node id rather than a dictionary.
+        let scratch = EvidenceScratch.take(capacity: nodeStore.count)
+        defer { EvidenceScratch.give(scratch) }
+        scratch.begin()
         // Hubs add almost nothing (1/log of a large degree) and would cost a lot to expand.
         let hubCap = 5_000
         for edge in adjacency[Int(source)] {
@@ -38,16 +40,13 @@ extension Graph {
             if viaDegree > hubCap { continue }
             let weight = 1.0 / log(Double(max(viaDegree, 2)))
             for second in adjacency[Int(via)] where !direct.contains(second.neighbor) {
-                var entry = evidence[second.neighbor, default: Evidence()]
-                entry.weight += weight
-                entry.count += 1
-                if entry.rarest < 0 || entry.rarestWeight < weight { entry.rarest = via; entry.rarestWeight = weight }
-                evidence[second.neighbor] = entry
+                scratch.add(second.neighbor, weight: weight, via: via)
             }
         }
         let themed: Set<NodeID> = wantedTheme.map { Set(nodes(withTheme: $0)) } ?? []
-        var candidates = Set(evidence.keys)
-        for id in themed where !direct.contains(id) { candidates.insert(id) }
+        var candidates = scratch.touched
+        for id in themed where !direct.contains(id) && !scratch.has(id) { candidates.append(id) }
+        let evidence = { (id: NodeID) -> Evidence? in scratch.evidence(id) }
 
         var scored: [(id: NodeID, score: Double)] = []
         scored.reserveCapacity(candidates.count)
@@ -58,7 +57,7 @@ extension Graph {
             if wantedTheme != nil {
                 if themed.contains(candidate) {
                     score += other.kind == .ministry ? 3.0 : 2.0
-                } else if evidence[candidate] == nil {
+                } else if !scratch.has(candidate) {
                     continue
                 }
             }
@@ -66,7 +65,7 @@ extension Graph {
                 let shared = other.themes.reduce(0) { $0 + (myThemes.contains($1.lowercased()) && $1.lowercased() != wantedTheme ? 1 : 0) }
                 score += 0.5 * Double(shared)
             }
-            score += evidence[candidate]?.weight ?? 0
+            score += evidence(candidate)?.weight ?? 0
             // Reach out to the poorly connected: up to +50 % for a node with few links.
             score *= 1.0 + 0.5 / log(Double(degree(candidate)) + 2.0)
             if score > 0 { scored.append((candidate, score)) }
@@ -84,7 +83,7 @@ extension Graph {
             }
             let shared = myThemes.intersection(other.themes.map { $0.lowercased() }).subtracting(wantedTheme.map { [$0] } ?? [])
             if !shared.isEmpty { reasons.append("shared themes: " + shared.sorted().joined(separator: ",")) }
-            if let found = evidence[entry.id], found.rarest >= 0 {
+            if let found = evidence(entry.id) {
                 reasons.append("\(found.count) common neighbour\(found.count == 1 ? "" : "s"), the rarest \(node(id: found.rarest).name) (\(degree(found.rarest)) links)")
             }
             if degree(entry.id) <= 3 { reasons.append("few connections (\(degree(entry.id)))") }
@@ -93,7 +92,11 @@ extension Graph {
         results.sort { ($0.score, node(id: $1.node).key) > ($1.score, node(id: $0.node).key) }
         var shown = Array(results.prefix(limit))
         for index in shown.indices {
-            if let path = shortestPath(from: source, to: shown[index].node, maxHops: 6) {
+            // A common neighbour is a shortest path already (the pair is not linked): no search.
+            let found = evidence(shown[index].node)
+            let path = found.map { GraphPath(nodes: [source, $0.rarest, shown[index].node], relations: []) }
+                ?? shortestPath(from: source, to: shown[index].node, maxHops: 6)
+            if let path {
                 shown[index].path = path.nodes
                 if path.nodes.count > 2 {
                     let through = path.nodes.dropFirst().dropLast().map { node(id: $0).name }.joined(separator: " > ")
@@ -102,5 +105,91 @@ extension Graph {
             }
         }
         return shown
+    }
+}
+
+/// The evidence for one candidate of ``Graph/suggestions(for:theme:axis:limit:)``: the
+/// Adamic–Adar weight of the common neighbours, how many there are, and the rarest one.
+struct Evidence {
+    var weight: Double
+    var count: Int32
+    var rarest: NodeID
+    var rarestWeight: Double
+}
+
+import Synchronization
+
+/// Per-request evidence in a flat buffer indexed by node id; an entry counts only when its
+/// stamp is the current request's, so nothing is cleared between requests. Pooled and kept in
+/// raw memory for the same reasons as ``SearchScratch``.
+final class EvidenceScratch: @unchecked Sendable {
+    private var stamps: UnsafeMutablePointer<UInt32>
+    private var entries: UnsafeMutablePointer<Evidence>
+    private var capacity = 0
+    private var current: UInt32 = 0
+    /// The nodes that got evidence in this request, in the order they got it.
+    private(set) var touched: [NodeID] = []
+
+    private static let pool = Mutex<[EvidenceScratch]>([])
+
+    private init() {
+        stamps = .allocate(capacity: 0)
+        entries = .allocate(capacity: 0)
+    }
+
+    deinit {
+        stamps.deallocate()
+        entries.deallocate()
+    }
+
+    static func take(capacity: Int) -> EvidenceScratch {
+        let scratch = pool.withLock { $0.popLast() } ?? EvidenceScratch()
+        if scratch.capacity < capacity {
+            let grown = max(capacity, scratch.capacity * 2)
+            scratch.stamps.deallocate()
+            scratch.entries.deallocate()
+            scratch.stamps = .allocate(capacity: grown)
+            scratch.stamps.initialize(repeating: 0, count: grown)
+            scratch.entries = .allocate(capacity: grown)
+            scratch.entries.initialize(repeating: Evidence(weight: 0, count: 0, rarest: -1, rarestWeight: 0), count: grown)
+            scratch.capacity = grown
+            scratch.current = 0
+        }
+        return scratch
+    }
+
+    static func give(_ scratch: EvidenceScratch) {
+        pool.withLock { if $0.count < 64 { $0.append(scratch) } }
+    }
+
+    func begin() {
+        touched.removeAll(keepingCapacity: true)
+        current &+= 1
+        if current == 0 {
+            stamps.update(repeating: 0, count: capacity)
+            current = 1
+        }
+    }
+
+    @inline(__always) func has(_ id: NodeID) -> Bool { stamps[Int(id)] == current }
+
+    @inline(__always) func evidence(_ id: NodeID) -> Evidence? { has(id) ? entries[Int(id)] : nil }
+
+    /// One more common neighbour `via` of weight `weight`; the rarest is the heaviest.
+    @inline(__always) func add(_ id: NodeID, weight: Double, via: NodeID) {
+        let i = Int(id)
+        if stamps[i] != current {
+            stamps[i] = current
+            entries[i] = Evidence(weight: weight, count: 1, rarest: via, rarestWeight: weight)
+            touched.append(id)
+        } else {
+            entries[i].weight += weight
+            entries[i].count += 1
+            // Ties keep the first found: only a strictly rarer neighbour replaces it.
+            if entries[i].rarestWeight < weight {
+                entries[i].rarest = via
+                entries[i].rarestWeight = weight
+            }
+        }
     }
 }

@@ -91,6 +91,48 @@ struct AlgorithmTests {
         }
     }
 
+    @Test func bidirectionalSearchMatchesPlainBFSWithHubsAndFilters() {
+        // Hubs (provinces with many members) and filters: the search stops at its first meeting
+        // point and picks the side by edges to walk, so check both against a plain BFS under the
+        // same rules (horizontal only, some nodes avoided).
+        var state: UInt64 = 987654321
+        func next() -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) }
+        let count = 400, hubs = 4
+        var nodes = (0..<count).map { Node(key: "n\($0)", kind: .municipality, name: "N\($0)") }
+        nodes += (0..<hubs).map { Node(key: "h\($0)", kind: .province, name: "H\($0)") }
+        var relations: [Relation] = []
+        for i in 0..<count {
+            let j = next() % count
+            if j != i { relations.append(Relation(from: "n\(i)", kind: .worksWith, to: "n\(j)")) }
+            if next() % 3 == 0 { relations.append(Relation(from: "n\(i)", kind: .partOf, to: "h\(next() % hubs)")) }
+        }
+        let graph = Graph(nodes: nodes, relations: relations)
+        for round in 0..<300 {
+            let a = NodeID(next() % count), b = NodeID(next() % count)
+            var filter = WalkFilter()
+            if round % 2 == 1 { filter.axis = .horizontal }
+            if round % 3 == 2 { filter.avoid = Set((0..<20).map { _ in NodeID(next() % count) }).subtracting([a, b]) }
+            var distance: [NodeID: Int] = [a: 0]
+            var queue = [a]
+            var head = 0
+            while head < queue.count {
+                let u = queue[head]; head += 1
+                if u != a, filter.avoid.contains(u) { continue }
+                for edge in graph.edges(u) where distance[edge.neighbor] == nil && !filter.avoid.contains(edge.neighbor) {
+                    if let axis = filter.axis, graph.axis(ofRelation: edge.relation) != axis { continue }
+                    distance[edge.neighbor] = distance[u]! + 1
+                    queue.append(edge.neighbor)
+                }
+            }
+            let path = graph.shortestPath(from: a, to: b, filter: filter, maxHops: 50)
+            #expect(path?.hops == distance[b], "round \(round): \(a) to \(b)")
+            if let path { #expect(isValid(path, in: graph)) }
+            if let limited = distance[b], limited > 1 {
+                #expect(graph.shortestPath(from: a, to: b, filter: filter, maxHops: limited - 1) == nil)
+            }
+        }
+    }
+
     @Test func rareCommonNeighbourOutscoresHub() throws {
         // a and b share a rare neighbour r (degree 2); a and c share only the hub h (degree 30).
         var nodes = ["a", "b", "c", "r", "h"].map { Node(key: $0, kind: .municipality, name: $0.uppercased()) }
