@@ -83,6 +83,7 @@ let package = Package(
         ),
         .testTarget(name: "VerbinderProtocolTests", dependencies: ["VerbinderProtocol"]),
         .testTarget(name: "VerbinderGraphTests", dependencies: ["VerbinderGraph"]),
+        .testTarget(name: "VerbinderServerTests", dependencies: ["VerbinderServer", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "VerbinderIntegrationTests",
             dependencies: ["VerbinderCluster", "PQ", "VerbinderStore", "VerbinderProtocol", "verbinderd", "verbinder"]

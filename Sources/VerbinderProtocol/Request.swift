@@ -28,7 +28,9 @@ public struct Request: Sendable, Equatable {
         guard case .argument(let verb)? = tokens.first else {
             throw ProtocolError(.syntax, "a request starts with a command verb")
         }
-        var request = Request(verb: verb.uppercased(), optionOrder: [])
+        // Verbs usually arrive in capitals already; uppercased() would build a new string.
+        let upper = verb.utf8.contains { (0x61...0x7A).contains($0) } ? verb.uppercased() : verb
+        var request = Request(verb: upper, optionOrder: [])
         for token in tokens.dropFirst() {
             switch token {
             case .argument(let value):

@@ -10,9 +10,10 @@ struct ShutdownEvent: Sendable {}
 ///
 /// Commands answered from memory reply at once; database commands reply later, and while
 /// one runs the following requests wait in `pending`, so pipelined responses keep request
-/// order. Flushes happen once per read burst, not once per response.
+/// order. Responses collect in one buffer that is written and flushed once per read burst,
+/// not once per response: sixteen pipelined requests cost one write and one `writev`.
 final class ConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = InboundLine
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let services: Services
@@ -20,11 +21,14 @@ final class ConnectionHandler: ChannelInboundHandler {
     private let registry: ChannelRegistry
     private var session: Session!
     private var logger: Logger
+    private var splitter: LineSplitter
     private var pending = CircularBuffer<InboundLine>()
     private var busy = false
     private var inputClosed = false
     private var closing = false
     private var needsFlush = false
+    /// Responses not yet handed to the channel (written at the end of the read burst).
+    private var outbound: ByteBuffer?
     private var admitted = false
     /// The verb of the request being answered (batch bookkeeping needs it).
     private var currentVerb = ""
@@ -41,6 +45,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         self.table = table
         self.registry = registry
         self.logger = services.logger
+        self.splitter = LineSplitter(maximumLength: services.configuration.maxLineLength)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -110,7 +115,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing else { return }
         readSinceCheck = true
-        pending.append(unwrapInboundIn(data))
+        splitter.append(unwrapInboundIn(data))
+        while let line = splitter.nextLine() { pending.append(line) }
         drain(context: context)
     }
 
@@ -120,6 +126,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
+            if !closing, let last = splitter.finish() { pending.append(last) }
             inputClosed = true
             drain(context: context)
         } else if event is ShutdownEvent {
@@ -179,7 +186,8 @@ final class ConnectionHandler: ChannelInboundHandler {
             return
         case .line(let buffer):
             do {
-                guard let parsed = try Request.parse(buffer.readableBytesView) else { return }
+                // Contiguous bytes: parsing walks raw memory, not a ByteBufferView.
+                guard let parsed = try buffer.withUnsafeReadableBytes({ bytes throws(ProtocolError) in try Request.parse(bytes) }) else { return }
                 request = parsed
             } catch {
                 services.stats.commands.add(1, ordering: .relaxed)
@@ -265,10 +273,11 @@ final class ConnectionHandler: ChannelInboundHandler {
            !["BEGIN", "COMMIT", "ROLLBACK"].contains(currentVerb) {
             batch.failure = error
         }
-        var buffer = context.channel.allocator.buffer(capacity: 64)
-        response.write(to: &buffer, format: session?.format ?? .text)
-        context.write(wrapOutboundOut(buffer), promise: nil)
+        if outbound == nil { outbound = context.channel.allocator.buffer(capacity: 512) }
+        response.write(to: &outbound!, format: session?.format ?? .text)
         needsFlush = true
+        // A burst of large answers goes out in pieces rather than as one ever-growing buffer.
+        if outbound!.readableBytes >= 64 * 1024 { writeOutbound(context: context) }
         if response.closesConnection {
             closing = true
             pending.removeAll()
@@ -296,6 +305,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                 bytes.append(UInt8(ascii: "\n"))
             }
             stream.count += chunk.count
+            writeOutbound(context: context)  // earlier answers first
             var buffer = context.channel.allocator.buffer(capacity: bytes.count)
             buffer.writeBytes(bytes)
             context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
@@ -314,6 +324,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Closes once everything written so far has reached the socket (a bare close would drop it).
     private func closeAfterFlush(context: ChannelHandlerContext) {
         needsFlush = false
+        writeOutbound(context: context)
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).whenComplete { _ in
             bound.value.close(promise: nil)
@@ -323,7 +334,16 @@ final class ConnectionHandler: ChannelInboundHandler {
     private func flushIfNeeded(context: ChannelHandlerContext) {
         if needsFlush {
             needsFlush = false
+            writeOutbound(context: context)
             context.flush()
+        }
+    }
+
+    /// Hands the collected responses to the channel (without flushing).
+    private func writeOutbound(context: ChannelHandlerContext) {
+        if let buffer = outbound {
+            outbound = nil
+            if buffer.readableBytes > 0 { context.write(wrapOutboundOut(buffer), promise: nil) }
         }
     }
 

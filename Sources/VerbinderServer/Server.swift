@@ -57,7 +57,6 @@ public final class VerbinderServer: Sendable {
                     let sync = channel.pipeline.syncOperations
                     if let tls { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
                     try sync.addHandler(IdleStateHandler(readTimeout: .seconds(configuration.idleTimeoutSeconds)))
-                    try sync.addHandler(ByteToMessageHandler(LineDecoder(maximumLength: configuration.maxLineLength)))
                     try sync.addHandler(ConnectionHandler(services: services, table: table, registry: registry))
                 }
             }
