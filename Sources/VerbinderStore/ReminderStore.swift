@@ -101,33 +101,51 @@ public enum ReminderStore {
                    last_error = coalesce(last_error, 'lease expired'), updated_at = now()
             WHERE state = 'leased' AND lease_until < now()
             """, [String(maxAttempts)])
-        // Occurrences that no longer make sense: an offset reminder once the milestone is past due
-        // (the overdue one takes over), and an older offset missed while a newer one is due too.
-        try tx.query("""
-            UPDATE reminders r SET state = 'expired', updated_at = now()
-            FROM milestones m
-            WHERE m.id = r.milestone AND r.state = 'pending' AND r.rule <> 'overdue' AND r.fire_at <= now()
-              AND (m.due < (now() AT TIME ZONE 'Europe/Amsterdam')::date
-                   OR EXISTS (SELECT 1 FROM reminders o WHERE o.milestone = r.milestone AND o.rule <> 'overdue'
-                              AND o.fire_at > r.fire_at AND o.fire_at <= now() AND o.state IN ('pending','leased','sent')))
-            """)
-        let rows = try tx.query("""
-            WITH picked AS (
-                SELECT id FROM reminders
-                WHERE state = 'pending' AND fire_at <= now() AND (not_before IS NULL OR not_before <= now())
-                ORDER BY fire_at, id
-                LIMIT $1
-                FOR UPDATE SKIP LOCKED
-            ), leased AS (
-                UPDATE reminders r SET state = 'leased', attempts = r.attempts + 1,
-                       lease_token = replace(gen_random_uuid()::text, '-', ''), lease_until = now() + make_interval(secs => $2::int),
-                       leased_by = $3, lease_holder = $4, updated_at = now()
-                FROM picked WHERE r.id = picked.id
-                RETURNING r.*
-            )
-            SELECT \(columns) FROM leased r JOIN milestones m ON m.id = r.milestone ORDER BY r.fire_at, r.id
-            """, [String(limit), String(leaseSeconds), worker, holder])
-        let claimed = try rows.all.map(decode)
+        // Take the next due occurrences in order, drop those that no longer make sense, lease the
+        // rest; again while dropping left the batch short. Only the rows taken are checked, so a
+        // claim costs the same with ten or ten thousand occurrences due.
+        var claimed: [Reminder] = []
+        while claimed.count < limit {
+            let wanted = limit - claimed.count
+            let window = try tx.query("""
+                WITH candidate AS (
+                    SELECT id, milestone, rule, fire_at FROM reminders
+                    WHERE state = 'pending' AND fire_at <= now() AND (not_before IS NULL OR not_before <= now())
+                    ORDER BY fire_at, id
+                    LIMIT $1
+                    FOR UPDATE SKIP LOCKED
+                ), stale AS (
+                    -- An offset reminder once the milestone is past due (the overdue one takes
+                    -- over), and an older offset missed while a newer one is due too.
+                    UPDATE reminders r SET state = 'expired', updated_at = now()
+                    FROM candidate c JOIN milestones m ON m.id = c.milestone
+                    WHERE r.id = c.id AND c.rule <> 'overdue'
+                      AND (m.due < (now() AT TIME ZONE 'Europe/Amsterdam')::date
+                           OR EXISTS (SELECT 1 FROM reminders o WHERE o.milestone = c.milestone AND o.rule <> 'overdue'
+                                      AND o.fire_at > c.fire_at AND o.fire_at <= now() AND o.state IN ('pending','leased','sent')))
+                    RETURNING r.id
+                )
+                SELECT c.id, c.id IN (SELECT id FROM stale) FROM candidate c
+                """, [String(wanted)])
+            let ids = try window.all.map { (id: try $0.int(0), stale: try $0.bool(1)) }
+            let live = ids.filter { !$0.stale }.map { String($0.id) }
+            if !live.isEmpty {
+                // The live rows are locked by this transaction already.
+                let rows = try tx.query("""
+                    WITH leased AS (
+                        UPDATE reminders r SET state = 'leased', attempts = r.attempts + 1,
+                               lease_token = replace(gen_random_uuid()::text, '-', ''), lease_until = now() + make_interval(secs => $2::int),
+                               leased_by = $3, lease_holder = $4, updated_at = now()
+                        WHERE r.id = ANY($1::bigint[])
+                        RETURNING r.*
+                    )
+                    SELECT \(columns) FROM leased r JOIN milestones m ON m.id = r.milestone ORDER BY r.fire_at, r.id
+                    """, [PostgresArray.literal(live), String(leaseSeconds), worker, holder])
+                claimed += try rows.all.map(decode)
+            }
+            // A short window means nothing more is due; a full one without stale rows is all leased.
+            if ids.count < wanted || live.count == ids.count { break }
+        }
         // An overdue reminder repeats weekly while the milestone stays open: plan the next one
         // as soon as this one goes out (next weekly slot after now), whatever becomes of it.
         let overdue = claimed.filter { $0.rule == "overdue" }.map { String($0.id) }
