@@ -169,7 +169,7 @@ enum GraphCommands {
         let relation = try request.options["relation"].map(relationArgument)
         let kind = try request.enumOption("kind", NodeKind.self)
         let depth = try depthOption(request, maximum: 3)
-        return .now(try context.services.graph.read { graph in
+        let compute = { (graph: borrowing Graph) throws -> Response in
             let start = try graph.require(request.arguments[0])
             let startID = graph.id(forKey: start.key)!
             let filter = WalkFilter(axis: axis, relations: relation.map { [$0] } ?? [])
@@ -185,7 +185,12 @@ enum GraphCommands {
                 records.append(record)
             }
             return Response(records: records, status: Status([("links", .int(records.count)), ("nodes", .int(nodes.count))]))
-        })
+        }
+        // The plain form is the common one: answered from the render cache.
+        if request.options.isEmpty {
+            return .now(try context.services.renderCache.answer(request, format: context.session.format, graph: context.services.graph, compute))
+        }
+        return .now(try context.services.graph.read { try compute($0) })
     }
 
     static let path = Command(

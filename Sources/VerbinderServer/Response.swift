@@ -7,6 +7,9 @@ public struct Response: Sendable {
     public var outcome: Result<Status, ProtocolError>
     /// Close the connection after sending (QUIT, BUSY).
     public var closesConnection: Bool
+    /// The whole answer already rendered (from ``RenderCache``), in `renderedFormat`.
+    var rendered: [UInt8]?
+    var renderedFormat: OutputFormat?
 
     public init(records: [Record] = [], status: Status = .ok, closesConnection: Bool = false) {
         self.records = records
@@ -20,22 +23,38 @@ public struct Response: Sendable {
         self.closesConnection = closesConnection
     }
 
+    /// A successful answer rendered earlier in `format`.
+    init(rendered: [UInt8], format: OutputFormat) {
+        self.records = []
+        self.outcome = .success(.ok)
+        self.closesConnection = false
+        self.rendered = rendered
+        self.renderedFormat = format
+    }
+
     /// Writes the response into `buffer` in the connection's format.
     func write(to buffer: inout ByteBuffer, format: OutputFormat) {
-        if !records.isEmpty {
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(records.count * 96)
-            for record in records {
-                format.write(record, into: &bytes)
-                bytes.append(UInt8(ascii: "\n"))
-            }
-            buffer.writeBytes(bytes)
+        if let rendered, renderedFormat == format {
+            buffer.writeBytes(rendered)
+        } else {
+            buffer.writeBytes(render(format))
+        }
+    }
+
+    /// The whole answer as bytes: its data lines, then its status line.
+    func render(_ format: OutputFormat) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(records.count * 96 + 32)
+        for record in records {
+            format.write(record, into: &bytes)
+            bytes.append(UInt8(ascii: "\n"))
         }
         switch outcome {
-        case .success(let status): buffer.writeString(status.line)
-        case .failure(let error): buffer.writeString(error.statusLine)
+        case .success(let status): bytes += status.line.utf8
+        case .failure(let error): bytes += error.statusLine.utf8
         }
-        buffer.writeInteger(UInt8(ascii: "\n"))
+        bytes.append(UInt8(ascii: "\n"))
+        return bytes
     }
 }
 

@@ -65,6 +65,8 @@ public final class Services: Sendable {
     public let logger: Logger
     /// Open connections per remote address, for the per-address cap.
     let perAddress = NIOLockedValueBox<[String: Int]>([:])
+    /// Rendered answers of the commonest reads, for the current graph generation.
+    let renderCache = RenderCache()
 
     public init(configuration: ServerConfiguration, pool: ConnectionPool, graph: LiveGraph, sync: GraphSync,
                 access: AccessControl, stats: Stats = Stats(), logger: Logger) {

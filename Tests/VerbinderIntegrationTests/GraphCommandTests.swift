@@ -200,6 +200,51 @@ struct GraphChangeTests {
         #expect(try daemon.stop() == 0)
     }
 
+    @Test func rememberedAnswersFollowEveryWriteHereAndOnAnotherDaemon() throws {
+        // SHOW and plain NEIGHBORS are answered from a cache of rendered answers: asked before
+        // and after each change, here and on a second daemon, they must show the change.
+        let conninfo = try SharedCluster.freshDatabase("rendercache")
+        #expect(try runVerbinderd(["seed", "--database-url", conninfo]).0 == 0)
+        let first = try Daemon(conninfo: conninfo), second = try Daemon(conninfo: conninfo)
+        let writer = try first.connect(), reader = try second.connect()
+        _ = try writer.readLine(); _ = try reader.readLine()
+        func links(_ client: LineClient, _ command: String) throws -> Int {
+            let response = try client.request(command)
+            #expect(response.status.hasPrefix("OK links="), "\(command): \(response.status)")
+            return response.lines.filter { $0.hasPrefix("link ") }.count
+        }
+        let before = try links(writer, "SHOW GM1731")
+        #expect(try links(writer, "show gm1731") == before)  // same entry, folded key
+        #expect(try links(writer, "NEIGHBORS GM1731") == before)
+        #expect(try links(reader, "SHOW GM1731") == before)
+        #expect(try links(reader, "NEIGHBORS GM1731") == before)
+
+        #expect(try writer.request("LINK GM1731 partner_of GM0106").status == "OK axis=horizontal")
+        #expect(try links(writer, "SHOW GM1731") == before + 1)
+        #expect(try links(writer, "NEIGHBORS GM1731") == before + 1)
+        func eventually(_ check: () throws -> Bool) rethrows -> Bool {
+            let deadline = Date().addingTimeInterval(2)
+            while Date() < deadline { if try check() { return true }; usleep(10_000) }
+            return try check()
+        }
+        #expect(try eventually { try links(reader, "SHOW GM1731") == before + 1 && links(reader, "NEIGHBORS GM1731") == before + 1 })
+
+        #expect(try writer.request("SET GM1731 name=\"Midden-Drenthe (test)\"").status.hasPrefix("OK"))
+        #expect(try writer.request("SHOW GM1731").lines.first?.contains("Midden-Drenthe (test)") == true)
+        #expect(try writer.request("UNLINK GM1731 partner_of GM0106").status == "OK")
+        #expect(try links(writer, "SHOW GM1731") == before)
+        #expect(try eventually { try links(reader, "NEIGHBORS GM1731") == before })
+
+        // The other output format is its own entry.
+        #expect(try writer.request("FORMAT json").status == "OK format=json")
+        let json = try writer.request("SHOW GM1731")
+        #expect(json.lines.allSatisfy { $0.hasPrefix("{") })
+        #expect(try writer.request("FORMAT text").status == "OK format=text")
+        #expect(try writer.request("SHOW GM1731").lines.first?.hasPrefix("node ") == true)
+        #expect(try first.stop() == 0)
+        #expect(try second.stop() == 0)
+    }
+
     @Test func aChangeWithoutNoticeIsReconciled() throws {
         let conninfo = try SharedCluster.freshDatabase("reconcile")
         #expect(try runVerbinderd(["seed", "--database-url", conninfo]).0 == 0)
