@@ -12,6 +12,11 @@ import Darwin
 /// why the type is `@unchecked Sendable` (it moves between threads, never shared).
 public final class Connection: @unchecked Sendable {
     private var handle: OpaquePointer?
+    /// Statements prepared on this session by ``queryPrepared(_:_:)``: SQL text → name.
+    private var prepared: [String: String] = [:]
+    private var preparedCount = 0
+    /// Beyond this many, further texts run unprepared (a guard against texts built per call).
+    static let preparedLimit = 64
 
     /// Opens a connection from a URL (`postgresql://…`) or a conninfo string (`host=… dbname=…`).
     /// Throws a ``PQError`` of kind `.connection` carrying the server's message.
@@ -72,6 +77,35 @@ public final class Connection: @unchecked Sendable {
             PQexecParams(conn, sql, Int32(parameters.count), nil, pointers, nil, nil, 0)
         }
         return try consume(result, conn: conn)
+    }
+
+    /// ``query(_:_:)`` for a statement this connection runs again and again: it is parsed and
+    /// planned once per session (`PQprepare`), then only bound and executed
+    /// (`PQexecPrepared`). For the hot writes, where parsing and planning a `WITH` of two
+    /// inserts costs PostgreSQL more than running it.
+    @discardableResult
+    public func queryPrepared(_ sql: String, _ parameters: [String?] = []) throws -> QueryResult {
+        let conn = try liveHandle()
+        var name = prepared[sql]
+        if name == nil, prepared.count < Connection.preparedLimit {
+            preparedCount += 1
+            let fresh = "verbinder_\(preparedCount)"
+            _ = try consume(PQprepare(conn, fresh, sql, Int32(parameters.count), nil), conn: conn)
+            prepared[sql] = fresh
+            name = fresh
+        }
+        guard let name else { return try query(sql, parameters) }
+        let result = withCStrings(parameters) { pointers in
+            PQexecPrepared(conn, name, Int32(parameters.count), pointers, nil, nil, 0)
+        }
+        do {
+            return try consume(result, conn: conn)
+        } catch let error as PQError where error.sqlState == "0A000" || error.sqlState == "26000" {
+            // The table changed under the plan ("cached plan must not change result type") or
+            // the statement is gone: forget it, so the next call prepares it afresh.
+            prepared[sql] = nil
+            throw error
+        }
     }
 
     /// Runs a script of several statements with no parameters (migrations: static files only).

@@ -107,7 +107,7 @@ public enum Audit {
     public static func run(_ statement: WriteStatement, on connection: Connection, actor: Actor, command: String,
                            changes: [String: String]) throws -> QueryResult {
         let n = statement.parameters.count
-        return try connection.query("""
+        return try connection.queryPrepared("""
             WITH change AS (\(statement.sql)),
             logged AS (
                 INSERT INTO audit (actor, remote, connection, command, changes)
