@@ -86,7 +86,9 @@ let package = Package(
         .testTarget(name: "VerbinderServerTests", dependencies: ["VerbinderServer", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "VerbinderIntegrationTests",
-            dependencies: ["VerbinderCluster", "PQ", "VerbinderStore", "VerbinderProtocol", "verbinderd", "verbinder"]
+            dependencies: ["VerbinderCluster", "PQ", "VerbinderStore", "VerbinderProtocol", "verbinderd", "verbinder",
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
         ),
     ]
 )

@@ -87,7 +87,8 @@ public final class ChangeNotifier: Sendable {
         connection?.close()
     }
 
-    /// One transaction, one or more notifications of `;`-joined notices.
+    /// One statement (atomic by itself, one round trip), one or more notifications of
+    /// `;`-joined notices, in order.
     private func send(_ batch: [String], on connection: Connection) throws {
         var messages: [String] = []
         var current = ""
@@ -99,8 +100,11 @@ public final class ChangeNotifier: Sendable {
             current += current.isEmpty ? payload : ";" + payload
         }
         if !current.isEmpty { messages.append(current) }
-        try connection.transaction { tx in
-            for message in messages { try tx.query("SELECT pg_notify($1, $2)", [channel, message]) }
+        if messages.count == 1 {
+            try connection.queryPrepared("SELECT pg_notify($1, $2)", [channel, messages[0]])
+        } else {
+            try connection.queryPrepared("SELECT pg_notify($1, m) FROM unnest($2::text[]) WITH ORDINALITY AS u(m, i) ORDER BY i",
+                                         [channel, PostgresArray.literal(messages)])
         }
     }
 }

@@ -1,6 +1,9 @@
 import Foundation
+import Logging
+import NIOConcurrencyHelpers
 import PQ
 import Testing
+import VerbinderStore
 
 /// The graph commands over TCP, on the real seed network.
 @Suite("Graph queries on the seed network")
@@ -243,6 +246,27 @@ struct GraphChangeTests {
         #expect(try writer.request("SHOW GM1731").lines.first?.hasPrefix("node ") == true)
         #expect(try first.stop() == 0)
         #expect(try second.stop() == 0)
+    }
+
+    @Test func aBurstOfNoticesLargerThanOneMessageArrivesWholeAndInOrder() throws {
+        let conninfo = try SharedCluster.freshDatabase("notices")
+        let received = NIOLockedValueBox<[String]>([])
+        let connected = NIOLockedValueBox(false)
+        let listener = Listener(conninfo: conninfo, channels: ["burst_test"], onConnect: { _ in connected.withLockedValue { $0 = true } },
+                                handler: { note in received.withLockedValue { $0 += note.payload.split(separator: ";").map(String.init) } })
+        listener.start()
+        defer { listener.stop() }
+        let started = Date().addingTimeInterval(5)
+        while !connected.withLockedValue({ $0 }), Date() < started { usleep(10_000) }
+        let notifier = ChangeNotifier(conninfo: conninfo, channel: "burst_test", logger: Logger(label: "test"))
+        notifier.start()
+        defer { notifier.stop() }
+        // About 60 KB of notices in one enqueue: several messages in one statement.
+        let payloads = (0..<2_000).map { "daemon-x|node|key-\($0)" }
+        notifier.enqueue(payloads)
+        let deadline = Date().addingTimeInterval(5)
+        while received.withLockedValue({ $0.count }) < payloads.count, Date() < deadline { usleep(10_000) }
+        #expect(received.withLockedValue { $0 } == payloads)
     }
 
     @Test func aChangeWithoutNoticeIsReconciled() throws {
