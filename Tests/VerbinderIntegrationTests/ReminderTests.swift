@@ -167,6 +167,23 @@ struct ReminderTests {
         #expect(try daemon.stop() == 0)
     }
 
+    @Test func aClaimStillFillsItsLimitWhenTheFirstOccurrencesExpire() throws {
+        let (daemon, client, db, _) = try fresh("remfill")
+        // Three milestones due tomorrow: each has a 14d occurrence (first in claim order, no
+        // longer worth sending) and a 3d one due. limit=2 must still lease two 3d ones.
+        var ids: [String] = []
+        for n in 0..<3 { ids.append(String(try client.request("MILESTONE ADD tr \(try day(db, 1)) \"Morgen \(n)\"").status.dropFirst("OK id=".count))) }
+        let first = try claim(client, "w", limit: 2)
+        #expect(first.count == 2)
+        #expect(first.allSatisfy { $0["rule"] == "3d" })
+        let second = try claim(client, "w", limit: 2)
+        #expect(second.map { $0["rule"] } == ["3d"])
+        #expect(Set((first + second).map { $0["milestone"]! }) == Set(ids))
+        #expect(try db.query("SELECT count(*) FROM reminders WHERE state = 'expired' AND rule = '14d'")[0].int(0) == 3)
+        #expect(try claim(client, "w", limit: 2).isEmpty)
+        #expect(try daemon.stop() == 0)
+    }
+
     @Test func threeDayReminderKeepsWallClockTimeAcrossDaylightSaving() throws {
         let (daemon, client, db, _) = try fresh("remdst")
         // 2030-10-28 is the Monday after daylight saving ends (27 October 2030); 2030-06-17 is a Monday in summer.
