@@ -44,6 +44,9 @@ struct Serve: AsyncParsableCommand {
     var insecureOpen = false
 
     func run() async throws {
+        // Caught from the start: a SIGTERM that arrives while the daemon is still starting
+        // (even just after it logged `listening`) is kept and stops it cleanly once it is up.
+        let termination = TerminationSignal()
         let logger = database.makeLogger()
         let listenText = listen ?? database.environment["VERBINDER_LISTEN"] ?? "127.0.0.1:7411"
         let unixPath: String? = listenText.hasPrefix("unix:") ? String(listenText.dropFirst(5)) : nil
@@ -84,7 +87,7 @@ struct Serve: AsyncParsableCommand {
         let server = VerbinderServer(services: services, group: group)
         try await server.start()
 
-        let signal = await Serve.waitForTermination()
+        let signal = await termination.wait()
         logger.info("received \(signal), shutting down")
         await server.shutdown()
         sync.stop()
@@ -105,41 +108,48 @@ struct Serve: AsyncParsableCommand {
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return (host.isEmpty ? "127.0.0.1" : host, port)
     }
+}
 
-    /// Suspends until SIGTERM or SIGINT arrives; returns its name.
-    static func waitForTermination() async -> String {
+/// SIGTERM and SIGINT, caught from the moment this is made until the process ends. The first
+/// one is kept, so ``wait()`` returns at once if it came before anyone waited.
+final class TerminationSignal: @unchecked Sendable {
+    private let lock = NSLock()
+    private var received: String?
+    private var continuation: CheckedContinuation<String, Never>?
+    private var sources: [any DispatchSourceSignal] = []
+
+    init() {
+        let queue = DispatchQueue(label: "verbinderd.signals")
+        for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
+            Foundation.signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { [self] in deliver(name) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    private func deliver(_ name: String) {
+        lock.lock()
+        if received == nil { received = name }
+        let waiting = continuation
+        continuation = nil
+        lock.unlock()
+        waiting?.resume(returning: name)
+    }
+
+    /// Suspends until SIGTERM or SIGINT has arrived; returns its name.
+    func wait() async -> String {
         await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
-            let queue = DispatchQueue(label: "verbinderd.signals")
-            let once = OnceBox(continuation)
-            var sources: [any DispatchSourceSignal] = []
-            for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
-                Foundation.signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-                source.setEventHandler { once.resume(name) }
-                source.resume()
-                sources.append(source)
+            lock.lock()
+            if let received {
+                lock.unlock()
+                continuation.resume(returning: received)
+                return
             }
-            SignalSources.keep(sources)
+            self.continuation = continuation
+            lock.unlock()
         }
     }
 }
 
-/// Resumes a continuation at most once (a second signal must not crash the stop).
-private final class OnceBox: @unchecked Sendable {
-    private var continuation: CheckedContinuation<String, Never>?
-    private let lock = NSLock()
-    init(_ continuation: CheckedContinuation<String, Never>) { self.continuation = continuation }
-    func resume(_ value: String) {
-        lock.lock()
-        let pending = continuation
-        continuation = nil
-        lock.unlock()
-        pending?.resume(returning: value)
-    }
-}
-
-/// Keeps the signal sources alive for the life of the process.
-private enum SignalSources {
-    nonisolated(unsafe) static var retained: [any DispatchSourceSignal] = []
-    static func keep(_ sources: [any DispatchSourceSignal]) { retained = sources }
-}

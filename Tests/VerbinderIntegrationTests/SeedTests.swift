@@ -92,7 +92,8 @@ struct LifecycleTests {
             while Daemon.boundPort(in: daemon.output) == nil, Date() < deadline { usleep(20_000) }
             #expect(Daemon.boundPort(in: daemon.output) != nil, "\(daemon.output)")
             daemon.signal(SIGTERM)
-            #expect(try daemon.wait() == 0)
+            let status = try daemon.wait()
+            #expect(status == 0, "exit \(status): \(daemon.output)")
         }
     }
 
@@ -104,5 +105,18 @@ struct LifecycleTests {
         #expect(try client.request("PING").status == "OK pong")
         #expect(try daemon.stop() == 0)
         #expect(try client.readLine() == nil)
+    }
+
+    @Test func sigtermWhileStartingStopsCleanlyOnceUp() throws {
+        // Found under AddressSanitizer in CI: a SIGTERM right after start-up killed the daemon
+        // (default action) when it came before the handler was installed.
+        let conninfo = try SharedCluster.freshDatabase("sigtermearly")
+        let daemon = try ChildProcess([Paths.verbinderd, "serve", "--database-url", conninfo, "--listen", "127.0.0.1:0"])
+        let deadline = Date().addingTimeInterval(30)
+        while !daemon.output.contains("applied migrations"), Date() < deadline { usleep(1_000) }
+        daemon.signal(SIGTERM)  // still migrating or loading: not listening yet
+        let status = try daemon.wait()
+        #expect(status == 0, "exit \(status): \(daemon.output)")
+        #expect(daemon.output.contains("received SIGTERM"))
     }
 }
