@@ -37,6 +37,11 @@ public struct Graph: Sendable {
     private var nameIndex: [String: [NodeID]] = [:]
     private(set) var themeIndex: [String: [NodeID]] = [:]
     private(set) var adjacency: [[Edge]] = []
+    /// Per node: when what `SHOW` tells of it last changed (its fields, its relations, or the
+    /// name, tier or key of a neighbour), as a tick of `clock`. Lets answers about a node be
+    /// remembered until exactly that node is touched (the daemon's render cache).
+    private var versions: [UInt64] = []
+    private var clock: UInt64 = 0
 
     // Relations, column-wise; a free slot has from == -1.
     private(set) var relFrom: [NodeID] = []
@@ -63,6 +68,7 @@ public struct Graph: Sendable {
     public mutating func reserve(nodes: Int, relations: Int) {
         nodeStore.reserveCapacity(nodes)
         adjacency.reserveCapacity(nodes)
+        versions.reserveCapacity(nodes)
         keyIndex.reserveCapacity(nodes)
         relFrom.reserveCapacity(relations)
         relTo.reserveCapacity(relations)
@@ -124,6 +130,7 @@ public struct Graph: Sendable {
             unindex(id)
             nodeStore[Int(id)] = node
             index(id)
+            touch(id, andNeighbours: true)
             return id
         }
         let id: NodeID
@@ -135,17 +142,32 @@ public struct Graph: Sendable {
             id = NodeID(nodeStore.count)
             nodeStore.append(node)
             adjacency.append([])
+            versions.append(0)
         }
         keyIndex[key] = id
         index(id)
         nodeCount += 1
+        touch(id, andNeighbours: false)
         return id
+    }
+
+    /// The tick at which what is known of `id` last changed (see `versions`); ticks only grow,
+    /// and one tick marks one change, so equal versions mean nothing changed in between.
+    public func version(of id: NodeID) -> UInt64 { versions[Int(id)] }
+
+    private mutating func touch(_ id: NodeID, andNeighbours: Bool) {
+        clock &+= 1
+        versions[Int(id)] = clock
+        if andNeighbours {
+            for edge in adjacency[Int(id)] { versions[Int(edge.neighbor)] = clock }
+        }
     }
 
     /// Removes a node and every relation touching it; returns how many relations went.
     @discardableResult
     public mutating func remove(key: String) -> Int {
         guard let id = keyIndex[Keys.fold(key)] else { return 0 }
+        touch(id, andNeighbours: true)
         let touching = adjacency[Int(id)].map(\.relation)
         for relation in Set(touching) { removeRelation(relation) }
         unindex(id)
@@ -250,6 +272,8 @@ public struct Graph: Sendable {
         let hasExtra = !relation.themes.isEmpty || relation.since != nil || relation.until != nil || relation.note != nil
         if let existing = relIndex[key] {
             setExtra(existing, hasExtra ? Extra(themes: relation.themes, since: relation.since, until: relation.until, note: relation.note) : nil)
+            touch(key.from, andNeighbours: false)
+            touch(key.to, andNeighbours: false)
             return true
         }
         let index: Int32
@@ -271,6 +295,8 @@ public struct Graph: Sendable {
         adjacency[Int(key.from)].append(Edge(neighbor: key.to, relation: index))
         adjacency[Int(key.to)].append(Edge(neighbor: key.from, relation: index))
         relationCount += 1
+        touch(key.from, andNeighbours: false)
+        touch(key.to, andNeighbours: false)
         return true
     }
 
@@ -289,6 +315,8 @@ public struct Graph: Sendable {
         relIndex[PairKey(from: from, to: to, kind: relKind[i])] = nil
         adjacency[Int(from)].removeAll { $0.relation == index }
         adjacency[Int(to)].removeAll { $0.relation == index }
+        touch(from, andNeighbours: false)
+        touch(to, andNeighbours: false)
         setExtra(index, nil)
         relFrom[i] = -1
         relTo[i] = -1
@@ -329,6 +357,7 @@ public struct Graph: Sendable {
         let relationIndex = relIndex.capacity * (MemoryLayout<PairKey>.stride + 4 + 1)
         let adjacencyBytes = adjacency.reduce(0) { $0 + $1.capacity * MemoryLayout<Edge>.stride + 32 }
         let nodeBytes = nodeStore.capacity * MemoryLayout<Node?>.stride + keyIndex.capacity * 40 + nameIndex.capacity * 48
+            + versions.capacity * 8
         let strings = nodeStore.reduce(0) { total, node in
             guard let node else { return total }
             return total + node.key.utf8.count + node.name.utf8.count + node.attributes.utf8.count + node.themes.reduce(0) { $0 + $1.utf8.count + 16 }

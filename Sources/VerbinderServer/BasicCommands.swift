@@ -71,7 +71,8 @@ enum BasicCommands {
             },
             Command("SHOW", usage: "SHOW <node>", summary: "One node and every relation it has: a node record, then link records.") { request, context in
                 guard request.arguments.count == 1 else { throw ProtocolError(.usage, "usage: SHOW <node>") }
-                return .now(try context.services.renderCache.answer(request, format: context.session.format, graph: context.services.graph) { graph in
+                return .now(try context.services.renderCache.answer(request, about: request.arguments[0], format: context.session.format,
+                                                                     graph: context.services.graph) { graph in
                     let node = try graph.require(request.arguments[0])
                     let links = graph.sortedRelations(of: graph.id(forKey: node.key)!).map { Records.link(index: $0, in: graph) }
                     return Response(records: [Records.nodeDetail(node)] + links, status: Status([("links", .int(links.count))]))

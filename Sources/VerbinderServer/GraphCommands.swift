@@ -188,7 +188,8 @@ enum GraphCommands {
         }
         // The plain form is the common one: answered from the render cache.
         if request.options.isEmpty {
-            return .now(try context.services.renderCache.answer(request, format: context.session.format, graph: context.services.graph, compute))
+            return .now(try context.services.renderCache.answer(request, about: request.arguments[0], format: context.session.format,
+                                                                 graph: context.services.graph, compute))
         }
         return .now(try context.services.graph.read { try compute($0) })
     }

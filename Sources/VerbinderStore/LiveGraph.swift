@@ -8,9 +8,9 @@ import VerbinderGraph
 /// never sees half of one. The graph is mutated in place: no copy per write, whatever its size.
 public final class LiveGraph: @unchecked Sendable {
     private var graph: Graph
-    /// Bumped by every write; read under the same lock as the graph, so an answer computed
-    /// from the graph can be remembered for exactly the generation it was computed from.
-    private var generation: UInt64 = 0
+    /// Bumped whenever the whole graph is replaced (a reload): node versions
+    /// (`Graph.version(of:)`) only compare within one epoch.
+    private var epoch: UInt64 = 0
     private let lock: UnsafeMutablePointer<pthread_rwlock_t>
 
     public init(_ graph: Graph = Graph()) {
@@ -36,15 +36,14 @@ public final class LiveGraph: @unchecked Sendable {
     public func write<T>(_ body: (inout Graph) throws -> T) rethrows -> T {
         pthread_rwlock_wrlock(lock)
         defer { pthread_rwlock_unlock(lock) }
-        generation &+= 1
         return try body(&graph)
     }
 
-    /// ``read(_:)`` that also gets the graph's generation (changed by every write).
-    public func read<T>(_ body: (borrowing Graph, _ generation: UInt64) throws -> T) rethrows -> T {
+    /// ``read(_:)`` that also gets the graph's epoch (changed when the whole graph is replaced).
+    public func read<T>(_ body: (borrowing Graph, _ epoch: UInt64) throws -> T) rethrows -> T {
         pthread_rwlock_rdlock(lock)
         defer { pthread_rwlock_unlock(lock) }
-        return try body(graph, generation)
+        return try body(graph, epoch)
     }
 
     /// A copy of the graph for long computations outside the lock (CENTRAL): copying is O(1);
@@ -53,7 +52,10 @@ public final class LiveGraph: @unchecked Sendable {
 
     /// Replaces the whole graph (initial load, reload after a lost connection).
     public func replace(with fresh: Graph) {
-        write { $0 = fresh }
+        pthread_rwlock_wrlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
+        graph = fresh
+        epoch &+= 1
     }
 
 

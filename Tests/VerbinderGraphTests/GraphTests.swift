@@ -68,4 +68,33 @@ struct GraphTests {
         #expect(graph.relations(of: "GM0014").isEmpty)
         #expect(graph.resolve("Groningen") == .found(graph.node(key: "GM0014")!))
     }
+
+    @Test func versionsMoveForExactlyTheNodesAChangeTouches() {
+        var graph = Graph(nodes: [Node(key: "a", kind: .municipality, name: "A"), Node(key: "b", kind: .municipality, name: "B"),
+                                  Node(key: "c", kind: .province, name: "C"), Node(key: "d", kind: .partner, name: "D")],
+                          relations: [Relation(from: "a", kind: .partOf, to: "c")])
+        func v(_ key: String) -> UInt64 { graph.version(of: graph.id(forKey: key)!) }
+        var before = ["a", "b", "c", "d"].map(v)
+        func moved() -> [Bool] {
+            let now = ["a", "b", "c", "d"].map(v)
+            defer { before = now }
+            return zip(before, now).map { $0 != $1 }
+        }
+        graph.link(Relation(from: "a", kind: .worksWith, to: "b"))
+        #expect(moved() == [true, true, false, false])
+        graph.link(Relation(from: "a", kind: .worksWith, to: "b", note: "new note"))  // same pair, new extra
+        #expect(moved() == [true, true, false, false])
+        // A rename shows in the neighbours' link records: they move too, the others do not.
+        graph.upsert(Node(key: "a", kind: .municipality, name: "A renamed"))
+        #expect(moved() == [true, true, true, false])
+        graph.unlink(Relation(from: "a", kind: .worksWith, to: "b"))
+        #expect(moved() == [true, true, false, false])
+        let (a, b, d) = (v("a"), v("b"), v("d"))
+        graph.remove(key: "c")  // a was its neighbour
+        #expect(graph.id(forKey: "c") == nil)
+        #expect(v("a") != a && v("b") == b && v("d") == d)
+        // A node added in a freed slot starts from a version no earlier answer was stamped with.
+        let reused = graph.upsert(Node(key: "e", kind: .partner, name: "E"))
+        #expect(!["a", "b", "d"].map(v).contains(graph.version(of: reused)))
+    }
 }

@@ -234,6 +234,15 @@ struct GraphChangeTests {
 
         #expect(try writer.request("SET GM1731 name=\"Midden-Drenthe (test)\"").status.hasPrefix("OK"))
         #expect(try writer.request("SHOW GM1731").lines.first?.contains("Midden-Drenthe (test)") == true)
+        // A neighbour's new name shows in the link records of a node that did not change itself.
+        #expect(try writer.request("SHOW GM0106").lines.contains { $0.contains("Midden-Drenthe (test)") })
+        #expect(try writer.request("SET GM0106 name=\"Assen (test)\"").status.hasPrefix("OK"))
+        #expect(try writer.request("SHOW GM1731").lines.contains { $0.contains("to_name=\"Assen (test)\"") || $0.contains("from_name=\"Assen (test)\"") })
+        #expect(try eventually { try reader.request("NEIGHBORS GM1731").lines.contains { $0.contains("Assen (test)") } })
+        // Writes elsewhere leave a remembered answer as it was (and it is still right).
+        let cached = try writer.request("SHOW GM1731").lines
+        #expect(try writer.request("LINK GM0014 partner_of GM0034").status == "OK axis=horizontal")
+        #expect(try writer.request("SHOW GM1731").lines == cached)
         #expect(try writer.request("UNLINK GM1731 partner_of GM0106").status == "OK")
         #expect(try links(writer, "SHOW GM1731") == before)
         #expect(try eventually { try links(reader, "NEIGHBORS GM1731") == before })
