@@ -107,6 +107,12 @@ public enum PostgresArray {
         return "{" + items.joined(separator: ",") + "}"
     }
 
+    /// Like ``literal(_:)``, with `nil` as a NULL element.
+    public static func literal(optional values: [String?]) -> String {
+        "{" + values.map { value in value.map { literal([$0]).dropFirst().dropLast() }.map(String.init) ?? "NULL" }
+            .joined(separator: ",") + "}"
+    }
+
     /// Parses `{a,"b c",NULL}`; NULL elements are dropped. Returns nil on malformed input.
     public static func parse(_ text: String) -> [String]? {
         var chars = Array(text.unicodeScalars)

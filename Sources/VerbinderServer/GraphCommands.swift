@@ -125,12 +125,17 @@ enum GraphCommands {
             }
             return (relation, Axis.of(from.tier, to.tier))
         }
-        return .later(context.commit(request, locking: [relation.from, relation.to],
-                                     audit: ["from": relation.from, "relation": kind.rawValue, "to": relation.to, "action": "link"],
-                                     announce: [.relation(relation)],
-                                     statement: GraphWrites.insertRelation(relation),
-                                     apply: { graph, _ in graph.link(relation) })
-            .map { _ in Response(status: Status([("axis", .string(axis.rawValue))])) })
+        let audit = ["from": relation.from, "relation": kind.rawValue, "to": relation.to, "action": "link"]
+        let answer = Response(status: Status([("axis", .string(axis.rawValue))]))
+        guard context.session.batch == nil else {
+            return .later(context.commit(request, locking: [relation.from, relation.to], audit: audit, announce: [.relation(relation)],
+                                         statement: GraphWrites.insertRelation(relation),
+                                         apply: { graph, _ in graph.link(relation) })
+                .map { _ in answer })
+        }
+        // Outside BEGIN … COMMIT, concurrent LINKs share one statement and one commit.
+        let row = LinkBatch.Row(relation: relation, actor: context.actor, command: request.line, changes: audit)
+        return .later(context.services.linkGroups.submit(row, services: context.services, eventLoop: context.eventLoop).map { answer })
     }
 
     static let unlink = Command(

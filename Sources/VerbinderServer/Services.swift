@@ -65,8 +65,10 @@ public final class Services: Sendable {
     public let logger: Logger
     /// Open connections per remote address, for the per-address cap.
     let perAddress = NIOLockedValueBox<[String: Int]>([:])
-    /// Rendered answers of the commonest reads, for the current graph generation.
+    /// Rendered answers of the commonest reads, kept per node version.
     let renderCache = RenderCache()
+    /// `LINK`s outside a batch, written in groups.
+    let linkGroups = LinkGroupCommit()
 
     public init(configuration: ServerConfiguration, pool: ConnectionPool, graph: LiveGraph, sync: GraphSync,
                 access: AccessControl, stats: Stats = Stats(), logger: Logger) {

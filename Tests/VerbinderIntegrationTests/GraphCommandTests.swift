@@ -348,6 +348,65 @@ struct GraphChangeTests {
         #expect(try second.stop() == 0)
     }
 
+    @Test func concurrentLinksEachGetTheirOwnAnswerAndAuditRow() throws {
+        // LINKs from many connections are written in groups (one statement, one commit). Every
+        // request must still get its own answer: one OK per relation however many ask for it
+        // at once, ERR CONFLICT for the others, one audit row per OK, and a LINK to a node the
+        // database no longer has fails alone, not its group.
+        let conninfo = try SharedCluster.freshDatabase("linkgroups")
+        #expect(try runVerbinderd(["seed", "--database-url", conninfo]).0 == 0)
+        let daemon = try Daemon(conninfo: conninfo)
+        let setup = try daemon.connect()
+        _ = try setup.readLine()
+        for n in 0..<40 {
+            let status = try setup.request("ADD partner \"Groep \(n)\" key=grp\(n)").status
+            #expect(status == "OK key=grp\(n)", "\(status)")
+        }
+        #expect(try setup.request("ADD partner \"Verdwenen\" key=gone").status == "OK key=gone")
+        let db = try Connection(conninfo)
+        try db.query("DELETE FROM nodes WHERE key = 'gone'")  // behind the daemon's back: memory still has it
+        // 16 clients, each asking for the same 60 relations in its own order, and one bad one each.
+        // 60 distinct relations (works_with is undirected: no pair twice in either order).
+        var chosenPairs: [String] = []
+        var chosen: Set<String> = []
+        for step in [1, 3] {
+            for a in 0..<40 where chosenPairs.count < 60 {
+                let b = (a + step) % 40
+                if chosen.insert("\(min(a, b))|\(max(a, b))").inserted { chosenPairs.append("grp\(a) works_with grp\(b)") }
+            }
+        }
+        let pairs = chosenPairs
+        #expect(pairs.count == 60)
+        let results = try onThreads(16) { index -> [String: String] in
+            let client = try LineClient(port: daemon.port)
+            _ = try client.readLine()
+            var answers: [String: String] = [:]
+            for offset in 0..<pairs.count {
+                let line = pairs[(offset + index * 5) % pairs.count]
+                answers[line] = try client.request("LINK " + line).status
+            }
+            answers["bad"] = try client.request("LINK grp\(index) works_with gone").status
+            return answers
+        }
+        for line in pairs {
+            let answers = results.map { $0[line]! }
+            #expect(answers.filter { $0 == "OK axis=horizontal" }.count == 1, "\(line): \(answers)")
+            #expect(answers.filter { $0.hasPrefix("ERR CONFLICT") }.count == 15, "\(line): \(answers)")
+        }
+        #expect(results.allSatisfy { $0["bad"]!.hasPrefix("ERR CONFLICT") })
+        let distinct = Set(pairs.map { line -> String in
+            let p = line.split(separator: " "); return [String(p[0]), String(p[2])].sorted().joined(separator: "|") })
+        #expect(try db.query("SELECT count(*) FROM relations WHERE from_key LIKE 'grp%' AND to_key LIKE 'grp%' AND relation = 'works_with'")[0].int(0) == distinct.count)
+        let audited = try db.query("SELECT actor, command, remote FROM audit WHERE command LIKE 'LINK grp%'").all
+        #expect(audited.count == distinct.count)
+        #expect(try audited.allSatisfy { try $0.string(0) == "local" && $0.string(2).hasPrefix("127.0.0.1:") })
+        // Memory agrees with the database.
+        let shown = try setup.request("SHOW grp1")
+        let stored = try db.query("SELECT count(*) FROM relations WHERE from_key = 'grp1' OR to_key = 'grp1'")[0].int(0)
+        #expect(shown.status == "OK links=\(stored)")
+        #expect(try daemon.stop() == 0)
+    }
+
     @Test func readersDuringWritesSeeNoHalfWrites() throws {
         let conninfo = try SharedCluster.freshDatabase("readwrite")
         #expect(try runVerbinderd(["seed", "--database-url", conninfo]).0 == 0)

@@ -1,0 +1,133 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import PQ
+import VerbinderGraph
+import VerbinderProtocol
+import VerbinderStore
+
+/// Group commit for `LINK`: every `LINK` waiting while the previous group is written goes
+/// into the next group, written by one pool job as one statement with one commit
+/// (``LinkBatch``).
+///
+/// Under load this is what lets writes keep up with the database: one round trip, one WAL
+/// flush and one thread hand-off per group instead of per write. With one writer at a time a
+/// group is one `LINK`, and nothing waits longer than it would have. Each request keeps its
+/// own answer: `OK` only once its row is committed and applied in memory, `ERR CONFLICT` when
+/// the relation turned out to exist; a group the database refuses as a whole (a node removed
+/// meanwhile) is written again one request at a time, so only the culprit fails.
+final class LinkGroupCommit: Sendable {
+    struct Request: Sendable {
+        var row: LinkBatch.Row
+        var promise: EventLoopPromise<Void>
+    }
+
+    private struct State {
+        var queue: [Request] = []
+        /// Writers at work, each a pool job with a connection of its own.
+        var writers = 0
+    }
+
+    private let state = NIOLockedValueBox(State())
+    static let maximumGroup = 256
+    /// Two writers, so that one group is written while the other waits for its commit.
+    let maximumWriters: Int
+
+    init(maximumWriters: Int = 2) {
+        self.maximumWriters = maximumWriters
+    }
+
+    /// Queues a `LINK`; the future succeeds once it is committed and applied in memory.
+    func submit(_ row: LinkBatch.Row, services: Services, eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+        let promise = eventLoop.makePromise(of: Void.self)
+        let start = state.withLockedValue { state -> Bool in
+            state.queue.append(Request(row: row, promise: promise))
+            if state.writers >= maximumWriters { return false }
+            state.writers += 1
+            return true
+        }
+        if start { run(services: services, eventLoop: eventLoop) }
+        return promise.futureResult
+    }
+
+    private func run(services: Services, eventLoop: any EventLoop) {
+        services.pool.withConnection(on: eventLoop) { connection in
+            while true {
+                let group = self.nextGroup()
+                if group.isEmpty { return }
+                do {
+                    try self.write(group, on: connection, services: services)
+                } catch let error as PQError where error.kind == .server {
+                    self.writeOneByOne(group, on: connection, services: services)
+                } catch {
+                    for request in group { request.promise.fail(error) }
+                    throw error  // the connection is gone: the pool replaces it
+                }
+            }
+        }.whenFailure { error in
+            // No connection (or it broke): whatever waits gets the error; the next LINK starts afresh.
+            let waiting = self.state.withLockedValue { state -> [Request] in
+                defer { state.queue = []; state.writers -= 1 }
+                return state.queue
+            }
+            for request in waiting { request.promise.fail(error) }
+        }
+    }
+
+    /// The next group: up to `maximumGroup` requests for distinct relations (a second request
+    /// for the same relation waits for the next group, where it conflicts). Empty when
+    /// nothing waits, and then the writer stops.
+    private func nextGroup() -> [Request] {
+        state.withLockedValue { state in
+            var group: [Request] = []
+            var later: [Request] = []
+            var seen: Set<RelationIdentity> = []
+            for request in state.queue {
+                let relation = request.row.relation
+                if group.count < Self.maximumGroup, seen.insert(RelationIdentity(from: relation.from, kind: relation.kind, to: relation.to)).inserted {
+                    group.append(request)
+                } else {
+                    later.append(request)
+                }
+            }
+            state.queue = later
+            if group.isEmpty { state.writers -= 1 }
+            return group
+        }
+    }
+
+    private func write(_ group: [Request], on connection: Connection, services: Services) throws {
+        let keys = group.flatMap { [$0.row.relation.from, $0.row.relation.to] }
+        let written = try services.sync.locks.withLocks(keys) {
+            let written = try LinkBatch.insert(group.map(\.row), on: connection)
+            let relations = written.sorted().map { group[$0].row.relation }
+            services.graph.write { graph in for relation in relations { graph.link(relation) } }
+            services.sync.announce(relations.map { .relation($0) })
+            return written
+        }
+        for (index, request) in group.enumerated() {
+            if written.contains(index) {
+                request.promise.succeed()
+            } else {
+                let relation = request.row.relation
+                request.promise.fail(ProtocolError(.conflict, "\(relation.from) \(relation.kind.rawValue) \(relation.to) exists"))
+            }
+        }
+    }
+
+    private func writeOneByOne(_ group: [Request], on connection: Connection, services: Services) {
+        for request in group {
+            let row = request.row
+            do {
+                try services.sync.locks.withLocks([row.relation.from, row.relation.to]) {
+                    try Audit.run(GraphWrites.insertRelation(row.relation), on: connection, actor: row.actor,
+                                  command: row.command, changes: row.changes)
+                    services.graph.write { _ = $0.link(row.relation) }
+                    services.sync.announce([.relation(row.relation)])
+                }
+                request.promise.succeed()
+            } catch {
+                request.promise.fail(error)
+            }
+        }
+    }
+}
