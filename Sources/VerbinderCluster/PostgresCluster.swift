@@ -89,8 +89,9 @@ public struct PostgresCluster: Sendable {
 
     private static var isRoot: Bool { geteuid() == 0 }
 
-    /// PostgreSQL's server programs: the newest `/usr/lib/postgresql/N/bin`, else `PATH`.
-    func tool(_ name: String) throws -> String {
+    /// PostgreSQL's programs (`initdb`, `pg_ctl`, `psql`, …): the newest
+    /// `/usr/lib/postgresql/N/bin`, else `PATH`.
+    public func tool(_ name: String) throws -> String {
         let base = "/usr/lib/postgresql"
         let versions = ((try? FileManager.default.contentsOfDirectory(atPath: base)) ?? [])
             .compactMap(Int.init).sorted(by: >)

@@ -1,6 +1,7 @@
 import Foundation
 import PQ
 import Testing
+import VerbinderCluster
 
 /// Tokens, roles, protected mode and the audit trail.
 @Suite("Access control")
@@ -100,8 +101,59 @@ struct AccessTests {
         let daemon = try Daemon(conninfo: conninfo)
         let client = try daemon.connect()
         _ = try client.readLine()
+        let started = Date()
         for _ in 0..<5 { #expect(try client.request("AUTH wrong").status == "ERR DENIED invalid token") }
         #expect(try client.readLine() == nil)
+        // Each failure answers later than the one before (0.2 s, 0.4 s, … 1 s: 3 s in all), so
+        // guessing is slow. A lower bound: a slow machine only makes it slower.
+        #expect(Date().timeIntervalSince(started) >= 2.9)
         #expect(try daemon.stop() == 0)
+    }
+
+    @Test func insecureOpenServesANonLoopbackAddressWithoutTokens() throws {
+        // The other half of refusesToListenOpenlyWithoutTokens: the explicit opt-out.
+        let conninfo = try SharedCluster.freshDatabase("insecure")
+        // With --insecure-open it serves, with full rights, and says so in its greeting.
+        let daemon = try Daemon(conninfo: conninfo, extraArguments: ["--listen", "0.0.0.0:0", "--insecure-open"])
+        let client = try daemon.connect()
+        #expect(try client.readLine() == "OK verbinder 0.1.0 ready protected=yes")
+        #expect(try client.request("ADD partner \"Open\"").status == "OK key=open")
+        #expect(daemon.process.output.contains("address=0.0.0.0:"), "\(daemon.process.output)")
+        #expect(try daemon.stop() == 0)
+    }
+
+    @Test func theAuditTableIsAppendOnlyForTheDaemonRole() throws {
+        // deploy/database.sql on a cluster of its own (it creates roles and a database named
+        // verbinder), the migrations as the owner role, then the daemon role may insert into
+        // the audit table and read it, but not change or remove a row.
+        let cluster = PostgresCluster(directory: NSTemporaryDirectory() + "verbinder-grants-\(getpid())", database: "scratch")
+        try cluster.createIfNeeded()
+        defer { cluster.destroy() }
+        let psql = try cluster.tool("psql")
+        func runScript() throws {
+            let child = try ChildProcess([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", cluster.socketDirectory, "-p", String(cluster.port),
+                                          "-U", "postgres", "-d", "postgres", "-f", Paths.repository + "/deploy/database.sql"])
+            #expect(try child.wait() == 0, "\(child.output)")
+        }
+        try runScript()
+        let base = "host=\(cluster.socketDirectory) port=\(cluster.port) dbname=verbinder"
+        let migrate = try runVerbinderd(["migrate", "--database-url", base + " user=verbinder_owner"])
+        #expect(migrate.0 == 0, "\(migrate.1)")
+        try runScript()  // grants for the tables the migrations made
+        let daemon = try Connection(base + " user=verbinder")
+        try daemon.query("INSERT INTO audit (actor, command) VALUES ('test', 'PING')")
+        #expect(try daemon.query("SELECT count(*) FROM audit WHERE actor = 'test'")[0].int(0) == 1)
+        for statement in ["UPDATE audit SET actor = 'someone else'", "DELETE FROM audit", "TRUNCATE audit",
+                          "SELECT setval('audit_id_seq', 1)", "DROP TABLE audit"] {
+            do {
+                try daemon.query(statement)
+                Issue.record("the daemon role could run: \(statement)")
+            } catch let error as PQError {
+                #expect(error.sqlState == "42501" || error.sqlState == "42P01", "\(statement): \(error)")
+            }
+        }
+        // The daemon role keeps what it needs: writing the graph.
+        try daemon.query("INSERT INTO nodes (key, kind, name, search_name, tier) VALUES ('x', 'partner', 'X', 'x', 'regional')")
+        #expect(try daemon.query("UPDATE nodes SET name = 'Y' WHERE key = 'x'").affectedRows == 1)
     }
 }
