@@ -150,8 +150,6 @@ extension Graph {
     }
 }
 
-import Synchronization
-
 /// Per-search visited marks, parents and depths for both directions, in flat arrays indexed
 /// by node id. A mark counts only when its stamp is the current search's, so nothing is cleared
 /// between searches. Scratch sets are pooled: each search (one thread) takes one and gives it back.
@@ -172,7 +170,7 @@ final class SearchScratch: @unchecked Sendable {
     private var capacity: Int
     private var current: UInt32 = 0
 
-    private static let pool = Mutex<[SearchScratch]>([])
+    private static let pool = ScratchPool<SearchScratch>()
 
     private init() {
         capacity = 0
@@ -182,13 +180,13 @@ final class SearchScratch: @unchecked Sendable {
     deinit { marks.deallocate() }
 
     static func take(capacity: Int) -> SearchScratch {
-        let scratch = pool.withLock { $0.popLast() } ?? SearchScratch()
+        let scratch = pool.take() ?? SearchScratch()
         scratch.ensure(capacity)
         return scratch
     }
 
     static func give(_ scratch: SearchScratch) {
-        pool.withLock { if $0.count < 64 { $0.append(scratch) } }
+        pool.give(scratch)
     }
 
     private func ensure(_ wanted: Int) {

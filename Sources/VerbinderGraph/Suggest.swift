@@ -117,8 +117,6 @@ struct Evidence {
     var rarestWeight: Double
 }
 
-import Synchronization
-
 /// Per-request evidence in a flat buffer indexed by node id; an entry counts only when its
 /// stamp is the current request's, so nothing is cleared between requests. Pooled and kept in
 /// raw memory for the same reasons as ``SearchScratch``.
@@ -130,7 +128,7 @@ final class EvidenceScratch: @unchecked Sendable {
     /// The nodes that got evidence in this request, in the order they got it.
     private(set) var touched: [NodeID] = []
 
-    private static let pool = Mutex<[EvidenceScratch]>([])
+    private static let pool = ScratchPool<EvidenceScratch>()
 
     private init() {
         stamps = .allocate(capacity: 0)
@@ -143,7 +141,7 @@ final class EvidenceScratch: @unchecked Sendable {
     }
 
     static func take(capacity: Int) -> EvidenceScratch {
-        let scratch = pool.withLock { $0.popLast() } ?? EvidenceScratch()
+        let scratch = pool.take() ?? EvidenceScratch()
         if scratch.capacity < capacity {
             let grown = max(capacity, scratch.capacity * 2)
             scratch.stamps.deallocate()
@@ -159,7 +157,7 @@ final class EvidenceScratch: @unchecked Sendable {
     }
 
     static func give(_ scratch: EvidenceScratch) {
-        pool.withLock { if $0.count < 64 { $0.append(scratch) } }
+        pool.give(scratch)
     }
 
     func begin() {

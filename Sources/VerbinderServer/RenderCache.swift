@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 import VerbinderGraph
 import VerbinderProtocol
 import VerbinderStore
@@ -24,7 +24,9 @@ final class RenderCache: Sendable {
         var bytes: [UInt8]
     }
 
-    private let entries = Mutex<[String: Entry]>([:])
+    // NIOLockedValueBox (a pthread mutex) rather than Synchronization.Mutex: the latter's futex
+    // wait is invisible to ThreadSanitizer, which then reports the guarded dictionary as raced.
+    private let entries = NIOLockedValueBox<[String: Entry]>([:])
     let capacity: Int
 
     init(capacity: Int = 20_000) {
@@ -41,11 +43,11 @@ final class RenderCache: Sendable {
             let node = try graph.require(argument)
             let id = graph.id(forKey: node.key)!
             let stamp = Stamp(epoch: epoch, node: id, version: graph.version(of: id))
-            if let bytes = entries.withLock({ $0[key].flatMap { $0.stamp == stamp ? $0.bytes : nil } }) {
+            if let bytes = entries.withLockedValue({ $0[key].flatMap { $0.stamp == stamp ? $0.bytes : nil } }) {
                 return Response(rendered: bytes, format: format)
             }
             let bytes = try make(graph).render(format)
-            entries.withLock { entries in
+            entries.withLockedValue { entries in
                 if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
                 entries[key] = Entry(stamp: stamp, bytes: bytes)
             }
