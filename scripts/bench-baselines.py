@@ -404,6 +404,12 @@ def report(results, out_md, command, quick):
         rows.append(("LINK of new pairs c=16", fmt_rps(ok_rps) + (" (%d errors)" % link["errors"] if link["errors"] else ""),
                      "pgbench single-row INSERT c=16: {:,.0f} tps".format(pgb["tps"]), "%.2f×" % r,
                      "≥ 0.7× raw INSERT", "pass" if r >= 0.7 else "MISS"))
+    shape = load(results, "pgbench-link-sql")
+    if shape and pgb and pgb.get("tps"):
+        r = shape["tps"] / pgb["tps"]
+        rows.append(("LINK's own SQL, one write per transaction (pgbench -M prepared c=16, for information)", "{:,.0f} tps".format(shape["tps"]),
+                     "pgbench single-row INSERT c=16: {:,.0f} tps".format(pgb["tps"]), "%.2f×" % r,
+                     "— (the database's ceiling for LINK without grouping)", "info"))
     mixed = load(results, "verbinder-mixed")
     if mixed and rget:
         verbs = mixed.get("verbs", {})

@@ -95,22 +95,40 @@ public struct QueryResult: Sendable {
 public enum PostgresArray {
     /// Encodes strings as an array literal suitable for a `text[]` parameter.
     public static func literal(_ values: [String]) -> String {
-        let items = values.map { value -> String in
-            var escaped = "\""
-            for character in value {
-                if character == "\"" || character == "\\" { escaped.append("\\") }
-                escaped.append(character)
-            }
-            escaped.append("\"")
-            return escaped
+        var out: [UInt8] = []
+        out.reserveCapacity(2 + values.reduce(0) { $0 + $1.utf8.count + 3 })
+        out.append(UInt8(ascii: "{"))
+        for (index, value) in values.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            appendElement(value, to: &out)
         }
-        return "{" + items.joined(separator: ",") + "}"
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Like ``literal(_:)``, with `nil` as a NULL element.
     public static func literal(optional values: [String?]) -> String {
-        "{" + values.map { value in value.map { literal([$0]).dropFirst().dropLast() }.map(String.init) ?? "NULL" }
-            .joined(separator: ",") + "}"
+        var out: [UInt8] = []
+        out.reserveCapacity(2 + values.reduce(0) { $0 + ($1?.utf8.count ?? 1) + 3 })
+        out.append(UInt8(ascii: "{"))
+        for (index, value) in values.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            if let value { appendElement(value, to: &out) } else { out.append(contentsOf: "NULL".utf8) }
+        }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A quoted element: `"` and `\` get a backslash. Byte by byte, which is safe in UTF-8
+    /// (neither byte occurs inside a multi-byte sequence) and, unlike walking `Character`s,
+    /// cheap: a grouped `LINK` encodes a dozen arrays per statement.
+    private static func appendElement(_ value: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { out.append(UInt8(ascii: "\\")) }
+            out.append(byte)
+        }
+        out.append(UInt8(ascii: "\""))
     }
 
     /// Parses `{a,"b c",NULL}`; NULL elements are dropped. Returns nil on malformed input.

@@ -27,6 +27,10 @@ public final class ChangeNotifier: Sendable {
     /// Largest payload PostgreSQL accepts is 8000 bytes; stay well below.
     static let payloadLimit = 7_000
 
+    /// How long the notifier waits after a wake-up for more notices: far below what another
+    /// daemon would notice (its reads follow within a second), long enough to batch a burst.
+    static let coalescingMicroseconds: UInt32 = 2_000
+
     public init(conninfo: String, channel: String, logger: Logger) {
         self.conninfo = conninfo
         self.channel = channel
@@ -58,6 +62,10 @@ public final class ChangeNotifier: Sendable {
         while true {
             condition.lock(whenValue: 1)
             condition.unlock(withValue: 0)
+            // Let the notices of writes committing right now join this message: one notify
+            // transaction (a commit, a WAL flush, a wake-up of every listening daemon) per
+            // burst instead of one per group of writes.
+            if !state.withLockedValue({ $0.stopped }) { usleep(ChangeNotifier.coalescingMicroseconds) }
             let (batch, stopped) = state.withLockedValue { state -> ([String], Bool) in
                 defer { state.pending = [] }
                 return (state.pending, state.stopped)

@@ -72,6 +72,23 @@ struct LifecycleTests {
         #expect(try counts() == before)
     }
 
+    /// The array literals every grouped write sends arrive in PostgreSQL as exactly the strings
+    /// that went in: quotes, backslashes, separators, braces, the text `NULL`, empty strings,
+    /// non-ASCII and a quote followed by a combining mark (one `Character`, still a quote byte).
+    @Test func arrayLiteralsRoundTripThroughPostgreSQL() throws {
+        let connection = try Connection(try SharedCluster.freshDatabase("arrays"))
+        let values = ["plain", "with space", "a,b", "{braces}", "say \"hi\"", "back\\slash", "\\\"", "NULL", "",
+                      "Súdwest-Fryslân", "\"\u{301}x", "tab\tand\nline", "emoji 🚲"]
+        let rows = try connection.query("SELECT v FROM unnest($1::text[]) WITH ORDINALITY AS u(v, n) ORDER BY n",
+                                        [PostgresArray.literal(values)])
+        #expect(try rows.all.map { try $0.string(0) } == values)
+        let optional: [String?] = ["x", nil, "NULL", nil, "\""]
+        let nullable = try connection.query("SELECT v FROM unnest($1::text[]) WITH ORDINALITY AS u(v, n) ORDER BY n",
+                                            [PostgresArray.literal(optional: optional)])
+        #expect(nullable.all.map { $0.optionalString(0) } == optional)
+        #expect(try connection.query("SELECT cardinality($1::text[])", [PostgresArray.literal([])])[0].int(0) == 0)
+    }
+
     @Test func twoDaemonsMigratingTogetherApplyTheSchemaOnce() throws {
         let conninfo = try SharedCluster.freshDatabase("race")
         let a = try ChildProcess([Paths.verbinderd, "migrate", "--database-url", conninfo])
