@@ -12,9 +12,10 @@ import VerbinderStore
 /// Under load this is what lets writes keep up with the database: one round trip, one WAL
 /// flush and one thread hand-off per group instead of per write. With one writer at a time a
 /// group is one `LINK`, and nothing waits longer than it would have. Each request keeps its
-/// own answer: `OK` only once its row is committed and applied in memory, `ERR CONFLICT` when
-/// the relation turned out to exist; a group the database refuses as a whole (a node removed
-/// meanwhile) is written again one request at a time, so only the culprit fails.
+/// own answer: `OK` only once its row is committed and applied in memory. A group the database
+/// refuses (a relation another daemon or a racing request wrote first, a node removed
+/// meanwhile) is written again one request at a time, so only the culprit fails, with
+/// `ERR CONFLICT`.
 final class LinkGroupCommit: Sendable {
     struct Request: Sendable {
         var row: LinkBatch.Row
@@ -97,21 +98,12 @@ final class LinkGroupCommit: Sendable {
 
     private func write(_ group: [Request], on connection: Connection, services: Services) throws {
         let keys = group.flatMap { [$0.row.relation.from, $0.row.relation.to] }
-        let written = try services.sync.locks.withLocks(keys) {
-            let written = try LinkBatch.insert(group.map(\.row), on: connection)
-            let relations = written.sorted().map { group[$0].row.relation }
-            services.graph.write { graph in for relation in relations { graph.link(relation) } }
-            services.sync.announce(relations.map { .relation($0) })
-            return written
+        try services.sync.locks.withLocks(keys) {
+            try LinkBatch.insert(group.map(\.row), on: connection)
+            services.graph.write { graph in for request in group { graph.link(request.row.relation) } }
+            services.sync.announce(group.map { .relation($0.row.relation) })
         }
-        for (index, request) in group.enumerated() {
-            if written.contains(index) {
-                request.promise.succeed()
-            } else {
-                let relation = request.row.relation
-                request.promise.fail(ProtocolError(.conflict, "\(relation.from) \(relation.kind.rawValue) \(relation.to) exists"))
-            }
-        }
+        for request in group { request.promise.succeed() }
     }
 
     private func writeOneByOne(_ group: [Request], on connection: Connection, services: Services) {
@@ -125,6 +117,9 @@ final class LinkGroupCommit: Sendable {
                     services.sync.announce([.relation(row.relation)])
                 }
                 request.promise.succeed()
+            } catch let error as PQError where error.sqlState == "23505" {
+                let relation = row.relation
+                request.promise.fail(ProtocolError(.conflict, "\(relation.from) \(relation.kind.rawValue) \(relation.to) exists"))
             } catch {
                 request.promise.fail(error)
             }

@@ -129,7 +129,12 @@ public final class GraphSync: Sendable {
 
     /// Runs on the listener thread, one notice at a time, so changes apply in commit order.
     private func apply(_ note: ChannelNotification) {
-        for notice in note.payload.split(separator: ";") { apply(notice: String(notice)) }
+        // Under this daemon's own writes most notices are its own: they are skipped on their
+        // bytes, before anything is split or copied.
+        let own = Array((instance + "|").utf8)
+        for notice in note.payload.utf8.split(separator: UInt8(ascii: ";")) where !notice.starts(with: own) {
+            apply(notice: String(decoding: notice, as: UTF8.self))
+        }
     }
 
     private func apply(notice: String) {

@@ -7,7 +7,7 @@ import VerbinderGraph
 public final class KeyLocks: Sendable {
     private let stripes: [NIOLock]
 
-    public init(stripes: Int = 256) {
+    public init(stripes: Int = 4096) {
         self.stripes = (0..<stripes).map { _ in NIOLock() }
     }
 

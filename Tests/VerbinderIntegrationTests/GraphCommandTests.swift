@@ -404,6 +404,17 @@ struct GraphChangeTests {
         let shown = try setup.request("SHOW grp1")
         let stored = try db.query("SELECT count(*) FROM relations WHERE from_key = 'grp1' OR to_key = 'grp1'")[0].int(0)
         #expect(shown.status == "OK links=\(stored)")
+        // A relation the database has but memory does not (written behind the daemon's back):
+        // its LINK fails alone with ERR CONFLICT, whichever group it lands in.
+        try db.query("INSERT INTO relations (from_key, relation, to_key) VALUES ('grp0', 'advises', 'grp1')")
+        let sneaky = try onThreads(8) { index -> String in
+            let client = try LineClient(port: daemon.port)
+            _ = try client.readLine()
+            return try client.request(index == 0 ? "LINK grp0 advises grp1" : "LINK grp\(index + 2) advises grp\(index + 20)").status
+        }
+        #expect(sneaky[0].hasPrefix("ERR CONFLICT") && sneaky[0].contains("exists"), "\(sneaky[0])")
+        #expect(sneaky.dropFirst().allSatisfy { $0 == "OK axis=horizontal" }, "\(sneaky)")
+        #expect(try db.query("SELECT count(*) FROM audit WHERE command LIKE 'LINK grp% advises %'")[0].int(0) == 7)
         #expect(try daemon.stop() == 0)
     }
 
