@@ -11,7 +11,8 @@ import VerbinderStore
 ///
 /// Under load this is what lets writes keep up with the database: one round trip, one WAL
 /// flush and one thread hand-off per group instead of per write. With one writer at a time a
-/// group is one `LINK`, and nothing waits longer than it would have. Each request keeps its
+/// group is one `LINK`, and nothing waits longer than it would have; the second writer joins
+/// only when several requests wait. Each request keeps its
 /// own answer: `OK` only once its row is committed and applied in memory. A group the database
 /// refuses (a relation another daemon or a racing request wrote first, a node removed
 /// meanwhile) is written again one request at a time, so only the culprit fails, with
@@ -30,6 +31,8 @@ final class LinkGroupCommit: Sendable {
 
     private let state = NIOLockedValueBox(State())
     static let maximumGroup = 256
+    /// Requests waiting before a second writer starts (see ``submit(_:services:eventLoop:)``).
+    static let queueForAnotherWriter = 4
     /// Two writers, so that one group is written while the other waits for its commit.
     let maximumWriters: Int
 
@@ -42,7 +45,10 @@ final class LinkGroupCommit: Sendable {
         let promise = eventLoop.makePromise(of: Void.self)
         let start = state.withLockedValue { state -> Bool in
             state.queue.append(Request(row: row, promise: promise))
-            if state.writers >= maximumWriters { return false }
+            // A further writer only once a group's worth is waiting: each writer's statements
+            // cost the database a commit apiece, so a trickle of writes is better served by one
+            // writer gathering them than by two writing them one at a time.
+            if state.writers >= maximumWriters || (state.writers > 0 && state.queue.count < Self.queueForAnotherWriter) { return false }
             state.writers += 1
             return true
         }
