@@ -62,6 +62,9 @@ def requests(seed_dir, out_dir):
     links = ["LINK %s works_with %s" % (a, b) for a, b in pairs]
     # LINK run: 150k new pairs, each sent once; the rest for the writers beside readers.
     write_lines(os.path.join(out_dir, "link.txt"), links[:150000])
+    # The LINK rounds (interleaved with the pgbench baselines): a third of those pairs each.
+    for round_ in range(3):
+        write_lines(os.path.join(out_dir, "link-%d.txt" % (round_ + 1)), links[round_ * 50000:(round_ + 1) * 50000])
     write_lines(os.path.join(out_dir, "link-beside.txt"), links[150000:])
     write_lines(os.path.join(out_dir, "reads.txt"),
                 [("SHOW " if i % 2 == 0 else "NEIGHBORS ") + k for i, k in enumerate(municipalities * 2)])
@@ -524,6 +527,10 @@ def report(results, out_md, command, quick):
     extra = []
     if pgb:
         extra.append("pgbench single-row INSERT c=16 -j 2: {:,.0f} tps (latency avg {} ms).".format(pgb["tps"], pgb.get("latency_ms", "?")))
+        if pgb.get("rounds_tps") and link and link.get("rounds_rps"):
+            extra.append("Writes in three interleaved rounds (LINK, INSERT, LINK's own SQL): LINK %s req/s, INSERT %s tps, LINK's own SQL %s tps." % (
+                " / ".join("{:,.0f}".format(r) for r in link["rounds_rps"]), " / ".join("{:,.0f}".format(t) for t in pgb["rounds_tps"]),
+                " / ".join("{:,.0f}".format(t) for t in (shape or {}).get("rounds_tps", []))))
     if nx_j:
         extra.append("networkx %s: graph loaded in %.1f s; %d pairs, median %s, p99 %s; hop counts %s." % (
             nx_j["networkx"], nx_j["load_s"], nx_j["pairs"], fmt_us(nx_j["p50_us"]), fmt_us(nx_j["p99_us"]), nx_j["hops"]))
@@ -571,6 +578,39 @@ def report(results, out_md, command, quick):
         if title.strip() not in text:
             text = text.replace(marker_begin, title + marker_begin)
         open(out_md, "w", encoding="utf-8").write(text)
+
+
+def merge_writes(results, work, rounds):
+    """Sums the interleaved write rounds into verbinder-link, pgbench-insert and pgbench-link-sql."""
+    import re
+    links = [json.load(open(os.path.join(results, "verbinder-link-%d.json" % r))) for r in range(1, rounds + 1)]
+    completed, elapsed = sum(j["completed"] for j in links), sum(j["elapsed_s"] for j in links)
+    # Percentiles do not add up: the round with the median throughput stands for them.
+    middle = sorted(links, key=lambda j: j["rps"])[len(links) // 2]
+    merged = dict(middle)
+    merged.update({"label": "verbinder-link", "completed": completed, "elapsed_s": elapsed, "rps": completed / elapsed,
+                   "errors": sum(j["errors"] for j in links),
+                   "client_cpu_share": sum(j.get("client_cpu_s", 0) for j in links) / elapsed,
+                   "rounds_rps": [j["rps"] for j in links]})
+    json.dump(merged, open(os.path.join(results, "verbinder-link.json"), "w"))
+
+    def pgbench(prefix):
+        runs = []
+        for r in range(1, rounds + 1):
+            text = open(os.path.join(work, "%s-%d.out" % (prefix, r))).read()
+            lat = re.search(r"latency average = ([0-9.]+) ms", text)
+            runs.append((float(re.search(r"tps = ([0-9.]+)", text).group(1)), float(lat.group(1)) if lat else None))
+        return runs
+    inserts, shapes = pgbench("pgbench"), pgbench("pgbench-shape")
+    tps = sum(t for t, _ in inserts) / rounds  # equal durations: the mean is the rate over all rounds
+    lats = [l for _, l in inserts if l is not None]
+    json.dump({"tps": tps, "latency_ms": round(sum(lats) / len(lats), 3) if lats else None, "rounds_tps": [t for t, _ in inserts]},
+              open(os.path.join(results, "pgbench-insert.json"), "w"))
+    json.dump({"tps": sum(t for t, _ in shapes) / rounds, "rounds_tps": [t for t, _ in shapes]},
+              open(os.path.join(results, "pgbench-link-sql.json"), "w"))
+    print("verbinder-link         %10.0f req/s  rounds %s  errors %d" % (merged["rps"], [round(r) for r in merged["rounds_rps"]], merged["errors"]))
+    print("pgbench-insert         %10.0f tps    rounds %s" % (tps, [round(t) for t, _ in inserts]))
+    print("pgbench-link-sql       %10.0f tps    rounds %s" % (sum(t for t, _ in shapes) / rounds, [round(t) for t, _ in shapes]))
 
 
 def main():
@@ -622,6 +662,8 @@ def main():
         workers = option("--workers", 4, int)
         limit = option("--limit", 50, int)
         reminders(int(rest[0]), rest[1], rest[2], count, workers, limit)
+    elif verb == "merge-writes":
+        merge_writes(rest[0], rest[1], int(rest[2]))
     elif verb == "report":
         command = option("--command", "scripts/bench")
         quick = flag("--quick")
