@@ -95,15 +95,7 @@ public struct QueryResult: Sendable {
 public enum PostgresArray {
     /// Encodes strings as an array literal suitable for a `text[]` parameter.
     public static func literal(_ values: [String]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(2 + values.reduce(0) { $0 + $1.utf8.count + 3 })
-        out.append(UInt8(ascii: "{"))
-        for (index, value) in values.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            appendElement(value, to: &out)
-        }
-        out.append(UInt8(ascii: "}"))
-        return String(decoding: out, as: UTF8.self)
+        literal(optional: values.map(Optional.some))
     }
 
     /// Like ``literal(_:)``, with `nil` as a NULL element.

@@ -12,11 +12,10 @@ import VerbinderStore
 /// Under load this is what lets writes keep up with the database: one round trip, one WAL
 /// flush and one thread hand-off per group instead of per write. With one writer at a time a
 /// group is one `LINK`, and nothing waits longer than it would have; the second writer joins
-/// only when several requests wait. Each request keeps its
-/// own answer: `OK` only once its row is committed and applied in memory. A group the database
-/// refuses (a relation another daemon or a racing request wrote first, a node removed
-/// meanwhile) is written again one request at a time, so only the culprit fails, with
-/// `ERR CONFLICT`.
+/// only when several requests wait. Each request keeps its own answer: `OK` only once its row
+/// is committed and applied in memory. A group the database refuses (a relation another daemon
+/// or a racing request wrote first, a node removed meanwhile) is written again one request at
+/// a time, so only the culprit fails, with `ERR CONFLICT`.
 final class LinkGroupCommit: Sendable {
     struct Request: Sendable {
         var row: LinkBatch.Row
