@@ -28,8 +28,9 @@ public final class ChangeNotifier: Sendable {
     static let payloadLimit = 7_000
 
     /// How long the notifier waits after a wake-up for more notices: far below what another
-    /// daemon would notice (its reads follow within a second), long enough to batch a burst.
-    static let coalescingMicroseconds: UInt32 = 2_000
+    /// daemon would notice (its reads follow within a second), long enough that a steady stream
+    /// of writes costs the database a hundred notify transactions a second at most.
+    static let coalescingMicroseconds: UInt32 = 10_000
 
     public init(conninfo: String, channel: String, logger: Logger) {
         self.conninfo = conninfo

@@ -415,6 +415,20 @@ struct GraphChangeTests {
         #expect(sneaky[0].hasPrefix("ERR CONFLICT") && sneaky[0].contains("exists"), "\(sneaky[0])")
         #expect(sneaky.dropFirst().allSatisfy { $0 == "OK axis=horizontal" }, "\(sneaky)")
         #expect(try db.query("SELECT count(*) FROM audit WHERE command LIKE 'LINK grp% advises %'")[0].int(0) == 7)
+        // A lone LINK is written by the one-row statement: every column and its audit row,
+        // and the same ERR CONFLICT for a relation only the database has.
+        try db.query("INSERT INTO relations (from_key, relation, to_key) VALUES ('grp30', 'funds', 'grp31')")
+        let lone = try setup.request("LINK grp30 funds grp31")
+        #expect(lone.status.hasPrefix("ERR CONFLICT") && lone.status.contains("exists"), "\(lone.status)")
+        let full = try setup.request("LINK grp32 funds grp33 themes=zorg,wonen since=2026-01-01 until=2026-12-31 note=\"met \\\"citaat\\\"\"")
+        #expect(full.status == "OK axis=horizontal", "\(full.status)")
+        let row = try db.query("SELECT array_to_string(themes, ','), since::text, until::text, note FROM relations WHERE from_key = 'grp32' AND relation = 'funds' AND to_key = 'grp33'")
+        #expect(row.count == 1)
+        #expect(try row[0].string(0) == "zorg,wonen" && row[0].string(1) == "2026-01-01" && row[0].string(2) == "2026-12-31")
+        #expect(try row[0].string(3) == "met \"citaat\"")
+        let loneAudit = try db.query("SELECT changes->>'action', changes->>'to' FROM audit WHERE command LIKE 'LINK grp3% funds %'")
+        #expect(loneAudit.count == 1)
+        #expect(try loneAudit[0].string(0) == "link" && loneAudit[0].string(1) == "grp33")
         #expect(try daemon.stop() == 0)
     }
 
