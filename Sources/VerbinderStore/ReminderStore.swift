@@ -105,8 +105,10 @@ public enum ReminderStore {
         // rest; again while dropping left the batch short. Only the rows taken are checked, so a
         // claim costs the same with ten or ten thousand occurrences due.
         var claimed: [Reminder] = []
+        var windowSize = limit
         while claimed.count < limit {
             let wanted = limit - claimed.count
+            let size = max(wanted, windowSize)
             let window = try tx.query("""
                 WITH candidate AS (
                     SELECT id, milestone, rule, fire_at FROM reminders
@@ -125,10 +127,12 @@ public enum ReminderStore {
                                       AND o.fire_at > c.fire_at AND o.fire_at <= now() AND o.state IN ('pending','leased','sent')))
                     RETURNING r.id
                 )
-                SELECT c.id, c.id IN (SELECT id FROM stale) FROM candidate c
-                """, [String(wanted)])
+                SELECT c.id, c.id IN (SELECT id FROM stale) FROM candidate c ORDER BY c.fire_at, c.id
+                """, [String(size)])
             let ids = try window.all.map { (id: try $0.int(0), stale: try $0.bool(1)) }
-            let live = ids.filter { !$0.stale }.map { String($0.id) }
+            // A window grown past what is wanted leases only the first live rows; the others
+            // stay pending (locked until this transaction ends, so other workers skip them).
+            let live = ids.filter { !$0.stale }.prefix(wanted).map { String($0.id) }
             if !live.isEmpty {
                 // The live rows are locked by this transaction already.
                 let rows = try tx.query("""
@@ -143,8 +147,12 @@ public enum ReminderStore {
                     """, [PostgresArray.literal(live), String(leaseSeconds), worker, holder])
                 claimed += try rows.all.map(decode)
             }
-            // A short window means nothing more is due; a full one without stale rows is all leased.
-            if ids.count < wanted || live.count == ids.count { break }
+            // A short window means nothing more is due; one with enough live rows is done.
+            if ids.count < size || live.count == wanted { break }
+            // Dropped rows left it short: look further at once, so that a backlog of outdated
+            // occurrences (days without a worker, or thousands of milestones added at once) is
+            // cleared in a few round trips rather than one per `limit` rows.
+            windowSize = min(size * 4, 4_000)
         }
         // An overdue reminder repeats weekly while the milestone stays open: plan the next one
         // as soon as this one goes out (next weekly slot after now), whatever becomes of it.
