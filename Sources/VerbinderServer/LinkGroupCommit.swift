@@ -13,8 +13,9 @@ import VerbinderStore
 /// Under load this is what lets writes keep up with the database: one round trip, one WAL
 /// flush and one thread hand-off per group instead of per write. A lone `LINK` is written at
 /// once; while writes arrive close together, a small group waits up to 0.3 ms for company
-/// (``gather()``); a second writer, where allowed, joins only when several requests wait.
-/// Each request keeps its own answer: `OK` only once its row is committed and applied in
+/// (``gather()``). One writer: while it waits for a commit the next group gathers, and on two
+/// cores a second writer split the same requests into twice the statements and commits (side
+/// by side, `LINK` c=16 went about a tenth faster with one). Each request keeps its own answer: `OK` only once its row is committed and applied in
 /// memory. A group the database refuses (a relation another daemon or a racing request wrote
 /// first, a node removed meanwhile) is written again one request at a time, so only the
 /// culprit fails, with `ERR CONFLICT`.
@@ -26,8 +27,8 @@ final class LinkGroupCommit: Sendable {
 
     private struct State {
         var queue: [Request] = []
-        /// Writers at work, each a pool job with a connection of its own.
-        var writers = 0
+        /// Whether the writer (a pool job with a connection of its own) is at work.
+        var writing = false
         /// When the last `LINK` arrived (monotonic nanoseconds), and whether it came hard on
         /// the heels of the one before (see ``gather()``).
         var lastArrival: UInt64 = 0
@@ -36,23 +37,12 @@ final class LinkGroupCommit: Sendable {
 
     private let state = NIOLockedValueBox(State())
     static let maximumGroup = 256
-    /// Requests waiting before a second writer starts (see ``submit(_:services:eventLoop:)``).
-    static let queueForAnotherWriter = 4
     /// A group smaller than this, while writes arrive close together, waits
     /// `gatherMicroseconds` for more before it is written (see ``gather()``).
     static let gatherTarget = 4
     static let gatherMicroseconds: UInt32 = 300
     /// Two `LINK`s this close together mean several connections are writing at once.
     static let concurrentWithinNanoseconds: UInt64 = 2_000_000
-    /// One writer by default: while it waits for a commit the next group gathers, and on two
-    /// cores a second writer splits the same requests into twice the statements and commits
-    /// (side by side, `LINK` c=16 went about a tenth faster with one).
-    let maximumWriters: Int
-
-    init(maximumWriters: Int = 1) {
-        self.maximumWriters = maximumWriters
-    }
-
     /// Queues a `LINK`; the future succeeds once it is committed and applied in memory.
     func submit(_ row: LinkBatch.Row, services: Services, eventLoop: any EventLoop) -> EventLoopFuture<Void> {
         let promise = eventLoop.makePromise(of: Void.self)
@@ -61,11 +51,8 @@ final class LinkGroupCommit: Sendable {
             state.queue.append(Request(row: row, promise: promise))
             state.concurrent = now &- state.lastArrival < Self.concurrentWithinNanoseconds
             state.lastArrival = now
-            // A further writer only once a group's worth is waiting: each writer's statements
-            // cost the database a commit apiece, so a trickle of writes is better served by one
-            // writer gathering them than by two writing them one at a time.
-            if state.writers >= maximumWriters || (state.writers > 0 && state.queue.count < Self.queueForAnotherWriter) { return false }
-            state.writers += 1
+            if state.writing { return false }
+            state.writing = true
             return true
         }
         if start { run(services: services, eventLoop: eventLoop) }
@@ -90,7 +77,7 @@ final class LinkGroupCommit: Sendable {
         }.whenFailure { error in
             // No connection (or it broke): whatever waits gets the error; the next LINK starts afresh.
             let waiting = self.state.withLockedValue { state -> [Request] in
-                defer { state.queue = []; state.writers -= 1 }
+                defer { state.queue = []; state.writing = false }
                 return state.queue
             }
             for request in waiting { request.promise.fail(error) }
@@ -124,7 +111,7 @@ final class LinkGroupCommit: Sendable {
                 }
             }
             state.queue = later
-            if group.isEmpty { state.writers -= 1 }
+            if group.isEmpty { state.writing = false }
             return group
         }
     }
