@@ -1,31 +1,37 @@
 /// Gaps, centrality and export: the monitoring questions the advice asks.
 extension Graph {
-    /// Municipalities that are a member of no network (G40, M50, K80, P10, R8, …).
-    public func unaffiliatedMunicipalities() -> [NodeID] {
-        nodeIDs.filter { id in
-            node(id: id).kind == .municipality && !adjacency[Int(id)].contains { edge in
-                relFrom[Int(edge.relation)] == id && kind(of: edge.relation) == .memberOf && node(id: edge.neighbor).kind == .network
+    /// Current municipalities that are a member of no current network (G40, M50, K80, P10, R8, …).
+    public func unaffiliatedMunicipalities(today: String) -> [NodeID] {
+        let gone = notCurrent(on: today)
+        return nodeIDs.filter { id in
+            !gone.contains(id) && node(id: id).kind == .municipality && !adjacency[Int(id)].contains { edge in
+                relFrom[Int(edge.relation)] == id && kind(of: edge.relation) == .memberOf
+                    && node(id: edge.neighbor).kind == .network && !gone.contains(edge.neighbor)
             }
         }
     }
 
-    /// Nodes with no relation at all.
-    public func isolatedNodes() -> [NodeID] {
-        nodeIDs.filter { adjacency[Int($0)].isEmpty }
+    /// Current nodes with no relation to a current node. An ended ministry is no gap, and a
+    /// node whose only tie is to one is.
+    public func isolatedNodes(today: String) -> [NodeID] {
+        let gone = notCurrent(on: today)
+        return nodeIDs.filter { id in
+            !gone.contains(id) && !adjacency[Int(id)].contains { !gone.contains($0.neighbor) }
+        }
     }
 
-    /// Regions and municipalities with no direct relation to a ministry (with `theme`: to a
-    /// ministry whose themes cover it). Relations to ministries are vertical by construction.
-    public func verticalGaps(theme: String? = nil) -> [NodeID] {
-        let wanted = theme?.lowercased()
+    /// Current regions and municipalities with no relation to a current ministry (with `theme`,
+    /// a theme key: to one whose themes cover it). Such relations are vertical by construction.
+    public func verticalGaps(theme: String? = nil, today: String) -> [NodeID] {
+        let gone = notCurrent(on: today)
         return nodeIDs.filter { id in
             let kind = node(id: id).kind
-            guard kind == .municipality || kind == .region else { return false }
+            guard kind == .municipality || kind == .region, !gone.contains(id) else { return false }
             return !adjacency[Int(id)].contains { edge in
                 let other = node(id: edge.neighbor)
-                guard other.kind == .ministry, axis(ofRelation: edge.relation) == .vertical else { return false }
-                guard let wanted else { return true }
-                return other.themes.contains { $0.lowercased() == wanted }
+                guard other.kind == .ministry, !gone.contains(edge.neighbor), axis(ofRelation: edge.relation) == .vertical else { return false }
+                guard let theme else { return true }
+                return other.themes.contains(theme)
             }
         }
     }

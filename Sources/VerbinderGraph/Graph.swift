@@ -35,6 +35,10 @@ public struct Graph: Sendable {
     private var freeNodes: [NodeID] = []
     private var keyIndex: [String: NodeID] = [:]
     private var nameIndex: [String: [NodeID]] = [:]
+    /// Folded alias → the nodes that carry it.
+    private var aliasIndex: [String: [NodeID]] = [:]
+    /// Nodes with a period of validity: the only ones that can be not current.
+    private var datedNodes: Set<NodeID> = []
     private(set) var themeIndex: [String: [NodeID]] = [:]
     private(set) var adjacency: [[Edge]] = []
     /// Per node: when what `SHOW` tells of it last changed (its fields, its relations, or the
@@ -55,6 +59,9 @@ public struct Graph: Sendable {
 
     public private(set) var nodeCount = 0
     public private(set) var relationCount = 0
+
+    /// The themes the graph's theme keys come from (loaded and changed with the graph).
+    public var vocabulary = ThemeVocabulary()
 
     public init() {}
 
@@ -107,16 +114,24 @@ public struct Graph: Sendable {
         case ambiguous([Node])
     }
 
-    /// Resolves a `<node>` argument: a key (case-insensitive), else an exact name
-    /// (case- and diacritics-insensitive). Several nodes with that name: ambiguous.
+    /// Resolves a `<node>` argument: a key (case-insensitive), else an exact name or alias
+    /// (case- and diacritics-insensitive). Several nodes with that name or alias: ambiguous.
     public func resolve(_ text: String) -> Resolution {
         if let id = keyIndex[Keys.fold(text)] { return .found(node(id: id)) }
-        let matches = (nameIndex[Search.fold(text)] ?? []).map(node(id:)).sorted { $0.key < $1.key }
+        let folded = Search.fold(text)
+        let ids = Set((nameIndex[folded] ?? []) + (aliasIndex[folded] ?? []))
+        let matches = ids.map(node(id:)).sorted { $0.key < $1.key }
         switch matches.count {
         case 0: return .notFound
         case 1: return .found(matches[0])
         default: return .ambiguous(matches)
         }
+    }
+
+    /// The nodes that do not exist on `today` (ended, or not begun): never proposed, never
+    /// counted as a current party.
+    public func notCurrent(on today: String) -> Set<NodeID> {
+        datedNodes.filter { !node(id: $0).isCurrent(on: today) }
     }
 
     /// Nodes carrying a theme.
@@ -182,6 +197,8 @@ public struct Graph: Sendable {
     private mutating func index(_ id: NodeID) {
         let node = self.node(id: id)
         nameIndex[Search.fold(node.name), default: []].append(id)
+        for alias in Set(node.aliases.map(Search.fold)) { aliasIndex[alias, default: []].append(id) }
+        if node.validFrom != nil || node.validTo != nil { datedNodes.insert(id) }
         for theme in Set(node.themes.map { $0.lowercased() }) { themeIndex[theme, default: []].append(id) }
     }
 
@@ -190,6 +207,11 @@ public struct Graph: Sendable {
         let name = Search.fold(node.name)
         nameIndex[name]?.removeAll { $0 == id }
         if nameIndex[name]?.isEmpty == true { nameIndex[name] = nil }
+        for alias in Set(node.aliases.map(Search.fold)) {
+            aliasIndex[alias]?.removeAll { $0 == id }
+            if aliasIndex[alias]?.isEmpty == true { aliasIndex[alias] = nil }
+        }
+        datedNodes.remove(id)
         for theme in Set(node.themes.map { $0.lowercased() }) {
             themeIndex[theme]?.removeAll { $0 == id }
             if themeIndex[theme]?.isEmpty == true { themeIndex[theme] = nil }
@@ -222,15 +244,15 @@ public struct Graph: Sendable {
         return relation
     }
 
-    /// The axis of a stored relation, from the tiers of its ends.
+    /// The axis of a stored relation, from the layers of its ends.
     public func axis(ofRelation index: Int32) -> Axis {
-        Axis.of(node(id: relFrom[Int(index)]).tier, node(id: relTo[Int(index)]).tier)
+        Axis.of(node(id: relFrom[Int(index)]).layer, node(id: relTo[Int(index)]).layer)
     }
 
     /// The axis of a relation given by keys (nil if an end is unknown).
     public func axis(of relation: Relation) -> Axis? {
         guard let a = node(key: relation.from), let b = node(key: relation.to) else { return nil }
-        return Axis.of(a.tier, b.tier)
+        return Axis.of(a.layer, b.layer)
     }
 
     /// The stored index of a relation, if it exists.
@@ -360,7 +382,8 @@ public struct Graph: Sendable {
             + versions.capacity * 8
         let strings = nodeStore.reduce(0) { total, node in
             guard let node else { return total }
-            return total + node.key.utf8.count + node.name.utf8.count + node.attributes.utf8.count + node.themes.reduce(0) { $0 + $1.utf8.count + 16 }
+            return total + node.key.utf8.count + node.name.utf8.count + node.attributes.utf8.count
+                + node.themes.reduce(0) { $0 + $1.utf8.count + 16 } + node.aliases.reduce(0) { $0 + $1.utf8.count + 16 }
         }
         return relationColumns + relationIndex + adjacencyBytes + nodeBytes + strings + extras.capacity * MemoryLayout<Extra>.stride
     }

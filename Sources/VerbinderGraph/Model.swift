@@ -29,12 +29,42 @@ public enum Tier: String, Sendable, CaseIterable, Codable, Comparable {
     public static func < (lhs: Tier, rhs: Tier) -> Bool { lhs.rank < rhs.rank }
 }
 
-/// Horizontal: between stakeholders of one tier. Vertical: across tiers.
+/// The government layer a stakeholder belongs to. The advice's two axes run between them:
+/// "gemeenten en regio's onderling" within a layer (horizontal), "gemeenten, regio's en het
+/// rijk" across layers (vertical).
+public enum Layer: String, Sendable, CaseIterable, Codable {
+    /// Municipalities, regions, their networks, and the VNG with its departments (the
+    /// municipalities' own association: the connector, on their side).
+    case decentral
+    /// Provinces (and IPO, their association).
+    case provincial
+    /// Ministries and other national bodies.
+    case national
+
+    /// The one rule for a node's layer. Kinds that belong to one side decide it; knowledge
+    /// institutions and partners take the layer of their tier (local or regional: decentral).
+    public static func of(kind: NodeKind, tier: Tier) -> Layer {
+        switch kind {
+        case .municipality, .region, .network, .vng: return .decentral
+        case .province: return .provincial
+        case .ministry: return .national
+        case .knowledge, .partner:
+            switch tier {
+            case .local, .regional: return .decentral
+            case .provincial: return .provincial
+            case .national: return .national
+            }
+        }
+    }
+}
+
+/// Horizontal: between stakeholders of one government layer. Vertical: across layers.
 public enum Axis: String, Sendable, CaseIterable {
     case horizontal, vertical
 
-    /// The one rule for the axis of a relation: same tier is horizontal, different tiers vertical.
-    public static func of(_ a: Tier, _ b: Tier) -> Axis { a == b ? .horizontal : .vertical }
+    /// The one rule for the axis of a relation (or a meeting of two): same layer is
+    /// horizontal, different layers vertical.
+    public static func of(_ a: Layer, _ b: Layer) -> Axis { a == b ? .horizontal : .vertical }
 }
 
 /// The closed vocabulary of relations. Directed ones read `from <relation> to`.
@@ -46,6 +76,8 @@ public enum RelationKind: String, Sendable, CaseIterable, Codable {
     case advises
     case funds
     case represents
+    /// `from` ended and `to` took over its tasks (`lnv succeeded_by lvvn`).
+    case succeededBy = "succeeded_by"
 
     /// Symmetric relations are stored once, with the smaller key first, so `A partner_of B`
     /// and `B partner_of A` are the same relation.
@@ -66,12 +98,21 @@ public struct Node: Sendable, Equatable {
     public var tier: Tier
     /// The province key when the node lies in one province.
     public var province: String?
+    /// Theme keys of the vocabulary (``ThemeVocabulary``).
     public var themes: [String]
     /// Free-form facts as a JSON object text (`{}` when none).
     public var attributes: String
+    /// The first day the node exists (`YYYY-MM-DD`), when known.
+    public var validFrom: String?
+    /// The day the node ceased to exist (`YYYY-MM-DD`): a ministry that was split or renamed.
+    /// It stays in the graph for the history that refers to it.
+    public var validTo: String?
+    /// Other names people use for it (Den Haag for 's-Gravenhage), sorted.
+    public var aliases: [String]
 
     public init(key: String, kind: NodeKind, name: String, tier: Tier? = nil, province: String? = nil,
-                themes: [String] = [], attributes: String = "{}") {
+                themes: [String] = [], attributes: String = "{}", validFrom: String? = nil, validTo: String? = nil,
+                aliases: [String] = []) {
         self.key = key
         self.kind = kind
         self.name = name
@@ -79,6 +120,25 @@ public struct Node: Sendable, Equatable {
         self.province = province
         self.themes = themes
         self.attributes = attributes
+        self.validFrom = validFrom
+        self.validTo = validTo
+        self.aliases = aliases
+    }
+
+    /// The government layer (``Layer/of(kind:tier:)``).
+    public var layer: Layer { Layer.of(kind: kind, tier: tier) }
+
+    /// Whether the node has ceased to exist on `today` (`YYYY-MM-DD`).
+    public func isEnded(on today: String) -> Bool {
+        guard let validTo else { return false }
+        return validTo <= today
+    }
+
+    /// Whether the node exists on `today`: begun and not ended. Only current nodes are
+    /// proposed (SUGGEST, missing parties) or counted as a party (GAPS, CENTRAL).
+    public func isCurrent(on today: String) -> Bool {
+        if let validFrom, validFrom > today { return false }
+        return !isEnded(on: today)
     }
 }
 

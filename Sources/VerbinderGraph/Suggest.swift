@@ -19,13 +19,17 @@ extension Graph {
     ///   ministry on the vertical axis, the ministry owning that portfolio);
     /// - a boost for the poorly connected: the advice is to reach those who do not stand
     ///   first in line, so a low-degree candidate ranks higher, not lower.
-    /// Already-linked pairs and the node itself never appear.
-    public func suggestions(for source: NodeID, theme: String? = nil, axis: Axis? = nil, limit: Int = 20) -> [Suggestion] {
+    /// Already-linked pairs, the node itself and nodes not current on `today` (an ended
+    /// ministry) never appear. `theme` is a key of the vocabulary.
+    public func suggestions(for source: NodeID, theme: String? = nil, axis: Axis? = nil, limit: Int = 20,
+                            today: String) -> [Suggestion] {
         let me = node(id: source)
         let myThemes = Set(me.themes.map { $0.lowercased() })
         let wantedTheme = theme?.lowercased()
         var direct: Set<NodeID> = [source]
         for edge in adjacency[Int(source)] { direct.insert(edge.neighbor) }
+        // Ended nodes are neither proposed nor named as the way there.
+        let gone = notCurrent(on: today)
 
         // Phase 1: numbers only (this runs for thousands of candidates on a large graph), in
         // flat arrays indexed by node id rather than a dictionary.
@@ -37,7 +41,7 @@ extension Graph {
         for edge in adjacency[Int(source)] {
             let via = edge.neighbor
             let viaDegree = degree(via)
-            if viaDegree > hubCap { continue }
+            if viaDegree > hubCap || gone.contains(via) { continue }
             let weight = 1.0 / log(Double(max(viaDegree, 2)))
             for second in adjacency[Int(via)] where !direct.contains(second.neighbor) {
                 scratch.add(second.neighbor, weight: weight, via: via)
@@ -52,7 +56,8 @@ extension Graph {
         scored.reserveCapacity(candidates.count)
         for candidate in candidates {
             let other = node(id: candidate)
-            if let axis, Axis.of(me.tier, other.tier) != axis { continue }
+            if let axis, Axis.of(me.layer, other.layer) != axis { continue }
+            if gone.contains(candidate) { continue }
             var score = 0.0
             if wantedTheme != nil {
                 if themed.contains(candidate) {
@@ -95,7 +100,7 @@ extension Graph {
             // A common neighbour is a shortest path already (the pair is not linked): no search.
             let found = evidence(shown[index].node)
             let path = found.map { GraphPath(nodes: [source, $0.rarest, shown[index].node], relations: []) }
-                ?? shortestPath(from: source, to: shown[index].node, maxHops: 6)
+                ?? shortestPath(from: source, to: shown[index].node, filter: WalkFilter(avoid: gone), maxHops: 6)
             if let path {
                 shown[index].path = path.nodes
                 if path.nodes.count > 2 {

@@ -50,28 +50,66 @@ public enum MilestoneTransition: String, Sendable {
     }
 }
 
-/// How a meeting is classified, from its participants' tiers.
+/// A party at the table in the advice's sense of a tri-party meeting: the national
+/// government with the municipal and regional side and a third party.
+public enum Party: String, Sendable, CaseIterable {
+    case national, province, region, municipality
+
+    /// The party a participant is, if any. The VNG and its departments convene and are no
+    /// party; a knowledge institution or partner outside the national layer is none either.
+    public static func of(kind: NodeKind, layer: Layer) -> Party? {
+        if kind == .vng { return nil }
+        if layer == .national { return .national }
+        switch kind {
+        case .municipality: return .municipality
+        case .region, .network: return .region
+        case .province: return .province
+        default: return nil
+        }
+    }
+
+    /// The scale level the party stands for (the `tier=` of a `missing` record).
+    public var tier: Tier {
+        switch self {
+        case .national: return .national
+        case .province: return .provincial
+        case .region: return .regional
+        case .municipality: return .local
+        }
+    }
+}
+
+/// How a meeting is classified, from its participants' layers and kinds: the one rule.
 ///
-/// One tier: horizontal (municipalities among themselves). Several: vertical. Tri-party
-/// when the participants span at least three tiers, e.g. municipality, province, ministry.
+/// - axis: horizontal when every participant is in one layer, vertical otherwise (the rule of
+///   a relation, ``Axis/of(_:_:)``, over the whole table);
+/// - tri-party: the national layer plus at least two of a municipality, a region or network,
+///   and a province, not counting the VNG (it convenes: ``Party/of(kind:layer:)``).
 public struct MeetingClass: Sendable, Equatable {
     public var axis: Axis
     public var tripartite: Bool
 
-    public init(tiers: [Tier]) {
-        let distinct = Set(tiers)
-        axis = distinct.count > 1 ? .vertical : .horizontal
-        tripartite = distinct.count >= 3
+    /// The decentral and provincial parties of which a tri-party meeting has at least two.
+    static let sideParties: [Party] = [.province, .region, .municipality]
+
+    public init(participants: [(kind: NodeKind, layer: Layer)]) {
+        axis = Set(participants.map(\.layer)).count > 1 ? .vertical : .horizontal
+        tripartite = MeetingClass.missingParties(participants).isEmpty
     }
 
-    /// The tiers a meeting still lacks to be tri-party in the advice's sense: a local or
-    /// regional party, a province, and the national level.
-    public static func missingTiers(_ tiers: [Tier]) -> [Tier] {
-        let present = Set(tiers)
-        var missing: [Tier] = []
-        if present.isDisjoint(with: [.local, .regional]) { missing.append(.local) }
-        if !present.contains(.provincial) { missing.append(.provincial) }
-        if !present.contains(.national) { missing.append(.national) }
+    public init(nodes: [Node]) {
+        self.init(participants: nodes.map { ($0.kind, $0.layer) })
+    }
+
+    /// What the meeting lacks to be tri-party, the national government first: `[]` for a
+    /// tri-party meeting. With fewer than two of province, region and municipality, every
+    /// absent one is listed (any of them makes up the number).
+    public static func missingParties(_ participants: [(kind: NodeKind, layer: Layer)]) -> [Party] {
+        let present = Set(participants.compactMap { Party.of(kind: $0.kind, layer: $0.layer) })
+        var missing: [Party] = present.contains(.national) ? [] : [.national]
+        if sideParties.filter(present.contains).count < 2 {
+            missing += sideParties.filter { !present.contains($0) }
+        }
         return missing
     }
 }

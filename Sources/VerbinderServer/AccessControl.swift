@@ -21,7 +21,7 @@ public enum Permission: Sendable {
         switch request.verb {
         case "PING", "HELP", "AUTH", "QUIT": return .open
         case "FORMAT": return .authenticated
-        case "ADD", "SET", "REMOVE", "LINK", "UNLINK", "STAKEHOLDER", "SIGNAL", "CONTACT", "BEGIN", "COMMIT", "ROLLBACK": return .write
+        case "ADD", "SET", "REMOVE", "LINK", "UNLINK", "ALIAS", "THEME", "STAKEHOLDER", "SIGNAL", "CONTACT", "BEGIN", "COMMIT", "ROLLBACK": return .write
         case "TRAJECTORY": return ["ADD", "SET"].contains(sub) ? .write : .read
         case "MILESTONE": return sub == "HISTORY" ? .read : .write
         case "MEETING": return ["PLAN", "NOTE", "HELD", "CANCEL", "FOLLOWUP"].contains(sub) ? .write : .read

@@ -56,7 +56,7 @@ enum BasicCommands {
                 })
             },
             Command("FIND", usage: "FIND <text> [kind=K] [limit=N]",
-                    summary: "Nodes whose key or name contains the text (case- and diacritics-insensitive), best first.",
+                    summary: "Nodes whose key, name or an alias contains the text (case- and diacritics-insensitive), best first.",
                     options: ["kind", "limit"]) { request, context in
                 let text = request.arguments.joined(separator: " ")
                 guard !text.isEmpty else { throw ProtocolError(.usage, "usage: FIND <text> [kind=K] [limit=N]") }
@@ -65,17 +65,25 @@ enum BasicCommands {
                 let found = context.services.pool.withConnection(on: context.eventLoop) { connection in
                     try GraphQueries.find(connection, text: text, kind: kind, limit: limit)
                 }
+                let today = Today.amsterdam()
                 return .later(found.map { nodes in
-                    Response(records: nodes.map(Records.node), status: Status([("rows", .int(nodes.count))]))
+                    Response(records: nodes.map { Records.node($0, today: today) }, status: Status([("rows", .int(nodes.count))]))
                 })
             },
-            Command("SHOW", usage: "SHOW <node>", summary: "One node and every relation it has: a node record, then link records.") { request, context in
+            Command("SHOW", usage: "SHOW <node>",
+                    summary: "One node (with its layer, aliases and period of validity) and every relation it has: a node record, then link records.") { request, context in
                 guard request.arguments.count == 1 else { throw ProtocolError(.usage, "usage: SHOW <node>") }
+                let today = Today.amsterdam()
                 return .now(try context.services.renderCache.answer(request, about: request.arguments[0], format: context.session.format,
-                                                                     graph: context.services.graph) { graph in
+                                                                     today: today, graph: context.services.graph) { graph in
                     let node = try graph.require(request.arguments[0])
-                    let links = graph.sortedRelations(of: graph.id(forKey: node.key)!).map { Records.link(index: $0, in: graph) }
-                    return Response(records: [Records.nodeDetail(node)] + links, status: Status([("links", .int(links.count))]))
+                    let id = graph.id(forKey: node.key)!
+                    let relations = graph.sortedRelations(of: id)
+                    let successors = relations.filter { graph.kind(of: $0) == .succeededBy && graph.ends(of: $0).from == id }
+                        .map { graph.node(id: graph.ends(of: $0).to).key }
+                    let links = relations.map { Records.link(index: $0, in: graph) }
+                    return Response(records: [Records.nodeDetail(node, successors: successors, today: today)] + links,
+                                    status: Status([("links", .int(links.count))]))
                 })
             },
         ]

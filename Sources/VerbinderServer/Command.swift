@@ -105,7 +105,7 @@ extension Graph {
             throw ProtocolError(.notFound, "no node with key or name \(Quoting.quote(text))")
         case .ambiguous(let nodes):
             throw ProtocolError(.ambiguous, "\(nodes.count) nodes are named \(Quoting.quote(text)); use a key",
-                                records: nodes.map(Records.node))
+                                records: nodes.map { Records.node($0) })
         }
     }
 }

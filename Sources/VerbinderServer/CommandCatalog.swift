@@ -2,7 +2,7 @@
 public enum CommandCatalog {
     static func table(extra: [Command] = []) -> CommandTable {
         let box = HelpBox()
-        var table = CommandTable(BasicCommands.all(help: { box.commands }) + GraphCommands.all + WorkflowCommands.all + MonitoringCommands.all + ReminderCommands.all + BatchCommands.all + AccessCommands.all)
+        var table = CommandTable(BasicCommands.all(help: { box.commands }) + GraphCommands.all + NamingCommands.all + WorkflowCommands.all + MonitoringCommands.all + ReminderCommands.all + BatchCommands.all + AccessCommands.all)
         for command in extra { table.register(command) }
         box.commands = table.commands
         return table

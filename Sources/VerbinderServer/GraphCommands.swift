@@ -14,9 +14,9 @@ enum GraphCommands {
     // MARK: - Changes
 
     static let add = Command(
-        "ADD", usage: "ADD <kind> <name> [key=K] [tier=T] [province=PVxx] [themes=a,b] [note=...]",
+        "ADD", usage: "ADD <kind> <name> [key=K] [tier=T] [province=PVxx] [themes=a,b] [valid_from=YYYY-MM-DD] [valid_to=YYYY-MM-DD] [note=...]",
         summary: "Add a stakeholder; answers OK key=K. Municipalities and provinces need their CBS code as key.",
-        options: ["key", "tier", "province", "themes", "note"]
+        options: ["key", "tier", "province", "themes", "valid_from", "valid_to", "note"]
     ) { request, context in
         guard request.arguments.count >= 2 else { throw ProtocolError(.usage, "") }
         guard let kind = NodeKind(rawValue: request.arguments[0].lowercased()) else {
@@ -41,7 +41,8 @@ enum GraphCommands {
             }
         }
         let tier = try request.enumOption("tier", Tier.self) ?? kind.defaultTier
-        let themes = try themesOption(request)
+        let themes = try request.themesOption(context.services.graph.vocabulary)
+        let (validFrom, validTo) = try validityOptions(request)
         let province = try context.services.graph.read { graph throws -> String? in
             if graph.node(key: key) != nil { throw ProtocolError(.conflict, "a node with key \(key) exists") }
             return try provinceOption(request, graph: graph)
@@ -49,7 +50,7 @@ enum GraphCommands {
         var attributes: [String: String] = [:]
         if let note = request.options["note"] { attributes["note"] = note }
         let node = Node(key: key, kind: kind, name: name, tier: tier, province: province, themes: themes ?? [],
-                        attributes: JSONText.object(attributes))
+                        attributes: JSONText.object(attributes), validFrom: validFrom ?? nil, validTo: validTo ?? nil)
         let finalKey = key
         return .later(context.commit(request, locking: [finalKey], audit: ["node": finalKey, "action": "add"], announce: [.node(key: finalKey)],
                                      statement: GraphWrites.insertNode(node),
@@ -58,14 +59,15 @@ enum GraphCommands {
     }
 
     static let set = Command(
-        "SET", usage: "SET <node> name=value... (name, kind, tier, province, themes, note)",
-        summary: "Change a stakeholder's fields; answers OK key=K.",
-        options: ["name", "kind", "tier", "province", "themes", "note"]
+        "SET", usage: "SET <node> name=value... (name, kind, tier, province, themes, valid_from, valid_to, note)",
+        summary: "Change a stakeholder's fields; answers OK key=K. valid_to= ends it (it stays, for the history).",
+        options: ["name", "kind", "tier", "province", "themes", "valid_from", "valid_to", "note"]
     ) { request, context in
         guard request.arguments.count == 1, !request.options.isEmpty else { throw ProtocolError(.usage, "") }
         let kind = try request.enumOption("kind", NodeKind.self)
         let tier = try request.enumOption("tier", Tier.self)
-        let themes = try themesOption(request)
+        let themes = try request.themesOption(context.services.graph.vocabulary)
+        let (validFrom, validTo) = try validityOptions(request)
         let name = request.options["name"]
         if let name, name.isEmpty { throw ProtocolError(.invalid, "name must not be empty") }
         let (node, province) = try context.services.graph.read { graph in
@@ -75,10 +77,18 @@ enum GraphCommands {
         let note = request.options["note"]
         var changes = ["node": key, "action": "set"]
         for name in request.optionOrder { changes[name] = request.options[name] }
+        let effective = (validFrom ?? node.validFrom, validTo ?? node.validTo)
+        if let from = effective.0, let to = effective.1, to <= from {
+            throw ProtocolError(.invalid, "valid_to= must be after valid_from=")
+        }
         return .later(context.commit(request, locking: [key], audit: changes, announce: [.node(key: key)],
                                      sql: { tx -> Node? in
-                                         try GraphWrites.updateNode(tx, key: key, kind: kind, name: name, tier: tier,
-                                                                    province: province, themes: themes, note: note)
+                                         let stored = try GraphWrites.updateNode(tx, key: key, kind: kind, name: name, tier: tier,
+                                                                                 province: province, themes: themes, note: note,
+                                                                                 validFrom: validFrom.map { $0 ?? "" }, validTo: validTo.map { $0 ?? "" })
+                                         // A new kind or tier can move the node to another layer: its meetings follow.
+                                         if kind != nil || tier != nil { try WorkflowStore.reclassifyMeetings(tx, node: key) }
+                                         return stored
                                      },
                                      apply: { graph, stored in if let stored { graph.upsert(stored) } })
             .flatMapThrowing { stored in
@@ -114,16 +124,26 @@ enum GraphCommands {
         if let since = request.options["since"], let until = request.options["until"], until < since {
             throw ProtocolError(.invalid, "until= is before since=")
         }
-        let themes = try themesOption(request) ?? []
+        let themes = try request.themesOption(context.services.graph.vocabulary) ?? []
+        let today = Today.amsterdam()
         let (relation, axis) = try context.services.graph.read { graph -> (Relation, Axis) in
             let from = try graph.require(request.arguments[0]), to = try graph.require(request.arguments[2])
             if Keys.fold(from.key) == Keys.fold(to.key) { throw ProtocolError(.invalid, "a node cannot be related to itself") }
+            // An ended node takes part only in relations that ended before it did (its history),
+            // and in the succession itself.
+            if kind != .succeededBy {
+                for end in [from, to] where end.isEnded(on: today) {
+                    guard let until = request.options["until"], let ended = end.validTo, until <= ended else {
+                        throw ProtocolError(.invalid, "\(end.key) ended on \(end.validTo ?? "?"); only a relation with until= on or before that day may name it")
+                    }
+                }
+            }
             let relation = Relation(from: from.key, kind: kind, to: to.key, themes: themes, since: request.options["since"],
                                     until: request.options["until"], note: request.options["note"]).canonical
             if graph.contains(relation) {
                 throw ProtocolError(.conflict, "\(relation.from) \(kind.rawValue) \(relation.to) exists")
             }
-            return (relation, Axis.of(from.tier, to.tier))
+            return (relation, Axis.of(from.layer, to.layer))
         }
         let audit = ["from": relation.from, "relation": kind.rawValue, "to": relation.to, "action": "link"]
         let answer = Response(status: Status([("axis", .string(axis.rawValue))]))
@@ -194,7 +214,7 @@ enum GraphCommands {
         // The plain form is the common one: answered from the render cache.
         if request.options.isEmpty {
             return .now(try context.services.renderCache.answer(request, about: request.arguments[0], format: context.session.format,
-                                                                 graph: context.services.graph, compute))
+                                                                 today: Today.amsterdam(), graph: context.services.graph, compute))
         }
         return .now(try context.services.graph.read { try compute($0) })
     }
@@ -248,6 +268,7 @@ enum GraphCommands {
             record.append("name", .string(node.name))
             record.append("kind", .string(node.kind.rawValue))
             record.append("tier", .string(node.tier.rawValue))
+            record.append("layer", .string(node.layer.rawValue))
             if n > 0 {
                 let relation = path.relations[n - 1]
                 record.append("relation", .string(graph.kind(of: relation).rawValue))
@@ -266,15 +287,17 @@ enum GraphCommands {
         guard request.arguments.count == 1 else { throw ProtocolError(.usage, "") }
         let axis = try request.enumOption("axis", Axis.self)
         let limit = try request.intOption("limit", default: 10, range: 1...1000)
-        let theme = request.options["theme"]?.lowercased()
+        let today = Today.amsterdam()
         return .now(try context.services.graph.read { graph in
+            let theme = try request.themeOption(graph.vocabulary)
             let node = try graph.require(request.arguments[0])
-            let suggestions = graph.suggestions(for: graph.id(forKey: node.key)!, theme: theme, axis: axis, limit: limit)
+            let suggestions = graph.suggestions(for: graph.id(forKey: node.key)!, theme: theme, axis: axis, limit: limit, today: today)
             let records = suggestions.map { suggestion -> Record in
                 let other = graph.node(id: suggestion.node)
                 var record = Record("suggestion", [
                     ("key", .string(other.key)), ("name", .string(other.name)), ("kind", .string(other.kind.rawValue)),
-                    ("tier", .string(other.tier.rawValue)), ("score", .double(suggestion.score)), ("reason", .string(suggestion.reason)),
+                    ("tier", .string(other.tier.rawValue)), ("layer", .string(other.layer.rawValue)),
+                    ("score", .double(suggestion.score)), ("reason", .string(suggestion.reason)),
                 ])
                 if !suggestion.path.isEmpty {
                     record.append("path", .string(suggestion.path.map { graph.node(id: $0).key }.joined(separator: ">")))
@@ -299,16 +322,17 @@ enum GraphCommands {
         }
         if request.options["days"] != nil { throw ProtocolError(.usage, "days= goes with GAPS stale") }
         if request.options["theme"] != nil, which != "vertical" { throw ProtocolError(.usage, "theme= goes with GAPS vertical") }
+        let today = Today.amsterdam()
         return .now(try context.services.graph.read { graph in
             let ids: [NodeID]
             switch which {
-            case "unaffiliated": ids = graph.unaffiliatedMunicipalities()
-            case "isolated": ids = graph.isolatedNodes()
-            case "vertical": ids = graph.verticalGaps(theme: request.options["theme"])
+            case "unaffiliated": ids = graph.unaffiliatedMunicipalities(today: today)
+            case "isolated": ids = graph.isolatedNodes(today: today)
+            case "vertical": ids = graph.verticalGaps(theme: try request.themeOption(graph.vocabulary), today: today)
             default: throw ProtocolError(.usage, "")
             }
             let nodes = ids.map(graph.node(id:)).sorted { $0.key < $1.key }
-            return Response(records: nodes.prefix(limit).map(Records.node), status: Status([("count", .int(nodes.count))]))
+            return Response(records: nodes.prefix(limit).map { Records.node($0, today: today) }, status: Status([("count", .int(nodes.count))]))
         })
     }
 
@@ -321,6 +345,7 @@ enum GraphCommands {
         let kind = try request.enumOption("kind", NodeKind.self)
         let limit = try request.intOption("limit", default: 20, range: 1...1000)
         let graph = context.services.graph
+        let today = Today.amsterdam()
         // Brandes is O(V·E): run it on the pool's threads, never on an event loop, on a snapshot,
         // so writers never wait for it. Above 20,000 nodes exact work takes hours: estimate from
         // 500 evenly spread sources and say so (exact=no).
@@ -328,7 +353,9 @@ enum GraphCommands {
             let graph = graph.snapshot()
             let exact = graph.nodeCount <= 20_000
             let scores = graph.betweenness(sources: exact ? nil : 500)
-            let ranked = scores.filter { kind == nil || graph.node(id: $0.key).kind == kind }
+            // An ended node is history, not a connector of today.
+            let gone = graph.notCurrent(on: today)
+            let ranked = scores.filter { (kind == nil || graph.node(id: $0.key).kind == kind) && !gone.contains($0.key) }
                 .sorted { ($0.value, graph.node(id: $1.key).key) > ($1.value, graph.node(id: $0.key).key) }
                 .prefix(limit)
             let records = ranked.enumerated().map { rank, entry -> Record in
@@ -376,12 +403,19 @@ enum GraphCommands {
         return kind
     }
 
-    static func themesOption(_ request: Request) throws(ProtocolError) -> [String]? {
-        guard let text = request.options["themes"] else { return nil }
-        guard let themes = Validation.themes(text) else {
-            throw ProtocolError(.invalid, "themes= is a comma-separated list of [a-z0-9-] words")
+    /// `valid_from=` and `valid_to=`: nil when absent, `.some(nil)` when given empty (clears).
+    static func validityOptions(_ request: Request) throws(ProtocolError) -> (String??, String??) {
+        var values: [String??] = []
+        for name in ["valid_from", "valid_to"] {
+            guard let text = request.options[name] else { values.append(nil); continue }
+            if text.isEmpty { values.append(.some(nil)); continue }
+            guard Validation.isDate(text) else { throw ProtocolError(.invalid, "\(name)= must be a date YYYY-MM-DD") }
+            values.append(.some(text))
         }
-        return themes
+        if let from = values[0] ?? nil, let to = values[1] ?? nil, to <= from {
+            throw ProtocolError(.invalid, "valid_to= must be after valid_from=")
+        }
+        return (values[0], values[1])
     }
 
     static func depthOption(_ request: Request, maximum: Int) throws(ProtocolError) -> Int {

@@ -15,7 +15,7 @@ enum MonitoringCommands {
     ) { request, context in
         guard request.arguments.isEmpty else { throw ProtocolError(.usage, "") }
         let from = try WorkflowCommands.optionalDate(request, "from"), to = try WorkflowCommands.optionalDate(request, "to")
-        let unaffiliated = context.services.graph.read { graph in Set(graph.unaffiliatedMunicipalities().map { graph.node(id: $0).key }) }
+        let unaffiliated = context.services.graph.read { graph in Set(graph.unaffiliatedMunicipalities(today: Today.amsterdam()).map { graph.node(id: $0).key }) }
         return .later(WorkflowCommands.read(context) { connection in
             let (start, end) = try ReportStore.period(connection, from: from, to: to)
             guard start <= end else { throw ProtocolError(.invalid, "from= is after to=") }
@@ -36,7 +36,7 @@ enum MonitoringCommands {
         let limit = try request.intOption("limit", default: 100_000, range: 1...100_000)
         if which == "agenda" {
             return .later(WorkflowCommands.read(context) { try WorkflowStore.regionsWithoutAgenda($0) }.map { keys in
-                let records = graph.read { graph in keys.prefix(limit).compactMap { graph.node(key: $0) }.map(Records.node) }
+                let records = graph.read { graph in keys.prefix(limit).compactMap { graph.node(key: $0) }.map { Records.node($0) } }
                 return Response(records: records, status: Status([("count", .int(keys.count))]))
             })
         }

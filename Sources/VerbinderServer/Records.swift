@@ -3,18 +3,28 @@ import VerbinderProtocol
 
 /// How domain values become records: one place, so every command writes them alike.
 enum Records {
-    static func node(_ node: Node) -> Record {
+    /// `node key kind name tier layer [province] [themes] [aliases] [ended]`: `ended` is the
+    /// day a node that no longer exists ended.
+    static func node(_ node: Node, today: String = Today.amsterdam()) -> Record {
         var record = Record("node", [
             ("key", .string(node.key)), ("kind", .string(node.kind.rawValue)),
-            ("name", .string(node.name)), ("tier", .string(node.tier.rawValue)),
+            ("name", .string(node.name)), ("tier", .string(node.tier.rawValue)), ("layer", .string(node.layer.rawValue)),
         ])
         record.append("province", node.province.map(Value.string))
         if !node.themes.isEmpty { record.append("themes", .list(node.themes)) }
+        if !node.aliases.isEmpty { record.append("aliases", .list(node.aliases)) }
+        if node.isEnded(on: today) { record.append("ended", node.validTo.map(Value.string)) }
         return record
     }
 
-    static func nodeDetail(_ node: Node) -> Record {
-        var record = self.node(node)
+    /// `SHOW`'s node record: also the period of validity (`valid_to` only while it lies ahead;
+    /// after it, `ended` says it), the successors of an ended node
+    /// (its `succeeded_by` relations) and the attributes.
+    static func nodeDetail(_ node: Node, successors: [String], today: String) -> Record {
+        var record = self.node(node, today: today)
+        record.append("valid_from", node.validFrom.map(Value.string))
+        if !node.isEnded(on: today) { record.append("valid_to", node.validTo.map(Value.string)) }
+        if !successors.isEmpty { record.append("successors", .list(successors)) }
         if node.attributes != "{}" { record.append("attributes", .string(node.attributes)) }
         return record
     }
@@ -26,7 +36,7 @@ enum Records {
         let relation = graph.relation(index)
         var record = Record("link", [
             ("from", .string(from.key)), ("relation", .string(relation.kind.rawValue)), ("to", .string(to.key)),
-            ("axis", .string(Axis.of(from.tier, to.tier).rawValue)), ("from_name", .string(from.name)), ("to_name", .string(to.name)),
+            ("axis", .string(Axis.of(from.layer, to.layer).rawValue)), ("from_name", .string(from.name)), ("to_name", .string(to.name)),
         ])
         if !relation.themes.isEmpty { record.append("themes", .list(relation.themes)) }
         record.append("since", relation.since.map(Value.string))

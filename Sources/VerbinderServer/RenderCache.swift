@@ -35,9 +35,10 @@ final class RenderCache: Sendable {
 
     /// The answer for `request` (about the node `argument` names) in `format`, from the cache
     /// or made by `make` from the graph, under the graph's read lock either way.
-    func answer(_ request: Request, about argument: String, format: OutputFormat, graph: LiveGraph,
+    /// `today` is part of the key: whether a node has ended depends on the day.
+    func answer(_ request: Request, about argument: String, format: OutputFormat, today: String, graph: LiveGraph,
                 _ make: (borrowing Graph) throws -> Response) throws -> Response {
-        let key = "\(format.rawValue) \(request.verb) \(Keys.fold(argument))"
+        let key = "\(format.rawValue) \(request.verb) \(today) \(Keys.fold(argument))"
         return try graph.read { graph, epoch in
             // Resolved every time: a name may point elsewhere after a rename.
             let node = try graph.require(argument)

@@ -146,7 +146,7 @@ enum WorkflowCommands {
                 guard node.kind == .region else { throw ProtocolError(.invalid, "region=\(regionText) is not a region") }
                 region = node.key
             }
-            let themes = try GraphCommands.themesOption(request) ?? []
+            let themes = try request.themesOption(context.services.graph.vocabulary) ?? []
             let start = try optionalDate(request, "start"), end = try optionalDate(request, "end")
             if let start, let end, end < start { throw ProtocolError(.invalid, "end= is before start=") }
             if request.options["status"] != nil || request.options["name"] != nil { throw ProtocolError(.usage, "status= and name= go with TRAJECTORY SET") }
@@ -175,7 +175,7 @@ enum WorkflowCommands {
                     fields["region"] = node.key
                 }
             }
-            if let themes = try GraphCommands.themesOption(request) { fields["themes"] = PostgresArray.literal(themes) }
+            if let themes = try request.themesOption(context.services.graph.vocabulary) { fields["themes"] = PostgresArray.literal(themes) }
             if let goal = request.options["goal"] { fields["goal"] = goal }
             if request.options["start"] != nil { fields["start"] = try optionalDate(request, "start") }
             if request.options["end"] != nil { fields["end"] = try optionalDate(request, "end") }
@@ -228,7 +228,7 @@ enum WorkflowCommands {
         let kind = try request.enumOption("kind", TrajectoryKind.self)?.rawValue
         let status = try request.enumOption("status", TrajectoryStatus.self)?.rawValue
         let node = try request.options["node"].map { try nodeKey(context, $0) }
-        let theme = request.options["theme"]?.lowercased()
+        let theme = try request.themeOption(context.services.graph.vocabulary)
         let limit = try request.intOption("limit", default: 100, range: 1...1000)
         return .later(read(context) { connection in
             let list = try WorkflowStore.trajectories(connection, kind: kind, status: status, node: node, theme: theme, limit: limit)
@@ -375,7 +375,7 @@ enum WorkflowCommands {
         guard request.arguments.isEmpty else { throw ProtocolError(.usage, "") }
         guard let days = Durations.days(request.options["within"] ?? "14d") else { throw ProtocolError(.invalid, "within= is a number of days like 14d or 2w") }
         let owner = try request.options["owner"].map { try nodeKey(context, $0) }
-        let theme = request.options["theme"]?.lowercased()
+        let theme = try request.themeOption(context.services.graph.vocabulary)
         let limit = try request.intOption("limit", default: 100, range: 1...1000)
         let text = request.options["trajectory"]
         return .later(read(context) { connection in
@@ -463,7 +463,7 @@ enum WorkflowCommands {
         }
         guard participants.count >= 2 else { throw ProtocolError(.usage, "a meeting needs at least two different participants") }
         let keys = participants.map(\.key)
-        let classification = MeetingClass(tiers: participants.map(\.tier))
+        let classification = MeetingClass(nodes: participants)
         let title = request.options["title"] ?? "", place = request.options["place"] ?? ""
         let trajectoryText = request.arguments[1] == "-" ? nil : request.arguments[1]
         let graph = context.services.graph
@@ -472,6 +472,7 @@ enum WorkflowCommands {
             var meeting: Meeting
             var conflicts: [(meeting: Meeting, node: String)]
             var trajectory: Trajectory?
+            var stakeholders: [String]
             var milestones: [Milestone]
             var signals: [Signal]
         }
@@ -494,18 +495,22 @@ enum WorkflowCommands {
                                                      tripartite: classification.tripartite, participants: keys)
             var milestones: [Milestone] = []
             var signals: [Signal] = []
+            var stakeholders: [String] = []
             if let trajectory {
+                stakeholders = try WorkflowStore.stakeholders(tx, trajectory: trajectory.key).map(\.node)
                 let next = try WorkflowStore.nextMeetingDate(tx, trajectory: trajectory.key, after: id)
                 milestones = try WorkflowStore.milestones(tx, trajectory: trajectory.key, filter: .open, owner: nil, limit: 1000)
                     .filter { next == nil || $0.due < next! }
                 if !trajectory.themes.isEmpty { signals = try WorkflowStore.openSignals(tx, themes: trajectory.themes) }
             }
             return Planned(meeting: try WorkflowStore.meeting(tx, id: id)!, conflicts: conflicts, trajectory: trajectory,
-                           milestones: milestones, signals: signals)
+                           stakeholders: stakeholders, milestones: milestones, signals: signals)
         }.map { planned in
             var records = [record(planned.meeting)] + conflictRecords(planned.conflicts)
             if let trajectory = planned.trajectory, !classification.tripartite {
-                records += graph.read { graph in missingRecords(trajectory: trajectory, participants: participants, graph: graph) }
+                let context = TrajectoryContext(lead: trajectory.lead, region: trajectory.region, themes: trajectory.themes,
+                                                stakeholders: planned.stakeholders)
+                records += graph.read { graph in missingRecords(context, participants: participants, graph: graph) }
             }
             records += planned.milestones.map { Record("agenda", [("item", "milestone"), ("id", .int($0.id)), ("title", .string($0.title)),
                                                                   ("due", .string($0.due)), ("days_left", .int($0.daysLeft))]) }
@@ -516,47 +521,17 @@ enum WorkflowCommands {
         })
     }
 
-    /// For each tier a tri-party meeting still lacks, the best candidate from the graph.
-    static func missingRecords(trajectory: Trajectory, participants: [Node], graph: borrowing Graph) -> [Record] {
-        let present = Set(participants.map { Keys.fold($0.key) })
-        let themes = Set(trajectory.themes)
-        guard let lead = graph.id(forKey: trajectory.lead) else { return [] }
-        var records: [Record] = []
-        for tier in MeetingClass.missingTiers(participants.map(\.tier)) {
-            var candidates: [(id: NodeID, score: Double, reason: String)] = []
-            switch tier {
-            case .national:
-                for id in graph.nodeIDs where graph.node(id: id).kind == .ministry {
-                    let covered = themes.intersection(graph.node(id: id).themes)
-                    candidates.append((id, Double(covered.count), covered.isEmpty ? "national level" : "themes " + covered.sorted().joined(separator: ",")))
-                }
-            case .provincial:
-                let home = graph.node(key: trajectory.region ?? trajectory.lead)?.province ?? graph.node(id: lead).province
-                for id in graph.nodeIDs where graph.node(id: id).kind == .province {
-                    let isHome = home.map { Keys.fold($0) == Keys.fold(graph.node(id: id).key) } ?? false
-                    candidates.append((id, isHome ? 1 : 0, isHome ? "the province of the trajectory" : "provincial level"))
-                }
-            default:
-                for key in [trajectory.region, trajectory.lead].compactMap({ $0 }) {
-                    if let id = graph.id(forKey: key), [.local, .regional].contains(graph.node(id: id).tier) {
-                        candidates.append((id, 1, key == trajectory.region ? "the trajectory's region" : "the trajectory's lead"))
-                    }
-                }
-            }
-            candidates.removeAll { present.contains(Keys.fold(graph.node(id: $0.id).key)) }
-            // Best evidence first; among equals, the one the lead reaches in fewest steps.
-            let scored = candidates.map { candidate -> (NodeID, Double, String, GraphPath?) in
-                let path = graph.shortestPath(from: lead, to: candidate.id, maxHops: 6)
-                return (candidate.id, candidate.score - Double(path?.hops ?? 10) / 100, candidate.reason, path)
-            }
-            guard let best = scored.max(by: { ($0.1, graph.node(id: $1.0).key) < ($1.1, graph.node(id: $0.0).key) }) else { continue }
-            let node = graph.node(id: best.0)
-            var record = Record("missing", [("tier", .string(tier == .local ? "local" : tier.rawValue)), ("candidate", .string(node.key)),
-                                            ("name", .string(node.name)), ("reason", .string(best.2))])
-            if let path = best.3 { record.append("path", .string(path.nodes.map { graph.node(id: $0).key }.joined(separator: ">"))) }
-            records.append(record)
+    /// For each party a tri-party meeting still lacks, the best current candidate
+    /// (``Graph/missingParties(for:participants:today:)``), as `missing` records.
+    static func missingRecords(_ trajectory: TrajectoryContext, participants: [Node], graph: borrowing Graph) -> [Record] {
+        let ids = participants.compactMap { graph.id(forKey: $0.key) }
+        return graph.missingParties(for: trajectory, participants: ids, today: Today.amsterdam()).map { missing in
+            let node = graph.node(id: missing.candidate)
+            var record = Record("missing", [("tier", .string(missing.party.tier.rawValue)), ("party", .string(missing.party.rawValue)),
+                                            ("candidate", .string(node.key)), ("name", .string(node.name)), ("reason", .string(missing.reason))])
+            if let path = missing.path { record.append("path", .string(path.nodes.map { graph.node(id: $0).key }.joined(separator: ">"))) }
+            return record
         }
-        return records
     }
 
     static let meetings = Command(
@@ -587,9 +562,7 @@ enum WorkflowCommands {
         guard subverb(request) == "ADD", request.arguments.count >= 5 else { throw ProtocolError(.usage, "usage: SIGNAL ADD <node> <kind> <theme> <text>") }
         let node = try nodeKey(context, request.arguments[1])
         let kind = try enumValue(request.arguments[2], SignalKind.self, "kind").rawValue
-        guard let theme = Validation.themes(request.arguments[3])?.first, Validation.themes(request.arguments[3])?.count == 1 else {
-            throw ProtocolError(.invalid, "theme is one [a-z0-9-] word")
-        }
+        let theme = try context.services.graph.vocabulary.require(request.arguments[3])
         let text = request.arguments.dropFirst(4).joined(separator: " ")
         return .later(write(context, request, audit: ["node": node, "kind": kind, "theme": theme, "action": "signal add"]) { tx in
             try WorkflowStore.insertSignal(tx, node: node, kind: kind, theme: theme, text: text)
@@ -607,7 +580,7 @@ enum WorkflowCommands {
         let tierNodes: [String]? = tier.map { tier in
             context.services.graph.read { graph in graph.nodeIDs.map(graph.node(id:)).filter { $0.tier == tier }.map(\.key) }
         }
-        let theme = request.options["theme"]?.lowercased()
+        let theme = try request.themeOption(context.services.graph.vocabulary)
         let limit = try request.intOption("limit", default: 100, range: 1...1000)
         return .later(read(context) { connection in
             let list = try WorkflowStore.signals(connection, theme: theme, kind: kind, node: node, nodes: tierNodes, openOnly: false, limit: limit)

@@ -3,30 +3,45 @@ import VerbinderGraph
 
 /// SQL for the stakeholder graph. Every statement is parameterised.
 public enum GraphQueries {
-    static let nodeColumns = "key, kind, name, tier, province, themes, attributes::text"
+    static let nodeColumns = """
+        key, kind, name, tier, province, themes, attributes::text, valid_from::text, valid_to::text,
+        coalesce((SELECT array_agg(a.alias ORDER BY a.search_alias) FROM aliases a WHERE a.node_key = nodes.key), '{}')
+        """
 
-    /// Loads every node and relation: the daemon's in-memory index starts from this.
+    /// Loads every node and relation and the theme vocabulary: the daemon's in-memory index
+    /// starts from this.
     public static func loadGraph(_ connection: Connection) throws -> Graph {
         let nodeRows = try connection.query("SELECT \(nodeColumns) FROM nodes ORDER BY key")
         let relationRows = try connection.query(
             "SELECT from_key, relation, to_key, themes, since::text, until::text, note FROM relations ORDER BY id")
-        return Graph(nodes: try nodeRows.all.map(decodeNode), relations: try relationRows.all.map(decodeRelation))
+        var graph = Graph(nodes: try nodeRows.all.map(decodeNode), relations: try relationRows.all.map(decodeRelation))
+        graph.vocabulary = ThemeVocabulary(try ThemeStore.all(connection))
+        return graph
     }
 
-    /// `FIND`: nodes whose key or name contains `text` (case- and diacritics-insensitive),
-    /// best first: exact key, exact name, prefix, substring; then by name.
+    /// `FIND`: nodes whose key, name or an alias contains `text` (case- and
+    /// diacritics-insensitive), best first: exact key, exact name or alias, prefix, substring;
+    /// then by name.
     public static func find(_ connection: Connection, text: String, kind: NodeKind?, limit: Int) throws -> [Node] {
         let folded = Search.fold(text)
         let pattern = escapeLike(folded)
         let rows = try connection.query("""
-            SELECT \(nodeColumns),
-                   CASE WHEN lower(key) = $1 THEN 0
-                        WHEN search_name = $1 THEN 1
-                        WHEN search_name LIKE $2 || '%' OR lower(key) LIKE $2 || '%' THEN 2
-                        ELSE 3 END AS rank
-            FROM nodes
-            WHERE (search_name LIKE '%' || $2 || '%' OR lower(key) LIKE '%' || $2 || '%')
-              AND ($3::text IS NULL OR kind = $3)
+            WITH alias_rank AS (
+                SELECT node_key, min(CASE WHEN search_alias = $1 THEN 1
+                                          WHEN search_alias LIKE $2 || '%' THEN 2 ELSE 3 END) AS rank
+                FROM aliases WHERE search_alias LIKE '%' || $2 || '%' GROUP BY node_key),
+            ranked AS (
+                SELECT nodes.*, least(
+                       CASE WHEN lower(key) = $1 THEN 0
+                            WHEN search_name = $1 THEN 1
+                            WHEN search_name LIKE $2 || '%' OR lower(key) LIKE $2 || '%' THEN 2
+                            WHEN search_name LIKE '%' || $2 || '%' OR lower(key) LIKE '%' || $2 || '%' THEN 3
+                            ELSE 4 END,
+                       coalesce(a.rank, 4)) AS rank
+                FROM nodes LEFT JOIN alias_rank a ON a.node_key = nodes.key
+                WHERE ($3::text IS NULL OR kind = $3))
+            SELECT \(nodeColumns), rank FROM ranked nodes
+            WHERE rank < 4
             ORDER BY rank, search_name, key
             LIMIT $4
             """, [folded, pattern, kind?.rawValue, String(limit)])
@@ -47,7 +62,8 @@ public enum GraphQueries {
         }
         return Node(key: try row.string(0), kind: kind, name: try row.string(2), tier: tier,
                     province: row.optionalString(4), themes: try row.textArray(5),
-                    attributes: row.optionalString(6) ?? "{}")
+                    attributes: row.optionalString(6) ?? "{}", validFrom: row.optionalString(7),
+                    validTo: row.optionalString(8), aliases: try row.textArray(9))
     }
 
     static func decodeRelation(_ row: QueryResult.Row) throws -> Relation {

@@ -67,8 +67,11 @@ public final class GraphSync: Sendable {
 
     /// A change to announce.
     public enum Change: Sendable {
+        /// A node's fields or aliases.
         case node(key: String)
         case relation(Relation)
+        /// A theme of the vocabulary.
+        case theme(key: String)
     }
 
     /// Announces committed changes to the other daemons (coalesced; see ChangeNotifier).
@@ -77,6 +80,7 @@ public final class GraphSync: Sendable {
             switch change {
             case .node(let key): return "\(instance)|node|\(key)"
             case .relation(let relation): return "\(instance)|rel|\(relation.from)|\(relation.kind.rawValue)|\(relation.to)"
+            case .theme(let key): return "\(instance)|theme|\(key)"
             }
         })
     }
@@ -151,6 +155,10 @@ public final class GraphSync: Sendable {
                     } else {
                         graph.write { _ = $0.remove(key: key) }
                     }
+                }
+            case "theme":
+                if let theme = try ThemeStore.fetch(connection, key: parts[2]) {
+                    graph.write { $0.vocabulary.upsert(theme) }
                 }
             case "reload":
                 reload(reason: "bulk load by \(parts[0])")

@@ -7,16 +7,17 @@ import VerbinderProtocol
 public enum GraphWrites {
     public static func insertNode(_ node: Node) -> WriteStatement {
         WriteStatement("""
-            INSERT INTO nodes (key, kind, name, search_name, tier, province, themes, attributes)
-            VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8::jsonb)
+            INSERT INTO nodes (key, kind, name, search_name, tier, province, themes, attributes, valid_from, valid_to)
+            VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8::jsonb, $9::date, $10::date)
             RETURNING key
             """, params(node))
     }
 
-    /// Changes the given fields of a node (nil: unchanged; `province` "" clears it; `note` is
-    /// merged into the attributes) and returns the node as stored.
+    /// Changes the given fields of a node (nil: unchanged; `province`, `validFrom` and
+    /// `validTo` "" clear it; `note` is merged into the attributes) and returns the node as stored.
     public static func updateNode(_ tx: Connection, key: String, kind: NodeKind?, name: String?, tier: Tier?,
-                                  province: String?, themes: [String]?, note: String?) throws -> Node? {
+                                  province: String?, themes: [String]?, note: String?,
+                                  validFrom: String? = nil, validTo: String? = nil) throws -> Node? {
         let rows = try tx.query("""
             UPDATE nodes SET kind = coalesce($2, kind), name = coalesce($3, name),
                    search_name = coalesce($4, search_name), tier = coalesce($5, tier),
@@ -24,12 +25,28 @@ public enum GraphWrites {
                    themes = coalesce($7::text[], themes),
                    attributes = CASE WHEN $8::text IS NULL THEN attributes
                                      ELSE attributes || jsonb_build_object('note', $8::text) END,
+                   valid_from = CASE WHEN $9::text IS NULL THEN valid_from ELSE NULLIF($9, '')::date END,
+                   valid_to = CASE WHEN $10::text IS NULL THEN valid_to ELSE NULLIF($10, '')::date END,
                    updated_at = now()
             WHERE key = $1
             RETURNING \(GraphQueries.nodeColumns)
             """, [key, kind?.rawValue, name, name.map(Search.fold), tier?.rawValue, province,
-                  themes.map(PostgresArray.literal), note])
+                  themes.map(PostgresArray.literal), note, validFrom, validTo])
         return try rows.all.first.map(GraphQueries.decodeNode)
+    }
+
+    /// `ALIAS ADD`: returns a row when the alias was new for the node.
+    public static func insertAlias(node key: String, alias: String) -> WriteStatement {
+        WriteStatement("""
+            INSERT INTO aliases (node_key, alias, search_alias) VALUES ($1, $2, $3)
+            ON CONFLICT DO NOTHING RETURNING node_key
+            """, [key, alias, Search.fold(alias)])
+    }
+
+    /// `ALIAS REMOVE`: returns a row when the node had the alias (compared folded).
+    public static func deleteAlias(node key: String, alias: String) -> WriteStatement {
+        WriteStatement("DELETE FROM aliases WHERE node_key = $1 AND search_alias = $2 RETURNING node_key",
+                       [key, Search.fold(alias)])
     }
 
     /// Deletes a node and its relations; returns how many relations went.
@@ -73,7 +90,7 @@ public enum GraphWrites {
 
     private static func params(_ node: Node) -> [String?] {
         [node.key, node.kind.rawValue, node.name, Search.fold(node.name), node.tier.rawValue, node.province,
-         PostgresArray.literal(node.themes), node.attributes]
+         PostgresArray.literal(node.themes), node.attributes, node.validFrom, node.validTo]
     }
 }
 

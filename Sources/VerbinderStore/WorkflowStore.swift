@@ -293,6 +293,41 @@ public enum WorkflowStore {
         return try rows.all.map { (try decodeMeeting($0), try $0.string(15)) }
     }
 
+    /// Brings the stored `axis` and `tripartite` of meetings in line with the one rule
+    /// (``MeetingClass``) over their participants' current kinds and tiers: of every meeting, or
+    /// of those `node` takes part in (after a change of its kind or tier). The stored values are
+    /// kept only so SQL can filter and count by them; they are never left stale. Returns how
+    /// many meetings changed.
+    @discardableResult
+    public static func reclassifyMeetings(_ tx: Connection, node: String? = nil) throws -> Int {
+        let rows = try tx.query("""
+            SELECT m.id, m.axis, m.tripartite, array_agg(n.kind ORDER BY n.key), array_agg(n.tier ORDER BY n.key)
+            FROM meetings m JOIN meeting_participants p ON p.meeting = m.id JOIN nodes n ON n.key = p.node_key
+            WHERE $1::text IS NULL OR m.id IN (SELECT meeting FROM meeting_participants WHERE node_key = $1)
+            GROUP BY m.id
+            """, [node])
+        var ids: [String] = [], axes: [String] = [], flags: [String] = []
+        for row in rows.all {
+            let kinds = try row.textArray(3).compactMap(NodeKind.init(rawValue:))
+            let tiers = try row.textArray(4).compactMap(Tier.init(rawValue:))
+            guard kinds.count == tiers.count else { continue }
+            let participants = zip(kinds, tiers).map { (kind: $0, layer: Layer.of(kind: $0, tier: $1)) }
+            let derived = MeetingClass(participants: participants)
+            let storedAxis = try row.string(1), storedFlag = try row.bool(2)
+            if derived.axis.rawValue != storedAxis || derived.tripartite != storedFlag {
+                ids.append(try row.string(0))
+                axes.append(derived.axis.rawValue)
+                flags.append(derived.tripartite ? "true" : "false")
+            }
+        }
+        guard !ids.isEmpty else { return 0 }
+        try tx.query("""
+            UPDATE meetings m SET axis = u.axis, tripartite = u.tripartite
+            FROM unnest($1::bigint[], $2::text[], $3::boolean[]) AS u(id, axis, tripartite) WHERE m.id = u.id
+            """, [PostgresArray.literal(ids), PostgresArray.literal(axes), PostgresArray.literal(flags)])
+        return ids.count
+    }
+
     public static func insertMeeting(_ tx: Connection, trajectory: String?, local: String, offset: String?, minutes: Int,
                                      title: String, place: String, axis: Axis, tripartite: Bool, participants: [String]) throws -> Int {
         let id = try tx.query("""

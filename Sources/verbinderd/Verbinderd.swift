@@ -77,6 +77,9 @@ struct DatabaseOptions: ParsableArguments {
         defer { connection.close() }
         let applied = try Migrator(directory: sql + "/migrations").migrate(connection)
         if !applied.isEmpty { logger.info("applied migrations", metadata: ["versions": "\(applied)"]) }
+        // The stored classification of meetings follows the rule of this version.
+        let reclassified = try connection.transaction { try WorkflowStore.reclassifyMeetings($0) }
+        if reclassified > 0 { logger.info("meetings reclassified", metadata: ["count": "\(reclassified)"]) }
         return sql
     }
 
@@ -84,7 +87,8 @@ struct DatabaseOptions: ParsableArguments {
         let connection = try Connection(conninfo)
         defer { connection.close() }
         let report = try Seed(directory: seedDirectory ?? sql + "/seed").load(connection)
-        logger.info("seed loaded", metadata: ["nodes_written": "\(report.nodesWritten)", "relations_written": "\(report.relationsWritten)"])
+        logger.info("seed loaded", metadata: ["nodes_written": "\(report.nodesWritten)", "relations_written": "\(report.relationsWritten)",
+                                              "aliases_written": "\(report.aliasesWritten)"])
         return report
     }
 }
@@ -114,6 +118,6 @@ struct SeedCommand: ParsableCommand {
         defer { try? cluster?.stop() }
         let sql = try database.migrate(conninfo: conninfo, logger: logger)
         let report = try database.seed(conninfo: conninfo, sqlDirectory: sql, seedDirectory: seedDirectory, logger: logger)
-        print("seed nodes_written=\(report.nodesWritten) relations_written=\(report.relationsWritten)")
+        print("seed nodes_written=\(report.nodesWritten) relations_written=\(report.relationsWritten) aliases_written=\(report.aliasesWritten)")
     }
 }

@@ -141,7 +141,7 @@ struct AlgorithmTests {
                          Relation(from: "a", kind: .worksWith, to: "h"), Relation(from: "c", kind: .worksWith, to: "h")]
         relations += (0..<27).map { Relation(from: "x\($0)", kind: .worksWith, to: "h") }
         let graph = Graph(nodes: nodes, relations: relations)
-        let suggestions = graph.suggestions(for: id(graph, "a"), limit: 50)
+        let suggestions = graph.suggestions(for: id(graph, "a"), limit: 50, today: "2026-11-29")
         let score = { (key: String) in suggestions.first { $0.node == self.id(graph, key) }?.score ?? 0 }
         #expect(score("b") > score("c"))
         #expect(suggestions.first?.node == id(graph, "b"))
@@ -151,7 +151,7 @@ struct AlgorithmTests {
     @Test func suggestionsNeverIncludeNeighboursOrSelf() {
         let graph = ring()
         let me = id(graph, "m0")
-        for suggestion in graph.suggestions(for: me, limit: 100) {
+        for suggestion in graph.suggestions(for: me, limit: 100, today: "2026-11-29") {
             #expect(suggestion.node != me)
             #expect(!graph.areLinked(me, suggestion.node))
         }
@@ -161,7 +161,7 @@ struct AlgorithmTests {
         var graph = ring()
         graph.upsert(Node(key: "vws", kind: .ministry, name: "VWS", themes: ["healthcare"]))
         graph.upsert(Node(key: "ocw", kind: .ministry, name: "OCW", themes: ["education"]))
-        let suggestions = graph.suggestions(for: id(graph, "m0"), theme: "healthcare", axis: .vertical)
+        let suggestions = graph.suggestions(for: id(graph, "m0"), theme: "healthcare", axis: .vertical, today: "2026-11-29")
         #expect(suggestions.first?.node == id(graph, "vws"))
         #expect(!suggestions.contains { $0.node == id(graph, "ocw") })
     }
@@ -171,9 +171,9 @@ struct AlgorithmTests {
         graph.upsert(Node(key: "g40", kind: .network, name: "G40"))
         graph.upsert(Node(key: "lonely", kind: .partner, name: "Lonely"))
         graph.link(Relation(from: "m1", kind: .memberOf, to: "g40"))
-        #expect(graph.unaffiliatedMunicipalities().count == 7)
-        #expect(graph.isolatedNodes() == [id(graph, "lonely")])
-        #expect(graph.verticalGaps().count == 8)
+        #expect(graph.unaffiliatedMunicipalities(today: "2026-11-29").count == 7)
+        #expect(graph.isolatedNodes(today: "2026-11-29") == [id(graph, "lonely")])
+        #expect(graph.verticalGaps(today: "2026-11-29").count == 8)
         let scores = graph.betweenness()
         // A path graph a-b-c: b lies on the one shortest path between a and c.
         let line = Graph(nodes: ["a", "b", "c"].map { Node(key: $0, kind: .municipality, name: $0) },

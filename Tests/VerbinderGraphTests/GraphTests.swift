@@ -47,10 +47,10 @@ struct GraphTests {
         #expect(nodes.map(\.key) == ["GM0014", "PV20"])
     }
 
-    @Test func axisFollowsTiers() {
+    @Test func axisFollowsLayers() {
         let graph = sample()
         #expect(graph.axis(of: Relation(from: "GM0014", kind: .partOf, to: "PV20")) == .vertical)
-        #expect(Axis.of(.local, .local) == .horizontal)
+        #expect(Axis.of(.decentral, .decentral) == .horizontal)
     }
 
     @Test func symmetricRelationsHaveOneIdentity() {

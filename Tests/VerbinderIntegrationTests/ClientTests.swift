@@ -128,7 +128,7 @@ struct ClientTests {
         let node = try parseRecord(try #require(samen.lines.first)).fields
         #expect(node["name"] == "Stichting \"Samen\" Verder")
         #expect(node["province"] == "PV22")
-        #expect(node["themes"] == "housing,energy")
+        #expect(node["themes"] == "wonen,energie")  // the vocabulary's keys for housing and energy
 
         let importedLinks = try runClient(["--port", port, "import", "links", links])
         #expect(importedLinks.code == 0, "\(importedLinks)")

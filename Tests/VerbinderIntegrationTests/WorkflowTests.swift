@@ -50,11 +50,14 @@ struct WorkflowTests {
         let horizontal = try client.request("MEETING PLAN ka-twente \(day(now, 12))T14:00 GM0153 GM0164")
         let record = try parseRecord(horizontal.lines[0])
         #expect(record.fields["axis"] == "horizontal" && record.fields["tripartite"] == "no")
-        // Not tri-party: a missing record per lacking tier, with a candidate from the graph.
+        // Not tri-party: a missing record per lacking party, the national government first, each
+        // with a candidate from the graph (the trajectory's stakeholders come first).
         let missing = try horizontal.lines.map(parseRecord).filter { $0.type == "missing" }
-        #expect(Set(missing.map { $0.fields["tier"]! }) == ["provincial", "national"])
-        #expect(missing.first { $0.fields["tier"] == "national" }?.fields["candidate"] == "vws")
-        #expect(missing.first { $0.fields["tier"] == "provincial" }?.fields["candidate"] == "PV23")
+        #expect(missing.map { $0.fields["party"]! } == ["national", "province", "region"])
+        #expect(missing.map { $0.fields["tier"]! } == ["national", "provincial", "regional"])
+        #expect(missing.first { $0.fields["party"] == "national" }?.fields["candidate"] == "vws")
+        #expect(missing.first { $0.fields["party"] == "province" }?.fields["candidate"] == "PV23")
+        #expect(missing.first { $0.fields["party"] == "region" }?.fields["candidate"] == "CR12")
 
         // Double booking: GM0153 is already in the kick-off at that time.
         let double = try client.request("MEETING PLAN - \(day(now, 10))T11:00 GM0153 GM0164")
