@@ -11,7 +11,7 @@ enum BasicCommands {
             Command("PING", usage: "PING", summary: "Check that the server answers: OK pong.") { request, _ in
                 .now(Response(status: Status(words: ["pong"])))
             },
-            Command("HELP", usage: "HELP [verb]", summary: "List the commands, or show one: command records with usage and summary.") { request, _ in
+            Command("HELP", usage: "HELP [verb [sub-verb]]", summary: "List the commands, or show one: command records with usage and summary.") { request, _ in
                 let entries = help().flatMap(\.helpRecords)
                 guard let verb = request.arguments.first else {
                     return .now(Response(records: entries.map(\.record), status: Status([("commands", .int(entries.count))])))

@@ -59,7 +59,7 @@ enum GraphCommands {
     }
 
     static let set = Command(
-        "SET", usage: "SET <node> name=value... (name, kind, tier, province, themes, valid_from, valid_to, note)",
+        "SET", usage: "SET <node> name=value... (fields: name, kind, tier, province, themes, valid_from, valid_to, note)",
         summary: "Change a stakeholder's fields; answers OK key=K. valid_to= ends it (it stays, for the history).",
         options: ["name", "kind", "tier", "province", "themes", "valid_from", "valid_to", "note"]
     ) { request, context in

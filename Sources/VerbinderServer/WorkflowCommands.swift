@@ -126,7 +126,7 @@ enum WorkflowCommands {
         subcommands: [
             ("TRAJECTORY ADD", "TRAJECTORY ADD <key> <name> kind=K lead=<node> [region=<node>] [themes=a,b] [goal=\"...\"] [start=YYYY-MM-DD] [end=YYYY-MM-DD] [remind=14d,3d,0d]",
              "Start a trajectory (kansenagenda, codesign, programme, regiodeal, other); its lead becomes a stakeholder."),
-            ("TRAJECTORY SET", "TRAJECTORY SET <key> name=value... (name, kind, lead, region, themes, goal, status, start, end, remind)",
+            ("TRAJECTORY SET", "TRAJECTORY SET <key> name=value... (fields: name, kind, lead, region, themes, goal, status, start, end, remind)",
              "Change a trajectory; status is active, paused, done or stopped."),
             ("TRAJECTORY", "TRAJECTORY <key>", "A trajectory with its stakeholders, milestones and meetings."),
         ]
