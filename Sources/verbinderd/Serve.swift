@@ -52,8 +52,12 @@ struct Serve: AsyncParsableCommand {
         let unixPath: String? = listenText.hasPrefix("unix:") ? String(listenText.dropFirst(5)) : nil
         let (host, port) = unixPath == nil ? try Serve.parseListen(listenText) : ("unix", 0)
         let (conninfo, cluster, created) = try database.resolveDatabase(logger: logger)
-        let sql = try database.migrate(conninfo: conninfo, logger: logger)
-        if created { _ = try database.seed(conninfo: conninfo, sqlDirectory: sql, logger: logger) }
+        let (sql, applied) = try database.migrate(conninfo: conninfo, logger: logger)
+        // The embedded cluster is the seed's home: loaded when created, and brought up to date
+        // when this version's migrations were applied to it (the seed changes with the schema).
+        if created || (database.explicitURL == nil && !applied.isEmpty) {
+            _ = try database.seed(conninfo: conninfo, sqlDirectory: sql, logger: logger)
+        }
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let timeout = statementTimeout

@@ -54,7 +54,7 @@ func withConnection(_ database: DatabaseOptions, _ body: (Connection) throws -> 
     let logger = database.makeLogger()
     let (conninfo, cluster, _) = try database.resolveDatabase(logger: logger)
     defer { try? cluster?.stop() }
-    _ = try database.migrate(conninfo: conninfo, logger: logger)
+    try database.migrate(conninfo: conninfo, logger: logger)
     let connection = try Connection(conninfo)
     defer { connection.close() }
     try body(connection)

@@ -71,7 +71,9 @@ struct DatabaseOptions: ParsableArguments {
         return (cluster.conninfo, wasRunning ? nil : cluster, created)
     }
 
-    func migrate(conninfo: String, logger: Logger) throws -> String {
+    /// Applies pending migrations; returns the `sql/` directory and the versions applied now.
+    @discardableResult
+    func migrate(conninfo: String, logger: Logger) throws -> (sql: String, applied: [Int]) {
         let sql = try SQLFiles.locate(explicit: sqlDirectory)
         let connection = try Connection(conninfo)
         defer { connection.close() }
@@ -80,7 +82,7 @@ struct DatabaseOptions: ParsableArguments {
         // The stored classification of meetings follows the rule of this version.
         let reclassified = try connection.transaction { try WorkflowStore.reclassifyMeetings($0) }
         if reclassified > 0 { logger.info("meetings reclassified", metadata: ["count": "\(reclassified)"]) }
-        return sql
+        return (sql, applied)
     }
 
     func seed(conninfo: String, sqlDirectory sql: String, seedDirectory: String? = nil, logger: Logger) throws -> Seed.Report {
@@ -101,7 +103,7 @@ struct Migrate: ParsableCommand {
         let logger = database.makeLogger()
         let (conninfo, cluster, _) = try database.resolveDatabase(logger: logger)
         defer { try? cluster?.stop() }
-        _ = try database.migrate(conninfo: conninfo, logger: logger)
+        try database.migrate(conninfo: conninfo, logger: logger)
     }
 }
 
@@ -116,7 +118,7 @@ struct SeedCommand: ParsableCommand {
         let logger = database.makeLogger()
         let (conninfo, cluster, _) = try database.resolveDatabase(logger: logger)
         defer { try? cluster?.stop() }
-        let sql = try database.migrate(conninfo: conninfo, logger: logger)
+        let (sql, _) = try database.migrate(conninfo: conninfo, logger: logger)
         let report = try database.seed(conninfo: conninfo, sqlDirectory: sql, seedDirectory: seedDirectory, logger: logger)
         print("seed nodes_written=\(report.nodesWritten) relations_written=\(report.relationsWritten) aliases_written=\(report.aliasesWritten)")
     }
