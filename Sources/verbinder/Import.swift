@@ -110,7 +110,7 @@ struct ImportKind {
     let required: [String]
     let optional: [String]
 
-    static let nodes = ImportKind(noun: "nodes", required: ["kind", "name"], optional: ["key", "tier", "province", "themes", "note"])
+    static let nodes = ImportKind(noun: "nodes", required: ["kind", "name"], optional: ["key", "tier", "province", "themes", "valid_from", "valid_to", "note"])
     static let links = ImportKind(noun: "links", required: ["from", "relation", "to"], optional: ["themes", "since", "until", "note"])
 
     /// The request for one row: the required columns as arguments, then the non-empty optional ones as options.

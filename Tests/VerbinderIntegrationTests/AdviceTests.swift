@@ -9,14 +9,7 @@ import VerbinderStore
 @Suite("The advice's vocabulary")
 struct AdviceTests {
     /// A fresh seeded database with its own daemon (these tests write).
-    func fresh(_ label: String) throws -> (Daemon, LineClient, Connection) {
-        let conninfo = try SharedCluster.freshDatabase(label)
-        #expect(try runVerbinderd(["seed", "--database-url", conninfo]).0 == 0)
-        let daemon = try Daemon(conninfo: conninfo)
-        let client = try daemon.connect()
-        _ = try client.readLine()
-        return (daemon, client, try Connection(conninfo))
-    }
+    func fresh(_ label: String) throws -> (Daemon, LineClient, Connection) { try freshSeededDaemon(label) }
 
     func seeded() throws -> LineClient {
         let client = try SeededDaemon.get().connect()

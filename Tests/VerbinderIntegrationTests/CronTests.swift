@@ -10,14 +10,10 @@ import Glibc
 struct CronTests {
     /// A seeded database and daemon, a trajectory led by GM0153 and one contact there.
     func fresh(_ label: String) throws -> (Daemon, LineClient, Connection) {
-        let conninfo = try SharedCluster.freshDatabase(label)
-        #expect(try runVerbinderd(["seed", "--database-url", conninfo]).0 == 0)
-        let daemon = try Daemon(conninfo: conninfo)
-        let client = try daemon.connect()
-        _ = try client.readLine()
+        let (daemon, client, db) = try freshSeededDaemon(label)
         #expect(try client.request("TRAJECTORY ADD tr \"Traject\" kind=codesign lead=GM0153").status.hasPrefix("OK"))
         #expect(try client.request("CONTACT ADD GM0153 \"Jan Jansen\" jan@enschede.nl").status.hasPrefix("OK id="))
-        return (daemon, client, try Connection(conninfo))
+        return (daemon, client, db)
     }
 
     /// Milestones due in two days: each has exactly one occurrence due now (its 3d reminder).

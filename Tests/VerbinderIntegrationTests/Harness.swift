@@ -268,6 +268,18 @@ func parseRecord(_ line: String) throws -> (type: String, fields: [String: Strin
     return (type, fields)
 }
 
+/// A fresh database loaded with the seed, its own daemon, a connected client (greeting read)
+/// and a direct database connection: for tests that write.
+func freshSeededDaemon(_ label: String) throws -> (Daemon, LineClient, Connection) {
+    let conninfo = try SharedCluster.freshDatabase(label)
+    let (code, output) = try runVerbinderd(["seed", "--database-url", conninfo])
+    guard code == 0 else { throw HarnessError("seed failed: \(output)") }
+    let daemon = try Daemon(conninfo: conninfo)
+    let client = try daemon.connect()
+    _ = try client.readLine()
+    return (daemon, client, try Connection(conninfo))
+}
+
 /// A seeded database with one daemon, shared by the read-only tests.
 enum SeededDaemon {
     static let shared: Result<Daemon, any Error> = Result {

@@ -6,14 +6,10 @@ import Testing
 @Suite("Milestone reminders")
 struct ReminderTests {
     func fresh(_ label: String) throws -> (Daemon, LineClient, Connection, String) {
-        let conninfo = try SharedCluster.freshDatabase(label)
-        #expect(try runVerbinderd(["seed", "--database-url", conninfo]).0 == 0)
-        let daemon = try Daemon(conninfo: conninfo)
-        let client = try daemon.connect()
-        _ = try client.readLine()
+        let (daemon, client, db) = try freshSeededDaemon(label)
         #expect(try client.request("TRAJECTORY ADD tr \"Traject\" kind=codesign lead=GM0153").status.hasPrefix("OK"))
         #expect(try client.request("CONTACT ADD GM0153 \"Jan Jansen\" jan@enschede.nl").status.hasPrefix("OK id="))
-        return (daemon, client, try Connection(conninfo), conninfo)
+        return (daemon, client, db, daemon.conninfo)
     }
 
     func day(_ db: Connection, _ offset: Int) throws -> String {

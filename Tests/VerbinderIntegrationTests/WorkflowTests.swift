@@ -6,14 +6,7 @@ import Testing
 @Suite("Co-design workflow")
 struct WorkflowTests {
     /// A fresh seeded database with its own daemon, so the workflow tests do not see each other.
-    func fresh(_ label: String) throws -> (Daemon, LineClient, Connection) {
-        let conninfo = try SharedCluster.freshDatabase(label)
-        #expect(try runVerbinderd(["seed", "--database-url", conninfo]).0 == 0)
-        let daemon = try Daemon(conninfo: conninfo)
-        let client = try daemon.connect()
-        _ = try client.readLine()
-        return (daemon, client, try Connection(conninfo))
-    }
+    func fresh(_ label: String) throws -> (Daemon, LineClient, Connection) { try freshSeededDaemon(label) }
 
     func today(_ db: Connection) throws -> Date {
         let text = try db.query("SELECT (now() AT TIME ZONE 'Europe/Amsterdam')::date::text")[0].string(0)
