@@ -109,24 +109,34 @@ struct AdviceTests {
         #expect(lnv.contains { $0.type == "link" && $0.fields["relation"] == "succeeded_by" && $0.fields["to"] == "lvvn" })
         let ezk = try records(try client.request("SHOW ezk").lines)
         #expect(ezk[0].fields["ended"] == "2024-07-02" && ezk[0].fields["successors"] == "ez,kgg")
+        // Since the cabinet Jetten (23 February 2026): EZ renamed, KGG, VRO and AenM taken in.
+        for (key, successor) in [("ez", "ezk-2026"), ("kgg", "ezk-2026"), ("vro", "bzk"), ("aenm", "jenv")] {
+            let node = try records(try client.request("SHOW \(key)").lines)[0].fields
+            #expect(node["ended"] == "2026-02-23" && node["successors"] == successor, "\(key)")
+        }
+        let energy = try records(try client.request("SUGGEST GM1731 theme=energie axis=vertical").lines)
+        #expect(energy.first?.fields["key"] == "ezk-2026")
         let lvvn = try records(try client.request("SHOW LVVN").lines)[0].fields
         #expect(lvvn["kind"] == "ministry" && lvvn["ended"] == nil && lvvn["valid_from"] == "2024-07-02")
-        // BZK holds regional policy, the Regio Deals and Elke regio telt!; housing went to VRO.
+        // BZK holds regional policy, the Regio Deals and Elke regio telt!, and housing again since
+        // VRO was taken in.
         let bzk = try records(try client.request("SHOW BZK").lines)[0].fields
         #expect(bzk["themes"]?.split(separator: ",").contains("regionaal-beleid") == true)
-        #expect(bzk["themes"]?.split(separator: ",").contains("wonen") == false)
+        #expect(bzk["themes"]?.split(separator: ",").contains("wonen") == true)
         for theme in ["regio deals", "elke-regio-telt", "regionaal-beleid"] {
             let suggested = try records(try client.request("SUGGEST GM1731 theme=\"\(theme)\" axis=vertical").lines)
             #expect(suggested.contains { $0.fields["key"] == "bzk" }, "theme=\(theme)")
         }
         let housing = try records(try client.request("SUGGEST GM1731 theme=wonen axis=vertical").lines)
-        #expect(housing.first?.fields["key"] == "vro")
+        #expect(housing.first?.fields["key"] == "bzk")
+        #expect(!housing.contains { $0.fields["key"] == "vro" })
     }
 
     @Test func noAnswerNamesAnEndedNode() throws {
         let daemon = try SeededDaemon.get()
         let ended = try endedKeys(daemon.conninfo)
-        #expect(ended == ["ezk", "lnv"])
+        // LNV and EZK ended on 2 July 2024; AenM, KGG, VRO and EZ on 23 February 2026 (cabinet Jetten).
+        #expect(ended == ["ezk", "lnv", "aenm", "kgg", "vro", "ez"])
         let client = try seeded()
         var answers: [String] = []
         for which in ["unaffiliated", "isolated", "vertical", "vertical theme=landbouw", "vertical theme=energie"] {
@@ -158,7 +168,7 @@ struct AdviceTests {
         #expect(missing.map { $0["party"]! } == ["national"])
         let candidate = try #require(missing.first?["candidate"])
         #expect(!ended.contains(candidate))
-        #expect(["lvvn", "kgg"].contains(candidate))
+        #expect(["lvvn", "ezk-2026"].contains(candidate))
         #expect(!(missing.first?["path"] ?? "").split(separator: ">").contains { ended.contains(String($0)) })
         #expect(try daemon.stop() == 0)
     }
