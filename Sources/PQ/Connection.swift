@@ -54,10 +54,16 @@ public final class Connection: @unchecked Sendable {
     /// Cheap: one non-blocking `poll`.
     public func checkAlive() -> Bool {
         guard let handle, PQstatus(handle) == CONNECTION_OK else { return false }
-        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
-        if poll(&descriptor, 1, 0) > 0 {
+        // A server that shuts down sends its FATAL message and then closes: the first read
+        // takes the message with the connection still "OK", a second one meets the end of the
+        // stream. So read while there is something to read.
+        for _ in 0..<8 {
+            var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 0) > 0 else { break }
+            if descriptor.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 && descriptor.revents & Int16(POLLIN) == 0 { return false }
             if PQconsumeInput(handle) == 0 { return false }
             while let raw = PQnotifies(handle) { PQfreemem(raw) }
+            if PQstatus(handle) != CONNECTION_OK { return false }
         }
         return PQstatus(handle) == CONNECTION_OK
     }

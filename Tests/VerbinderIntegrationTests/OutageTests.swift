@@ -26,4 +26,32 @@ struct OutageTests {
         #expect(try client.request("FIND drenthe").status.hasPrefix("OK rows="))
         #expect(try daemon.stop() == 0)
     }
+
+    /// Every pooled connection was open and idle when PostgreSQL restarted: the first commands
+    /// after it is back, reads and writes, work (the broken connections are replaced first).
+    @Test func theFirstCommandsAfterARestartWork() throws {
+        let cluster = PostgresCluster(directory: NSTemporaryDirectory() + "verbinder-restart-\(getpid())")
+        defer { cluster.destroy() }
+        try cluster.createIfNeeded()
+        let (code, output) = try runVerbinderd(["seed", "--database-url", cluster.conninfo])
+        #expect(code == 0, "\(output)")
+        let daemon = try Daemon(conninfo: cluster.conninfo, extraArguments: ["--pool-size", "4"])
+        // Fill the pool: four connections in use at once, then idle.
+        let clients = try (0..<4).map { _ in try daemon.connect() }
+        for client in clients { _ = try client.readLine() }
+        for client in clients { try client.send("FIND drenthe\nTRAJECTORIES\n") }
+        for client in clients {
+            #expect(try client.readResponse().status.hasPrefix("OK rows="))
+            #expect(try client.readResponse().status.hasPrefix("OK rows="))
+        }
+        try cluster.stop()
+        try cluster.start()
+        // No command ran while the database was away: every pooled connection is stale now.
+        for (index, client) in clients.enumerated() {
+            #expect(try client.request("FIND drenthe").status.hasPrefix("OK rows="), "client \(index)")
+            #expect(try client.request("ADD partner \"Na herstart \(index)\"").status.hasPrefix("OK key="), "client \(index)")
+            #expect(try client.request("TRAJECTORIES").status.hasPrefix("OK rows="), "client \(index)")
+        }
+        #expect(try daemon.stop() == 0)
+    }
 }
