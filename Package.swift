@@ -88,7 +88,9 @@ let package = Package(
             name: "VerbinderIntegrationTests",
             dependencies: ["VerbinderCluster", "PQ", "VerbinderStore", "VerbinderProtocol", "verbinderd", "verbinder",
                            .product(name: "Logging", package: "swift-log"),
-                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio")]
         ),
     ]
 )

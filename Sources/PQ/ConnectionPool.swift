@@ -1,3 +1,4 @@
+import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -11,28 +12,43 @@ import NIOPosix
 ///
 /// Connections that the server dropped (restart, failover) are noticed when they are next
 /// taken and replaced, so the first command after the database is back succeeds.
+///
+/// Waiting has a deadline (`maximumWait`): a caller that gets no connection in time fails
+/// with ``PQError/Kind/poolExhausted`` instead of waiting behind connections that are held
+/// for long (open batches), so one kind of work cannot stop every other.
 public final class ConnectionPool: Sendable {
     /// Runs once on every new connection (e.g. `SET statement_timeout`).
     public typealias Setup = @Sendable (Connection) throws -> Void
 
     public let conninfo: String
     public let maxConnections: Int
+    /// How long a caller may wait for a connection before it fails with `poolExhausted`.
+    public let maximumWait: TimeAmount
     private let eventLoopGroup: any EventLoopGroup
     private let threadPool: NIOThreadPool
     private let setup: Setup?
     private let state = NIOLockedValueBox(State())
 
+    private struct Waiter {
+        var id: UInt64
+        var promise: EventLoopPromise<Connection?>
+    }
+
     private struct State {
         var idle: [Connection] = []
         var open = 0
-        var waiters = CircularBuffer<EventLoopPromise<Connection?>>()
+        var waiters = CircularBuffer<Waiter>()
+        var nextWaiter: UInt64 = 0
         var closed = false
+        var lastConnectionFailure: Date?
     }
 
-    public init(conninfo: String, maxConnections: Int, eventLoopGroup: any EventLoopGroup, setup: Setup? = nil) {
+    public init(conninfo: String, maxConnections: Int, eventLoopGroup: any EventLoopGroup,
+                maximumWait: TimeAmount = .seconds(5), setup: Setup? = nil) {
         precondition(maxConnections > 0, "a pool needs at least one connection")
         self.conninfo = conninfo
         self.maxConnections = maxConnections
+        self.maximumWait = maximumWait
         self.eventLoopGroup = eventLoopGroup
         self.setup = setup
         self.threadPool = NIOThreadPool(numberOfThreads: maxConnections)
@@ -51,6 +67,7 @@ public final class ConnectionPool: Sendable {
                     connection = try self.prepare(reused)
                 } catch {
                     self.releaseSlot()
+                    self.noteFailure(error)
                     throw error
                 }
                 do {
@@ -60,6 +77,7 @@ public final class ConnectionPool: Sendable {
                 } catch {
                     self.release(connection)
                     if let error = error as? PQError, error.kind == .connection { self.dropIdle() }
+                    self.noteFailure(error)
                     throw error
                 }
             }
@@ -118,24 +136,33 @@ public final class ConnectionPool: Sendable {
     /// Connections currently open (idle or in use).
     public var openConnections: Int { state.withLockedValue { $0.open } }
 
+    /// When a job last failed because the database could not be reached (nil: never).
+    public var lastConnectionFailure: Date? { state.withLockedValue { $0.lastConnectionFailure } }
+
+    private func noteFailure(_ error: any Error) {
+        guard let error = error as? PQError, error.isUnavailable else { return }
+        state.withLockedValue { $0.lastConnectionFailure = Date() }
+    }
+
     /// Closes idle connections, fails waiters and stops the threads. Jobs in flight finish first.
     public func shutdown() async {
-        let (idle, waiters) = state.withLockedValue { state -> ([Connection], CircularBuffer<EventLoopPromise<Connection?>>) in
+        let (idle, waiters) = state.withLockedValue { state -> ([Connection], CircularBuffer<Waiter>) in
             state.closed = true
             defer { state.idle = []; state.waiters = [] }
             return (state.idle, state.waiters)
         }
-        for waiter in waiters { waiter.fail(PQError(kind: .connection, message: "connection pool is shut down")) }
+        for waiter in waiters { waiter.promise.fail(PQError(kind: .connection, message: "connection pool is shut down")) }
         try? await threadPool.shutdownGracefully()
         for connection in idle { connection.close() }
     }
 
     // MARK: - Internals
 
-    /// Returns an idle connection, `nil` for "a slot is reserved: open a new one", or waits.
+    /// Returns an idle connection, `nil` for "a slot is reserved: open a new one", or waits
+    /// (at most ``maximumWait``).
     private func acquire(on eventLoop: any EventLoop) -> EventLoopFuture<Connection?> {
         let promise = eventLoop.makePromise(of: Connection?.self)
-        enum Outcome { case reuse(Connection), open, wait, closed }
+        enum Outcome { case reuse(Connection), open, wait(UInt64), closed }
         let outcome: Outcome = state.withLockedValue { state in
             if state.closed { return .closed }
             if let connection = state.idle.popLast() { return .reuse(connection) }
@@ -143,13 +170,27 @@ public final class ConnectionPool: Sendable {
                 state.open += 1
                 return .open
             }
-            state.waiters.append(promise)
-            return .wait
+            state.nextWaiter &+= 1
+            state.waiters.append(Waiter(id: state.nextWaiter, promise: promise))
+            return .wait(state.nextWaiter)
         }
         switch outcome {
         case .reuse(let connection): promise.succeed(connection)
         case .open: promise.succeed(nil)
-        case .wait: break
+        case .wait(let id):
+            let limit = maximumWait
+            let timeout = eventLoop.scheduleTask(in: limit) { [self] in
+                let expired = state.withLockedValue { state -> Bool in
+                    guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return false }
+                    state.waiters.remove(at: index)
+                    return true
+                }
+                if expired {
+                    promise.fail(PQError(kind: .poolExhausted,
+                                         message: "all \(maxConnections) database connections stayed busy for \(limit.nanoseconds / 1_000_000) ms"))
+                }
+            }
+            promise.futureResult.whenComplete { _ in timeout.cancel() }
         case .closed: promise.fail(PQError(kind: .connection, message: "connection pool is shut down"))
         }
         return promise.futureResult
@@ -173,7 +214,7 @@ public final class ConnectionPool: Sendable {
             return
         }
         let waiter: EventLoopPromise<Connection?>? = state.withLockedValue { state in
-            if let waiter = state.waiters.popFirst() { return waiter }
+            if let waiter = state.waiters.popFirst() { return waiter.promise }
             if state.closed {
                 state.open -= 1
                 return nil
@@ -191,7 +232,7 @@ public final class ConnectionPool: Sendable {
     /// A connection slot was given up (broken or failed to open): pass it to a waiter, if any.
     private func releaseSlot() {
         let waiter: EventLoopPromise<Connection?>? = state.withLockedValue { state in
-            if let waiter = state.waiters.popFirst() { return waiter }
+            if let waiter = state.waiters.popFirst() { return waiter.promise }
             state.open -= 1
             return nil
         }

@@ -11,6 +11,8 @@ public struct PQError: Error, CustomStringConvertible, Sendable {
         case server
         /// The result could not be decoded into the requested type.
         case decoding
+        /// No pooled connection became free within the pool's wait limit (nothing was sent).
+        case poolExhausted
     }
 
     public var kind: Kind

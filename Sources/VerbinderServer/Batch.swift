@@ -7,6 +7,10 @@ import VerbinderStore
 /// An open `BEGIN … COMMIT` on one connection: every write runs in one database transaction
 /// on a connection of its own; the in-memory changes wait until COMMIT, so other clients
 /// see all of the batch or none of it. Lives on the connection's event loop.
+///
+/// A batch holds a pooled connection, so it may not sit idle for long (see
+/// ``BatchCommands/watch(_:session:services:eventLoop:after:)``) and only so many may be open
+/// at once (`maxBatches`, below the pool's size): idle batches cannot starve every other command.
 final class Batch {
     let connection: Connection
     var applies: [@Sendable (inout Graph) -> Void] = []
@@ -15,8 +19,12 @@ final class Batch {
     var announcements: [GraphSync.Change] = []
     /// Set by the first failing command: the transaction can no longer commit.
     var failure: ProtocolError?
-    /// A command of the batch is running (commands of one connection run one at a time).
-    var commands = 0
+    /// When the client last sent a command while the batch was open.
+    var lastActivity = NIODeadline.now()
+    /// A command of the batch is running on the database (a running batch is never idle).
+    var running = false
+    /// The connection went back to the pool (COMMIT, ROLLBACK, expiry or the client's close).
+    var released = false
 
     init(connection: Connection) {
         self.connection = connection
@@ -32,20 +40,53 @@ enum BatchCommands {
     ) { request, context in
         guard request.arguments.isEmpty else { throw ProtocolError(.usage, "") }
         if context.session.batch != nil { throw ProtocolError(.conflict, "a batch is already open (COMMIT or ROLLBACK it)") }
-        let pool = context.services.pool
+        let services = context.services
+        let limit = services.configuration.maxBatches
+        guard services.openBatches.wrappingAdd(1, ordering: .relaxed).newValue <= limit else {
+            services.openBatches.subtract(1, ordering: .relaxed)
+            throw ProtocolError(.busy, "\(limit) batches are open, the most this daemon allows (--max-batches); try again later")
+        }
+        let pool = services.pool
         let session = NIOLoopBound(context.session, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         return .later(pool.checkout(on: eventLoop).flatMap { connection in
             pool.run(on: eventLoop, with: connection) { try $0.query("BEGIN") }
                 .map { _ in
-                    session.value.batch = Batch(connection: connection)
+                    let batch = Batch(connection: connection)
+                    session.value.batch = batch
+                    watch(batch, session: session, services: services, eventLoop: eventLoop,
+                          after: .seconds(services.configuration.batchIdleTimeoutSeconds))
                     return Response(status: Status([("batch", .string("open"))]))
                 }
                 .flatMapErrorThrowing { error in
                     pool.checkin(connection)
                     throw error
                 }
+        }.flatMapErrorThrowing { error in
+            services.openBatches.subtract(1, ordering: .relaxed)
+            throw error
         })
+    }
+
+    /// Rolls back a batch that has had no command for `--batch-idle-timeout` seconds and gives
+    /// its connection back; the connection's next command is told so.
+    static func watch(_ batch: Batch, session: NIOLoopBound<Session>, services: Services, eventLoop: any EventLoop, after delay: TimeAmount) {
+        let bound = NIOLoopBound(batch, eventLoop: eventLoop)
+        eventLoop.scheduleTask(in: delay) {
+            let batch = bound.value
+            guard session.value.batch === batch, !batch.released else { return }
+            let limitSeconds = services.configuration.batchIdleTimeoutSeconds
+            let limit = TimeAmount.seconds(limitSeconds)
+            let idle = NIODeadline.now() - batch.lastActivity
+            if batch.running || idle < limit {
+                watch(batch, session: session, services: services, eventLoop: eventLoop,
+                      after: max(limit - idle, .milliseconds(100)))
+                return
+            }
+            session.value.batch = nil
+            session.value.expiredBatch = "batch rolled back after \(limitSeconds) s idle; nothing was written"
+            release(batch, rollback: true, services: services, eventLoop: eventLoop)
+        }
     }
 
     static let commit = Command(
@@ -56,7 +97,7 @@ enum BatchCommands {
         context.session.batch = nil
         let services = context.services
         if let failure = batch.failure {
-            return .later(finish(batch, sql: "ROLLBACK", context: context).flatMapThrowing { _ in
+            return .later(finish(batch, context: context).flatMapThrowing { _ in
                 throw ProtocolError(.conflict, "batch aborted, nothing written: \(failure.code.rawValue) \(failure.message)")
             })
         }
@@ -64,13 +105,15 @@ enum BatchCommands {
         let keys = batch.keys
         let announcements = batch.announcements
         let connection = batch.connection
+        let bound = NIOLoopBound(batch, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
         return .later(services.pool.run(on: context.eventLoop, with: connection) { connection in
             try services.sync.locks.withLocks(keys) {
                 try connection.query("COMMIT")
                 services.graph.write { graph in for apply in applies { apply(&graph) } }
                 services.sync.announce(announcements)
             }
-        }.always { _ in services.pool.checkin(connection) }
+        }.always { _ in release(bound.value, rollback: false, services: services, eventLoop: eventLoop) }
         .map { Response(status: Status([("applied", .int(applies.count))])) })
     }
 
@@ -80,22 +123,33 @@ enum BatchCommands {
         guard request.arguments.isEmpty else { throw ProtocolError(.usage, "") }
         guard let batch = context.session.batch else { throw ProtocolError(.conflict, "no batch is open") }
         context.session.batch = nil
-        return .later(finish(batch, sql: "ROLLBACK", context: context).map { _ in Response() })
+        return .later(finish(batch, context: context).map { _ in Response() })
     }
 
-    static func finish(_ batch: Batch, sql: String, context: CommandContext) -> EventLoopFuture<Void> {
-        let pool = context.services.pool
-        let connection = batch.connection
-        return pool.run(on: context.eventLoop, with: connection) { connection in
-            _ = try? connection.query(sql)
-        }.always { _ in pool.checkin(connection) }
+    static func finish(_ batch: Batch, context: CommandContext) -> EventLoopFuture<Void> {
+        release(batch, rollback: true, services: context.services, eventLoop: context.eventLoop)
     }
 
     /// A connection closed with a batch open: roll it back and return its connection.
     static func abandon(_ batch: Batch, services: Services, eventLoop: any EventLoop) {
+        release(batch, rollback: true, services: services, eventLoop: eventLoop)
+    }
+
+    /// Gives a batch's connection back to the pool, once (rolling back first unless it
+    /// committed), and counts the batch as closed.
+    @discardableResult
+    static func release(_ batch: Batch, rollback: Bool, services: Services, eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+        guard !batch.released else { return eventLoop.makeSucceededVoidFuture() }
+        batch.released = true
+        services.openBatches.subtract(1, ordering: .relaxed)
+        let pool = services.pool
         let connection = batch.connection
-        services.pool.run(on: eventLoop, with: connection) { connection in
+        guard rollback else {
+            pool.checkin(connection)
+            return eventLoop.makeSucceededVoidFuture()
+        }
+        return pool.run(on: eventLoop, with: connection) { connection in
             _ = try? connection.query("ROLLBACK")
-        }.whenComplete { _ in services.pool.checkin(connection) }
+        }.always { _ in pool.checkin(connection) }
     }
 }

@@ -197,6 +197,13 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
         services.stats.commands.add(1, ordering: .relaxed)
         currentVerb = request.verb
+        if let expired = session.expiredBatch, request.verb != "QUIT" {
+            // The daemon rolled this connection's idle batch back: say so instead of running.
+            session.expiredBatch = nil
+            send(Response(error: ProtocolError(.conflict, expired)), context: context)
+            return
+        }
+        session.batch?.lastActivity = .now()
         let reply: Reply
         do {
             guard let command = table.command(for: request.verb) else {

@@ -9,6 +9,9 @@ public enum ErrorMapping {
         case let error as ProtocolError:
             return error
         case let error as PQError:
+            if error.kind == .poolExhausted {
+                return ProtocolError(.busy, "every database connection is busy; try again (\(error.message))")
+            }
             if error.isQueryCanceled { return ProtocolError(.unavailable, "timeout: the database took too long") }
             if error.isUnavailable { return ProtocolError(.unavailable, "database unavailable: \(firstLine(error.message))") }
             switch error.sqlState {

@@ -14,6 +14,10 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections: Int
     /// A connection that sends nothing for this long is closed.
     public var idleTimeoutSeconds: Int64
+    /// Open batches at most (each holds a pooled connection); kept below the pool's size.
+    public var maxBatches = 12
+    /// Seconds a batch may sit without a command before it is rolled back.
+    public var batchIdleTimeoutSeconds: Int64 = 30
     /// Connections from one remote address at once (loopback and Unix sockets included).
     public var maxConnectionsPerAddress: Int = 256
     /// `unix:/path` to listen on a Unix domain socket (mode 0660) instead of TCP.
@@ -61,6 +65,8 @@ public final class Services: Sendable {
     public let graph: LiveGraph
     public let sync: GraphSync
     public let access: AccessControl
+    /// The database's health as last seen by a probe of its own (INFO never waits for it).
+    public let probe: DatabaseProbe
     public let stats: Stats
     public let logger: Logger
     /// Open connections per remote address, for the per-address cap.
@@ -69,10 +75,13 @@ public final class Services: Sendable {
     let renderCache = RenderCache()
     /// `LINK`s outside a batch, written in groups.
     let linkGroups = LinkGroupCommit()
+    /// Batches open now (BEGIN without COMMIT or ROLLBACK yet).
+    let openBatches = Atomic<Int>(0)
 
     public init(configuration: ServerConfiguration, pool: ConnectionPool, graph: LiveGraph, sync: GraphSync,
-                access: AccessControl, stats: Stats = Stats(), logger: Logger) {
+                access: AccessControl, probe: DatabaseProbe, stats: Stats = Stats(), logger: Logger) {
         self.access = access
+        self.probe = probe
         self.configuration = configuration
         self.pool = pool
         self.graph = graph

@@ -9,6 +9,9 @@ public final class Session {
     public var actorName = "local"
     /// The open `BEGIN … COMMIT`, if any.
     var batch: Batch?
+    /// Why the batch of this connection was rolled back by the daemon (it sat idle too long):
+    /// told to the next command, which does not run.
+    var expiredBatch: String?
     /// Whether this connection ever claimed reminders (its leases are released when it closes).
     var holdsLeases = false
     /// The token this connection authenticated with, and its role.

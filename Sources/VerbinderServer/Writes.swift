@@ -67,7 +67,11 @@ extension CommandContext {
                 return eventLoop.makeFailedFuture(ProtocolError(.conflict, "batch aborted by an earlier error (\(failure.code.rawValue)); ROLLBACK"))
             }
             let bound = NIOLoopBound(batch, eventLoop: eventLoop)
-            return services.pool.run(on: eventLoop, with: batch.connection, body).map { value in
+            batch.running = true
+            return services.pool.run(on: eventLoop, with: batch.connection, body).always { _ in
+                bound.value.running = false
+                bound.value.lastActivity = .now()
+            }.map { value in
                 bound.value.applies.append { graph in apply(&graph, value) }
                 bound.value.announcements += announce
                 bound.value.keys += keys

@@ -34,6 +34,15 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("statement-timeout"), help: "Longest a query may run, in milliseconds; a slower one is ERR UNAVAILABLE timeout.")
     var statementTimeout: Int = 15_000
 
+    @Option(name: .customLong("pool-wait"), help: "Longest a command waits for a free database connection, in milliseconds; then ERR BUSY.")
+    var poolWait: Int = 5_000
+
+    @Option(name: .customLong("max-batches"), help: "Batches (BEGIN) open at once, below --pool-size (default: three quarters of it).")
+    var maxBatches: Int?
+
+    @Option(name: .customLong("batch-idle-timeout"), help: "Seconds a batch may wait for its next command before it is rolled back.")
+    var batchIdleTimeout: Int = 30
+
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve TLS (with --tls-key).")
     var tlsCertificate: String?
 
@@ -61,7 +70,14 @@ struct Serve: AsyncParsableCommand {
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let timeout = statementTimeout
-        let pool = ConnectionPool(conninfo: conninfo, maxConnections: poolSize, eventLoopGroup: group) { connection in
+        guard poolWait > 0, batchIdleTimeout > 0 else { throw ValidationError("--pool-wait and --batch-idle-timeout must be positive") }
+        // Batches hold pooled connections: at most three quarters of the pool, so other commands keep some.
+        let batches = maxBatches ?? max(1, poolSize - max(1, poolSize / 4))
+        guard batches >= 1, batches < poolSize || poolSize == 1 && batches == 1 else {
+            throw ValidationError("--max-batches must be from 1 to --pool-size minus one (\(poolSize - 1))")
+        }
+        let pool = ConnectionPool(conninfo: conninfo, maxConnections: poolSize, eventLoopGroup: group,
+                                  maximumWait: .milliseconds(Int64(poolWait))) { connection in
             // Every query of a command is bounded: a slow one ends as ERR UNAVAILABLE timeout, never a hung connection.
             try connection.query("SELECT set_config('statement_timeout', $1, false)", ["\(timeout)ms"])
         }
@@ -83,11 +99,16 @@ struct Serve: AsyncParsableCommand {
         var configuration = ServerConfiguration(host: host, port: port, maxLineLength: maxLine,
                                                 maxConnections: maxConnections, idleTimeoutSeconds: Int64(idleTimeout))
         configuration.maxConnectionsPerAddress = maxPerAddress
+        configuration.maxBatches = batches
+        configuration.batchIdleTimeoutSeconds = Int64(batchIdleTimeout)
         configuration.unixSocketPath = unixPath
         guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         configuration.tlsCertificatePath = tlsCertificate
         configuration.tlsKeyPath = tlsKey
-        let services = Services(configuration: configuration, pool: pool, graph: graph, sync: sync, access: access, logger: logger)
+        let probe = DatabaseProbe(conninfo: conninfo)
+        probe.start()
+        probe.waitForFirstAnswer(timeout: 2)
+        let services = Services(configuration: configuration, pool: pool, graph: graph, sync: sync, access: access, probe: probe, logger: logger)
         let server = VerbinderServer(services: services, group: group)
         try await server.start()
 
@@ -95,6 +116,7 @@ struct Serve: AsyncParsableCommand {
         logger.info("received \(signal), shutting down")
         await server.shutdown()
         sync.stop()
+        probe.stop()
         await pool.shutdown()
         try? await group.shutdownGracefully()
         if let cluster {
