@@ -444,7 +444,10 @@ final class ReminderSender {
             let claimedAt = monotonicSeconds()
             let batch = data.compactMap { line in Shell.record(line).flatMap { $0.type == "reminder" ? ClaimedReminder(Dictionary($0.fields, uniquingKeysWith: { a, _ in a })) : nil } }
             if batch.isEmpty { return false }
-            for reminder in batch { held[reminder.id] = (reminder.token, claimedAt + leaseSeconds) }
+            for reminder in batch {
+                held[reminder.id] = (reminder.token, claimedAt + leaseSeconds)
+                lost.remove(reminder.id)  // claimed again, under a new lease
+            }
             for reminder in batch {
                 handled += 1
                 try keepLeases()
@@ -475,13 +478,21 @@ final class ReminderSender {
             return
         }
         let message = ReminderMail.message(reminder, from: from)
+        let timeout = Double((ReminderSender.minutes(options.timeout) ?? 10) * 60)
+        // The mail goes to the MTA only while this worker surely holds the lease for the whole
+        // send: renewed first, for the send timeout and a minute more. A lease that is gone
+        // (another worker may have it) means: do not send.
+        guard try renewForSending(reminder.id, seconds: timeout) else {
+            failed += 1
+            complain("reminder \(reminder.id): its lease ended before it was sent; not sent, it goes to another run")
+            return
+        }
         var environment = ProcessInfo.processInfo.environment
         environment["VERBINDER_TOKEN"] = nil // the command gets the message, not the daemon's key
         environment["VERBINDER_REMINDER_ID"] = reminder.id
         environment["VERBINDER_IDEMPOTENCY_KEY"] = reminder.idempotencyKey
         environment["VERBINDER_TO"] = reminder.to.joined(separator: ",")
         environment["VERBINDER_ATTEMPT"] = reminder.attempt
-        let timeout = Double((ReminderSender.minutes(options.timeout) ?? 10) * 60)
         Output.standard.flush()
         let result = try ViaCommand.run(options.via ?? "false", input: Array(message.utf8), environment: environment,
                                         timeoutSeconds: timeout) { () throws(ClientFailure) in try keepLeases() }
@@ -505,6 +516,23 @@ final class ReminderSender {
             complain("reminder \(reminder.id) (attempt \(reminder.attempt)) to \(reminder.to.joined(separator: ",")): \(error)")
             releases.append((reminder.id, error, options.retry))
         }
+    }
+
+    /// Renews one lease for a send of at most `seconds`, plus a minute (TOUCH); false when the
+    /// lease is gone, or when this process was held up so long after renewing that the send
+    /// could outlast it.
+    private func renewForSending(_ id: String, seconds: Double) throws(ClientFailure) -> Bool {
+        guard let entry = held[id] else { return false }
+        let minutes = min(24 * 60, max(Int(leaseSeconds / 60), Int((seconds / 60).rounded(.up)) + 1))
+        let renewedAt = monotonicSeconds()
+        let (_, status) = try connection.request("REMINDERS TOUCH \(id) \(Quoting.quoteArgument(entry.token)) lease=\(minutes)m")
+        if isErrorLine(status) {
+            held[id] = nil
+            lost.insert(id)
+            return false
+        }
+        held[id]!.ends = renewedAt + Double(minutes * 60)
+        return monotonicSeconds() + seconds < held[id]!.ends
     }
 
     /// Renews every held lease when one of them is in its last third.

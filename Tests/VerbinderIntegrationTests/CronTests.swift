@@ -69,6 +69,45 @@ struct CronTests {
         #expect(try daemon.stop() == 0)
     }
 
+    /// At least once, never from a lease that is gone: the worker renews a reminder's lease
+    /// before it hands the mail over, for the whole send timeout, and sends nothing whose lease
+    /// it lost (another worker may have that one).
+    @Test func aMailIsHandedOverOnlyUnderALeaseThatOutlastsTheSend() throws {
+        let (daemon, client, db) = try fresh("cronlease")
+        try addDue(client, db, count: 2)
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let log = directory + "/sent.log"
+        // Records the lease left while sending, and takes the other claimed reminder's lease away
+        // (as a stall past its end would): the worker must then not send that one.
+        let via = try script(directory, "via.sh", """
+            #!/bin/sh
+            cat > /dev/null
+            left=$(psql -XAtq "$TEST_CONNINFO" -c "SELECT floor(extract(epoch FROM lease_until - now())) FROM reminders WHERE id = $VERBINDER_REMINDER_ID")
+            psql -XAtq "$TEST_CONNINFO" -c "UPDATE reminders SET lease_until = now() - interval '1 second' WHERE state = 'leased' AND id <> $VERBINDER_REMINDER_ID" > /dev/null
+            printf '%s %s\n' "$VERBINDER_REMINDER_ID" "$left" >> '\(log)'
+            """)
+        var environment = cleanEnvironment(directory)
+        environment["TEST_CONNINFO"] = daemon.conninfo
+        let first = try ChildProcess([Paths.verbinder, "--port", "\(daemon.port)", "reminders", "send", "--via", via,
+                                      "--lease", "1m", "--timeout", "3m", "--worker", "stalls"], environment: environment)
+        // The one whose lease was gone is not sent; claimed again in the same run, under a new
+        // lease, it is.
+        #expect(try first.wait(timeout: 60) == 1, "\(first.output)")
+        #expect(first.output.contains("its lease ended before it was sent; not sent"), "\(first.output)")
+        #expect(first.output.contains("sent 2, failed 1"), "\(first.output)")
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map { $0.split(separator: " ") }
+        #expect(lines.count == 2 && Set(lines.map { $0[0] }).count == 2, "\(lines)")
+        // Claimed with a lease of 1 minute; renewed to the 3-minute send timeout plus one before sending.
+        #expect(lines.allSatisfy { (Int($0.last ?? "") ?? 0) >= 180 }, "\(lines)")
+        let second = try ChildProcess([Paths.verbinder, "--port", "\(daemon.port)", "reminders", "send", "--via", via],
+                                      environment: environment)
+        #expect(try second.wait(timeout: 60) == 0, "\(second.output)")
+        #expect(second.output.contains("sent 0, failed 0"), "\(second.output)")
+        #expect(try states(db) == ["sent": 2])
+        #expect(try daemon.stop() == 0)
+    }
+
     @Test func aFailingRecipientEndsDeadAfterFiveRunsAndTheOthersAreSent() throws {
         let (daemon, client, db) = try fresh("crondead")
         try addDue(client, db, count: 4)
