@@ -5,12 +5,18 @@ import VerbinderCluster
 /// The daemon survives a database restart without being restarted itself.
 @Suite("Database outage")
 struct OutageTests {
-    @Test func findFailsWhileDatabaseIsDownAndWorksAfter() throws {
-        let cluster = PostgresCluster(directory: NSTemporaryDirectory() + "verbinder-outage-\(getpid())")
-        defer { cluster.destroy() }
+    /// A private cluster (the test stops and starts it), created and loaded with the seed.
+    func seededCluster(_ label: String) throws -> PostgresCluster {
+        let cluster = PostgresCluster(directory: NSTemporaryDirectory() + "verbinder-\(label)-\(getpid())")
         try cluster.createIfNeeded()
         let (code, output) = try runVerbinderd(["seed", "--database-url", cluster.conninfo])
-        #expect(code == 0, "\(output)")
+        guard code == 0 else { throw HarnessError("seed failed: \(output)") }
+        return cluster
+    }
+
+    @Test func findFailsWhileDatabaseIsDownAndWorksAfter() throws {
+        let cluster = try seededCluster("outage")
+        defer { cluster.destroy() }
         let daemon = try Daemon(conninfo: cluster.conninfo)
         let client = try daemon.connect()
         _ = try client.readLine()
@@ -30,11 +36,8 @@ struct OutageTests {
     /// Every pooled connection was open and idle when PostgreSQL restarted: the first commands
     /// after it is back, reads and writes, work (the broken connections are replaced first).
     @Test func theFirstCommandsAfterARestartWork() throws {
-        let cluster = PostgresCluster(directory: NSTemporaryDirectory() + "verbinder-restart-\(getpid())")
+        let cluster = try seededCluster("restart")
         defer { cluster.destroy() }
-        try cluster.createIfNeeded()
-        let (code, output) = try runVerbinderd(["seed", "--database-url", cluster.conninfo])
-        #expect(code == 0, "\(output)")
         let daemon = try Daemon(conninfo: cluster.conninfo, extraArguments: ["--pool-size", "4"])
         // Fill the pool: four connections in use at once, then idle.
         let clients = try (0..<4).map { _ in try daemon.connect() }
