@@ -119,8 +119,15 @@ public final class GraphSync: Sendable {
         do {
             let connection = try Connection(conninfo)
             defer { connection.close() }
-            let fresh = try GraphQueries.loadGraph(connection)
-            graph.replace(with: fresh)
+            // Holding every key lock: a local write commits either before the snapshot is read
+            // (and is in it) or after the new graph is in place (and applies to it). Without
+            // this, a write that committed during the load and was applied to the old graph
+            // would vanish from memory with it, and its own daemon skips its notice.
+            let fresh = try locks.withAllLocks { () throws -> Graph in
+                let fresh = try GraphQueries.loadGraph(connection)
+                graph.replace(with: fresh)
+                return fresh
+            }
             loaded.withLockedValue { $0 = true }
             logger.info("graph loaded", metadata: [
                 "reason": "\(reason)", "nodes": "\(fresh.nodeCount)", "relations": "\(fresh.relationCount)",

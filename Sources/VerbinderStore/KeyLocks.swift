@@ -19,6 +19,14 @@ public final class KeyLocks: Sendable {
         return try body()
     }
 
+    /// Runs `body` holding every stripe: no write is between its commit and its change in
+    /// memory meanwhile (a reload of the whole graph takes this).
+    public func withAllLocks<T>(_ body: () throws -> T) rethrows -> T {
+        for stripe in stripes { stripe.lock() }
+        defer { for stripe in stripes.reversed() { stripe.unlock() } }
+        return try body()
+    }
+
     private func stripe(for key: String) -> Int {
         var hasher = Hasher()
         hasher.combine(Keys.fold(key))
