@@ -120,9 +120,16 @@ public final class Connection: @unchecked Sendable {
         _ = try consume(PQexec(conn, sql), conn: conn)
     }
 
+    /// How a transaction sees the data of others.
+    public enum Isolation: String, Sendable {
+        case readCommitted = "READ COMMITTED"
+        /// One snapshot for the whole transaction: several reads that fit together.
+        case repeatableRead = "REPEATABLE READ"
+    }
+
     /// Runs `body` inside `BEGIN … COMMIT`; any thrown error rolls back and is rethrown.
-    public func transaction<T>(_ body: (Connection) throws -> T) throws -> T {
-        try query("BEGIN")
+    public func transaction<T>(isolation: Isolation = .readCommitted, _ body: (Connection) throws -> T) throws -> T {
+        try query(isolation == .readCommitted ? "BEGIN" : "BEGIN ISOLATION LEVEL \(isolation.rawValue)")
         do {
             let value = try body(self)
             try query("COMMIT")

@@ -70,6 +70,9 @@ final class LinkGroupCommit: Sendable {
                 } catch let error as PQError where error.kind == .server {
                     self.writeOneByOne(group, on: connection, services: services)
                 } catch {
+                    // The connection broke: the group may have committed all the same. Memory is
+                    // brought in line with what the database holds once it answers again.
+                    services.sync.refresh(group.map { .relation($0.row.relation) })
                     for request in group { request.promise.fail(error) }
                     throw error  // the connection is gone: the pool replaces it
                 }
@@ -141,6 +144,7 @@ final class LinkGroupCommit: Sendable {
                 let relation = row.relation
                 request.promise.fail(ProtocolError(.conflict, "\(relation.from) \(relation.kind.rawValue) \(relation.to) exists"))
             } catch {
+                if let error = error as? PQError, error.isUnavailable { services.sync.refresh([.relation(row.relation)]) }
                 request.promise.fail(error)
             }
         }

@@ -6,7 +6,7 @@ import VerbinderStore
 
 extension CommandContext {
     /// Who this connection writes as.
-    var actor: Actor { Actor(name: session.actorName, remote: session.remote, connection: session.id) }
+    var actor: Actor { Actor(name: session.actorName, remote: session.remote, connection: session.id, daemon: services.sync.instance) }
 
     /// Runs a write: the SQL, its audit row and its change notice in one transaction; then,
     /// still holding the node locks, the change in memory. The future completes after both,
@@ -83,7 +83,15 @@ extension CommandContext {
         }
         return services.pool.withConnection(on: eventLoop) { connection in
             try services.sync.locks.withLocks(keys) {
-                let value = transaction ? try connection.transaction(body) : try body(connection)
+                let value: T
+                do {
+                    value = transaction ? try connection.transaction(body) : try body(connection)
+                } catch let error as PQError where error.isUnavailable {
+                    // Lost with the connection: the write may have committed all the same.
+                    // Memory is brought in line with the database once it answers again.
+                    services.sync.refresh(announce)
+                    throw error
+                }
                 services.graph.write { apply(&$0, value) }
                 services.sync.announce(announce)
                 return value

@@ -6,27 +6,50 @@ import VerbinderGraph
 
 /// Keeps every daemon's in-memory graph coherent with PostgreSQL and with each other.
 ///
-/// A write sends `NOTIFY verbinder_graph` in its own transaction, so the notice goes out
-/// exactly when the change commits. Every daemon LISTENs; for each notice from another
-/// daemon it re-reads the changed node or relation and applies what it finds (present:
-/// upsert; gone: remove), which is correct whatever order notices arrive in. When the
-/// listening connection is lost, notices may have been missed, so it reloads everything.
+/// **The change feed is the audit trail.** Every write commits its audit row with it, and the
+/// row names what changed (`node`, `from`/`relation`/`to`, `theme`) and which daemon wrote it.
+/// Each daemon reads the rows of the others in id order and re-reads each changed node,
+/// relation or theme, applying what it finds (present: upsert; gone: remove): state, not
+/// deltas, so applying a row twice or late is harmless. A `NOTIFY` only wakes the reader up;
+/// it also reads once a second, so a lost notice (a daemon that died between its commit and its
+/// notice, a listening connection that was down) costs a second at most, never a change.
+///
+/// Ids are handed out when rows are inserted, not when they commit, so a row can become
+/// visible after rows with higher ids. The reader therefore keeps a `base` below which every
+/// row has been applied, and above it the ids it has applied: `base` moves up to the highest id
+/// visible at an earlier read once every transaction that was running then has ended
+/// (`pg_snapshot_xmin` at a later read is past that read's `xmax`).
+///
+/// A daemon applies its own writes before it answers (under the key locks) and skips its own
+/// rows. A reload of the whole graph (at start, or when it fell far behind) holds every key
+/// lock while it reads and swaps, so no local write falls between the snapshot and the swap.
 public final class GraphSync: Sendable {
     public static let channel = "verbinder_graph"
 
-    /// Identifies this daemon's own notices, which it has already applied.
+    /// Identifies this daemon's audit rows and notices, which it has already applied.
     public let instance = UUID().uuidString.prefix(8).lowercased()
     private let graph: LiveGraph
     private let conninfo: String
     private let logger: Logger
     private let listener: NIOLockedValueBox<Listener?> = NIOLockedValueBox(nil)
     private let loaded = NIOLockedValueBox(false)
-    private let refresher: NIOLockedValueBox<Connection?> = NIOLockedValueBox(nil)
     /// Shared with the local writers: a re-read and its apply never interleave with a local write of the same node.
     public let locks: KeyLocks
+    private let notifier: ChangeNotifier
+    private let stopping = NIOLockedValueBox(false)
+    private let feed = NIOLockedValueBox(FeedPosition())
+    /// Set to 1 to wake the feed reader before its next one-second read.
+    private let wake = ConditionLock(value: 0)
+    /// Local changes whose outcome is unknown (the connection broke around the commit): read
+    /// again from the database by the feed reader.
+    private let uncertain = NIOLockedValueBox<[Change]>([])
 
     /// Called (on the listener thread) when tokens were added or revoked, and after every (re)connect.
     private let onTokensChanged: @Sendable () -> Void
+
+    /// Rows of one read at most; a daemon further behind than ``reloadDistance`` reloads instead.
+    static let readLimit = 20_000
+    static let reloadDistance: Int64 = 200_000
 
     public init(graph: LiveGraph, conninfo: String, locks: KeyLocks, logger: Logger, onTokensChanged: @escaping @Sendable () -> Void = {}) {
         self.graph = graph
@@ -35,34 +58,6 @@ public final class GraphSync: Sendable {
         self.conninfo = conninfo
         self.logger = logger
         self.notifier = ChangeNotifier(conninfo: conninfo, channel: GraphSync.channel, logger: logger)
-    }
-
-    private let notifier: ChangeNotifier
-    private let stopping = NIOLockedValueBox(false)
-
-    /// The safety net for a notice that never came (a daemon that died between its commit and
-    /// its notice): every 10 s compare row counts with memory; a difference that persists,
-    /// unchanged, over two checks is no write in flight but drift, and the graph is reloaded.
-    private func reconcile() {
-        var suspect: (nodes: Int, relations: Int)?
-        // VERBINDER_RECONCILE_SECONDS shortens the interval (tests).
-        let ticks = max(1, Int(ProcessInfo.processInfo.environment["VERBINDER_RECONCILE_SECONDS"] ?? "") ?? 10) * 10
-        while !stopping.withLockedValue({ $0 }) {
-            for _ in 0..<ticks where !stopping.withLockedValue({ $0 }) { usleep(100_000) }
-            guard !stopping.withLockedValue({ $0 }), loaded.withLockedValue({ $0 }) else { continue }
-            guard let connection = try? Connection(conninfo), let stored = try? GraphQueries.counts(connection) else { continue }
-            connection.close()
-            let memory = graph.counts
-            if stored.nodes == memory.nodes && stored.relations == memory.relations {
-                suspect = nil
-            } else if let previous = suspect, previous == stored {
-                logger.warning("graph differs from the database (\(memory.nodes)/\(memory.relations) in memory, \(stored.nodes)/\(stored.relations) stored); reloading")
-                reload(reason: "reconciliation")
-                suspect = nil
-            } else {
-                suspect = stored
-            }
-        }
     }
 
     /// A change to announce.
@@ -74,7 +69,8 @@ public final class GraphSync: Sendable {
         case theme(key: String)
     }
 
-    /// Announces committed changes to the other daemons (coalesced; see ChangeNotifier).
+    /// Wakes the other daemons' feed readers (coalesced; see ChangeNotifier). What changed
+    /// they read from the audit trail.
     public func announce(_ changes: [Change]) {
         notifier.enqueue(changes.map { change in
             switch change {
@@ -85,18 +81,21 @@ public final class GraphSync: Sendable {
         })
     }
 
-    /// Starts listening and loads the graph; returns once the first load is done (or throws
-    /// after `timeout` seconds without a database).
+    /// Starts listening, loads the graph and starts the feed reader; returns once the first
+    /// load is done (or throws after `timeout` seconds without a database).
     public func start(timeout: Double = 60) throws {
-        let listener = Listener(conninfo: conninfo, channels: [GraphSync.channel, TokenStore.channel], onConnect: { [self] reconnect in
+        let listener = Listener(conninfo: conninfo, channels: [GraphSync.channel, TokenStore.channel], onConnect: { [self] _ in
             onTokensChanged()
-            reload(reason: reconnect ? "listening connection re-established" : "start-up")
+            poke()
         }, handler: { [self] note in
-            if note.channel == TokenStore.channel { onTokensChanged() } else { apply(note) }
+            if note.channel == TokenStore.channel { onTokensChanged() } else if isFromOthers(note) { poke() }
         })
         self.listener.withLockedValue { $0 = listener }
         notifier.start()
         listener.start()
+        let reader = Thread { [self] in readFeed() }
+        reader.name = "verbinder-feed"
+        reader.start()
         let reconciler = Thread { [self] in reconcile() }
         reconciler.name = "verbinder-reconcile"
         reconciler.start()
@@ -111,89 +110,202 @@ public final class GraphSync: Sendable {
         stopping.withLockedValue { $0 = true }
         notifier.stop()
         listener.withLockedValue { $0?.stop() }
-        refresher.withLockedValue { $0?.close(); $0 = nil }
+        poke()
     }
 
-    private func reload(reason: String) {
-        let started = ContinuousClock.now
-        do {
-            let connection = try Connection(conninfo)
-            defer { connection.close() }
-            // Holding every key lock: a local write commits either before the snapshot is read
-            // (and is in it) or after the new graph is in place (and applies to it). Without
-            // this, a write that committed during the load and was applied to the old graph
-            // would vanish from memory with it, and its own daemon skips its notice.
-            let fresh = try locks.withAllLocks { () throws -> Graph in
-                let fresh = try GraphQueries.loadGraph(connection)
-                graph.replace(with: fresh)
-                return fresh
-            }
-            loaded.withLockedValue { $0 = true }
-            logger.info("graph loaded", metadata: [
-                "reason": "\(reason)", "nodes": "\(fresh.nodeCount)", "relations": "\(fresh.relationCount)",
-                "took": "\(ContinuousClock.now - started)",
-            ])
-        } catch {
-            logger.error("graph reload failed: \(error)")
-        }
+    /// Reads these changes again from the database at the feed reader's next turn, whatever
+    /// it finds (for a local write whose connection broke around its commit: it may have
+    /// committed, and its own audit row is skipped by the feed).
+    public func refresh(_ changes: [Change]) {
+        guard !changes.isEmpty else { return }
+        uncertain.withLockedValue { $0 += changes }
+        poke()
     }
 
-    /// Runs on the listener thread, one notice at a time, so changes apply in commit order.
-    private func apply(_ note: ChannelNotification) {
-        // Under this daemon's own writes most notices are its own: they are skipped on their
-        // bytes, before anything is split or copied.
+    /// Wakes the feed reader now.
+    private func poke() {
+        wake.lock()
+        wake.unlock(withValue: 1)
+    }
+
+    /// Whether a notice holds a change of another daemon (this daemon's own are skipped on
+    /// their bytes, before anything is split or copied).
+    private func isFromOthers(_ note: ChannelNotification) -> Bool {
         let own = Array((instance + "|").utf8)
-        for notice in note.payload.utf8.split(separator: UInt8(ascii: ";")) where !notice.starts(with: own) {
-            apply(notice: String(decoding: notice, as: UTF8.self))
-        }
+        return note.payload.utf8.split(separator: UInt8(ascii: ";")).contains { !$0.starts(with: own) }
     }
 
-    private func apply(notice: String) {
-        let parts = notice.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count >= 3, parts[0] != instance else { return }
+    // MARK: - The feed reader
+
+    /// Where the reader stands in the audit trail.
+    struct FeedPosition {
+        /// Every row with an id up to this one has been applied (or was in the loaded graph).
+        var base: Int64 = 0
+        /// Rows above `base` already applied.
+        var seen: Set<Int64> = []
+        /// Per read: the `xmax` of its snapshot and the highest id it could see.
+        var reads: [(xmax: Int64, maxID: Int64)] = []
+    }
+
+    /// The reader's thread: loads the graph, then reads the feed when woken and once a second.
+    private func readFeed() {
+        var connection: Connection?
+        while !stopping.withLockedValue({ $0 }) {
+            do {
+                if connection == nil || connection?.checkAlive() != true {
+                    connection?.close()
+                    connection = try Connection(conninfo)
+                }
+                if !loaded.withLockedValue({ $0 }) {
+                    try reload(connection!, reason: "start-up")
+                } else {
+                    try catchUp(connection!)
+                }
+            } catch {
+                connection?.close()
+                connection = nil
+                logger.debug("change feed: \(error)")
+            }
+            if wake.lock(whenValue: 1, timeoutSeconds: 1) { wake.unlock(withValue: 0) }
+        }
+        connection?.close()
+    }
+
+    /// Applies every row of the other daemons that is new since the last read.
+    private func catchUp(_ connection: Connection) throws {
+        let pending = uncertain.withLockedValue { changes -> [Change] in
+            defer { changes = [] }
+            return changes
+        }
         do {
-            let connection = try refresherConnection()
-            switch parts[1] {
-            case "node":
-                let key = parts[2]
-                try locks.withLocks([key]) { () throws -> Void in
-                    if let node = try GraphWrites.fetchNode(connection, key: key) {
-                        graph.write { _ = $0.upsert(node) }
-                    } else {
-                        graph.write { _ = $0.remove(key: key) }
-                    }
-                }
-            case "theme":
-                if let theme = try ThemeStore.fetch(connection, key: parts[2]) {
-                    graph.write { $0.vocabulary.upsert(theme) }
-                }
-            case "reload":
-                reload(reason: "bulk load by \(parts[0])")
-            case "rel":
-                guard parts.count == 5, let kind = RelationKind(rawValue: parts[3]) else { return }
-                try locks.withLocks([parts[2], parts[4]]) { () throws -> Void in
-                    if let relation = try GraphWrites.fetchRelation(connection, from: parts[2], kind: kind, to: parts[4]) {
-                        graph.write { _ = $0.link(relation) }
-                    } else {
-                        graph.write { _ = $0.unlink(Relation(from: parts[2], kind: kind, to: parts[4])) }
-                    }
-                }
-            default:
+            try apply(nodes: pending.compactMap { if case .node(let key) = $0 { key } else { nil } },
+                      relations: pending.compactMap { if case .relation(let relation) = $0 { relation } else { nil } },
+                      themes: pending.compactMap { if case .theme(let key) = $0 { key } else { nil } },
+                      on: connection)
+        } catch {
+            uncertain.withLockedValue { $0 = pending + $0 }
+            throw error
+        }
+        var position = feed.withLockedValue { $0 }
+        var cursor = position.base
+        while true {
+            let read = try ChangeFeed.read(connection, after: cursor, skipping: instance, limit: GraphSync.readLimit)
+            if read.maxID - position.base > GraphSync.reloadDistance {
+                try reload(connection, reason: "\(read.maxID - position.base) changes behind")
                 return
             }
-        } catch {
-            logger.warning("could not apply a change from another daemon (\(error)); reloading")
-            refresher.withLockedValue { $0?.close(); $0 = nil }
-            reload(reason: "missed change")
+            var nodes: [String] = [], relations: [RelationIdentity: Relation] = [:], themes: [String] = []
+            for row in read.rows where !position.seen.contains(row.id) {
+                position.seen.insert(row.id)
+                switch row.change {
+                case .node(let key): nodes.append(key)
+                case .relation(let relation): relations[relation.identity] = relation
+                case .theme(let key): themes.append(key)
+                case .everything:
+                    try reload(connection, reason: "bulk load")
+                    return
+                case nil: continue
+                }
+            }
+            try apply(nodes: nodes, relations: Array(relations.values), themes: themes, on: connection)
+            logger.trace("change feed read", metadata: [
+                "cursor": "\(cursor)", "base": "\(position.base)", "xmin": "\(read.xmin)", "xmax": "\(read.xmax)",
+                "max_id": "\(read.maxID)", "rows": "\(read.rows.map(\.id))", "nodes": "\(nodes)",
+            ])
+            position.reads.append((read.xmax, read.maxID))
+            cursor = read.rows.last?.id ?? cursor
+            if read.rows.count < GraphSync.readLimit {
+                position.advance(to: read.xmin)
+                feed.withLockedValue { $0 = position }
+                return
+            }
         }
     }
 
-    private func refresherConnection() throws -> Connection {
-        try refresher.withLockedValue { current in
-            if let current, current.isHealthy { return current }
-            let fresh = try Connection(conninfo)
-            current = fresh
+    private func apply(nodes: [String], relations: [Relation], themes: [String], on connection: Connection) throws {
+        for key in Set(nodes) {
+            try locks.withLocks([key]) { () throws -> Void in
+                if let node = try GraphWrites.fetchNode(connection, key: key) {
+                    graph.write { _ = $0.upsert(node) }
+                } else {
+                    graph.write { _ = $0.remove(key: key) }
+                }
+            }
+        }
+        for relation in relations {
+            try locks.withLocks([relation.from, relation.to]) { () throws -> Void in
+                if let stored = try GraphWrites.fetchRelation(connection, from: relation.from, kind: relation.kind, to: relation.to) {
+                    graph.write { _ = $0.link(stored) }
+                } else {
+                    graph.write { _ = $0.unlink(relation) }
+                }
+            }
+        }
+        for key in Set(themes) {
+            if let theme = try ThemeStore.fetch(connection, key: key) {
+                graph.write { $0.vocabulary.upsert(theme) }
+            }
+        }
+    }
+
+    /// Loads the whole graph again. First waits (a minute at most) until every transaction
+    /// that was running at a first look has ended, so that every row up to the highest id that
+    /// look saw is in the load; rows above it are read from the feed afterwards.
+    private func reload(_ connection: Connection, reason: String) throws {
+        let started = ContinuousClock.now
+        let first = try ChangeFeed.horizon(connection)
+        let deadline = Date().addingTimeInterval(60)
+        while try ChangeFeed.horizon(connection).xmin < first.xmax, Date() < deadline { usleep(20_000) }
+        let fresh = try locks.withAllLocks { () throws -> Graph in
+            let fresh = try connection.transaction(isolation: .repeatableRead) { tx in try GraphQueries.loadGraph(tx) }
+            graph.replace(with: fresh)
+            feed.withLockedValue { $0 = FeedPosition(base: first.maxID) }
             return fresh
         }
+        loaded.withLockedValue { $0 = true }
+        logger.info("graph loaded", metadata: [
+            "reason": "\(reason)", "nodes": "\(fresh.nodeCount)", "relations": "\(fresh.relationCount)",
+            "took": "\(ContinuousClock.now - started)",
+        ])
+    }
+
+    /// The safety net for anything the feed could not tell: every 10 s compare row counts with
+    /// memory; a difference that persists, unchanged, over two checks is no write in flight but
+    /// drift, and the graph is reloaded.
+    private func reconcile() {
+        var suspect: (nodes: Int, relations: Int)?
+        // VERBINDER_RECONCILE_SECONDS shortens the interval (tests).
+        let ticks = max(1, Int(ProcessInfo.processInfo.environment["VERBINDER_RECONCILE_SECONDS"] ?? "") ?? 10) * 10
+        while !stopping.withLockedValue({ $0 }) {
+            for _ in 0..<ticks where !stopping.withLockedValue({ $0 }) { usleep(100_000) }
+            guard !stopping.withLockedValue({ $0 }), loaded.withLockedValue({ $0 }) else { continue }
+            guard let connection = try? Connection(conninfo), let stored = try? GraphQueries.counts(connection) else { continue }
+            defer { connection.close() }
+            let memory = graph.counts
+            if stored.nodes == memory.nodes && stored.relations == memory.relations {
+                suspect = nil
+            } else if let previous = suspect, previous == stored {
+                logger.warning("graph differs from the database (\(memory.nodes)/\(memory.relations) in memory, \(stored.nodes)/\(stored.relations) stored); reloading")
+                do { try reload(connection, reason: "reconciliation") } catch { logger.error("graph reload failed: \(error)") }
+                suspect = nil
+            } else {
+                suspect = stored
+            }
+        }
+    }
+}
+
+extension GraphSync.FeedPosition {
+    /// Moves `base` up to the highest id of the latest read whose `xmax` lies at or below
+    /// `xmin` now: every transaction that could still add a row at or below that id has ended,
+    /// and the rows it committed were visible to this read.
+    mutating func advance(to xmin: Int64) {
+        guard let index = reads.lastIndex(where: { $0.xmax <= xmin }) else {
+            if reads.count > 10_000 { reads.removeFirst(reads.count - 10_000) }
+            return
+        }
+        base = max(base, reads[index].maxID)
+        reads.removeFirst(index + 1)
+        seen = seen.filter { $0 > base }
     }
 }

@@ -42,14 +42,14 @@ public enum LinkBatch {
         try connection.queryPrepared("""
             WITH input AS (
                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                                     $8::text[], $9::text[], $10::text[], $11::text[], $12::text[]) WITH ORDINALITY
-                    AS i(from_key, relation, to_key, themes, since, until, note, actor, remote, conn, command, changes, n)
+                                     $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) WITH ORDINALITY
+                    AS i(from_key, relation, to_key, themes, since, until, note, actor, remote, conn, command, changes, daemon, n)
             ), inserted AS (
                 INSERT INTO relations (from_key, relation, to_key, themes, since, until, note)
                 SELECT from_key, relation, to_key, themes::text[], since::date, until::date, note FROM input ORDER BY n
             ), logged AS (
-                INSERT INTO audit (actor, remote, connection, command, changes)
-                SELECT actor, remote, conn::bigint, command, changes::jsonb FROM input ORDER BY n
+                INSERT INTO audit (actor, remote, connection, command, changes, daemon)
+                SELECT actor, remote, conn::bigint, command, changes::jsonb, daemon FROM input ORDER BY n
             )
             SELECT count(*) FROM input
             """, [
@@ -57,6 +57,7 @@ public enum LinkBatch {
                 column { PostgresArray.literal($0.relation.themes) }, column { $0.relation.since }, column { $0.relation.until },
                 column { $0.relation.note }, column { $0.actor.name }, column { $0.actor.remote },
                 column { String($0.actor.connection) }, column { $0.command }, column { JSONText.object($0.changes) },
+                column { $0.actor.daemon },
             ])
     }
 }
