@@ -43,6 +43,9 @@ public final class GraphSync: Sendable {
     /// Local changes whose outcome is unknown (the connection broke around the commit): read
     /// again from the database by the feed reader.
     private let uncertain = NIOLockedValueBox<[Change]>([])
+    /// Why the reconciliation wants a reload (done by the feed reader, the one thread that
+    /// moves the feed's position).
+    private let reloadRequest = NIOLockedValueBox<String?>(nil)
 
     /// Called (on the listener thread) when tokens were added or revoked, and after every (re)connect.
     private let onTokensChanged: @Sendable () -> Void
@@ -158,6 +161,9 @@ public final class GraphSync: Sendable {
                 }
                 if !loaded.withLockedValue({ $0 }) {
                     try reload(connection!, reason: "start-up")
+                } else if let reason = reloadRequest.withLockedValue({ $0 }) {
+                    try reload(connection!, reason: reason)
+                    reloadRequest.withLockedValue { $0 = nil }
                 } else {
                     try catchUp(connection!)
                 }
@@ -280,13 +286,14 @@ public final class GraphSync: Sendable {
             for _ in 0..<ticks where !stopping.withLockedValue({ $0 }) { usleep(100_000) }
             guard !stopping.withLockedValue({ $0 }), loaded.withLockedValue({ $0 }) else { continue }
             guard let connection = try? Connection(conninfo), let stored = try? GraphQueries.counts(connection) else { continue }
-            defer { connection.close() }
+            connection.close()
             let memory = graph.counts
             if stored.nodes == memory.nodes && stored.relations == memory.relations {
                 suspect = nil
             } else if let previous = suspect, previous == stored {
                 logger.warning("graph differs from the database (\(memory.nodes)/\(memory.relations) in memory, \(stored.nodes)/\(stored.relations) stored); reloading")
-                do { try reload(connection, reason: "reconciliation") } catch { logger.error("graph reload failed: \(error)") }
+                reloadRequest.withLockedValue { $0 = "reconciliation" }
+                poke()
                 suspect = nil
             } else {
                 suspect = stored
