@@ -119,13 +119,17 @@ public enum Durations {
     /// Minutes in a duration token; nil if malformed.
     public static func minutes(_ text: String) -> Int? {
         guard let unit = text.last, let number = Int(text.dropLast()), number >= 0 else { return nil }
+        let factor: Int
         switch unit {
-        case "m": return number
-        case "h": return number * 60
-        case "d": return number * 1440
-        case "w": return number * 10080
+        case "m": factor = 1
+        case "h": factor = 60
+        case "d": factor = 1440
+        case "w": factor = 10080
         default: return nil
         }
+        // A number too large to count in minutes is no duration (it used to trap).
+        let (minutes, overflow) = number.multipliedReportingOverflow(by: factor)
+        return overflow ? nil : minutes
     }
 
     /// Days in a `Nd` or `Nw` token.
