@@ -56,6 +56,15 @@ struct EdgeInputTests {
         let found = try client.request("FIND evil kind=partner")
         #expect(found.lines.allSatisfy { !hasRawControl($0) } && found.status == "OK rows=1")
 
+        // Lines sent as they are (EXPORT dot, EXPORT ics) hold no control character either.
+        let dot = try client.request("EXPORT dot evil-esc")
+        #expect(dot.status.hasPrefix("OK") && dot.lines.contains { $0.contains("evil-esc") })
+        #expect(!dot.lines.contains { hasRawControl($0) }, "\(dot.lines)")
+        #expect(try client.request(#"MEETING PLAN - 2027-03-01T10:00 GM0153 GM0164 title="Bell\x07 \x1b[2J""#).status.hasPrefix("OK id="))
+        let ics = try client.request("EXPORT ics")
+        #expect(ics.status.hasPrefix("OK") && ics.lines.contains { $0.contains("Bell") })
+        #expect(!ics.lines.contains { hasRawControl($0) }, "\(ics.lines)")
+
         #expect(try client.request("FORMAT json").status == "OK format=json")
         let json = try client.request("SHOW evil-esc")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.lines[0].utf8)) as? [String: Any])
