@@ -172,7 +172,8 @@ struct EdgeInputTests {
         // No answer holds a date past 9999 or before 1900.
         var answers: [String] = []
         for request in ["MEETINGS limit=1000", "MILESTONES ka-edge", "EXPORT ics", "REPORT from=9999-01-01 to=9999-12-31",
-                        "REPORT from=1900-01-01 to=1900-12-31", "TRAJECTORY ka-edge", "DUE within=3000000d"] {
+                        "REPORT from=1900-01-01 to=1900-12-31", "TRAJECTORY ka-edge", "DUE within=3000000d",
+                        "REMINDERS limit=1000", "MILESTONE HISTORY 1"] {
             let response = try client.request(request)
             #expect(response.status.hasPrefix("OK") || response.status.hasPrefix("ERR INVALID"), "\(request) -> \(response.status)")
             answers += response.lines + [response.status]
