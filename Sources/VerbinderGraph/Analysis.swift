@@ -125,7 +125,10 @@ extension Graph {
         var out = "\""
         for character in text {
             if character == "\"" || character == "\\" { out.append("\\") }
-            out.append(character == "\n" ? " " : character)
+            // A line break or any other control character (ESC, BEL, ...) becomes a space: the
+            // line is sent as it is, and must not move a terminal's cursor.
+            let control = character.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+            out.append(control ? " " : character)
         }
         return out + "\""
     }

@@ -26,7 +26,11 @@ public struct ICalendar {
             case ",": out += "\\,"
             case "\n", "\r\n": out += "\\n"
             case "\r": continue
-            default: out.append(character)
+            default:
+                // TEXT holds no control characters but tab (RFC 5545 3.3.11): ESC, BEL and the like are left out.
+                if let scalar = character.unicodeScalars.first, character.unicodeScalars.count == 1,
+                   scalar != "\t", scalar.value < 0x20 || scalar.value == 0x7F { continue }
+                out.append(character)
             }
         }
         return out

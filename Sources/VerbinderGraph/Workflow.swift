@@ -119,13 +119,17 @@ public enum Durations {
     /// Minutes in a duration token; nil if malformed.
     public static func minutes(_ text: String) -> Int? {
         guard let unit = text.last, let number = Int(text.dropLast()), number >= 0 else { return nil }
+        let factor: Int
         switch unit {
-        case "m": return number
-        case "h": return number * 60
-        case "d": return number * 1440
-        case "w": return number * 10080
+        case "m": factor = 1
+        case "h": factor = 60
+        case "d": factor = 1440
+        case "w": factor = 10080
         default: return nil
         }
+        // A number too large to count in minutes is no duration (it used to trap).
+        let (minutes, overflow) = number.multipliedReportingOverflow(by: factor)
+        return overflow ? nil : minutes
     }
 
     /// Days in a `Nd` or `Nw` token.
@@ -146,28 +150,66 @@ public enum Durations {
 }
 
 /// `YYYY-MM-DDTHH:MM` (Europe/Amsterdam wall clock) with an optional offset (`Z`, `+02:00`).
+/// An offset is `+HH:MM` or `-HH:MM` from `-14:00` to `+14:00` (the offsets in use on earth).
 public struct MeetingTime: Sendable, Equatable {
     public var local: String
     public var offset: String?
+    /// Minutes since 1970-01-01T00:00 on the clock the time was written in.
+    var clockMinutes: Int
+    /// The offset in minutes east of UTC, if one was given.
+    var offsetMinutes: Int?
+
+    /// The earliest start and the latest end, on the clock the time is written in: a day inside
+    /// 1900-01-01 … 9999-12-31, so that neither Europe/Amsterdam (the answers' clock) nor UTC
+    /// (`EXPORT ics`) can carry a meeting out of the years 1900 to 9999.
+    public static let earliestStart = "1900-01-02T00:00"
+    public static let latestEnd = "9999-12-31T00:00"
+
+    /// Whether a meeting of `minutes` starting at this time starts and ends within
+    /// ``earliestStart`` … ``latestEnd``.
+    public func fits(minutes: Int) -> Bool {
+        let first = Validation.dayNumber("1900-01-02")! * 1440
+        let last = Validation.dayNumber("9999-12-31")! * 1440
+        return clockMinutes >= first && clockMinutes + minutes <= last
+    }
 
     public init?(_ text: String) {
         let parts = text.split(separator: "T", maxSplits: 1)
         guard parts.count == 2, Validation.isDate(String(parts[0])) else { return nil }
         var time = String(parts[1])
         var offset: String?
+        offsetMinutes = nil
         if time.hasSuffix("Z") {
             offset = "+00:00"
+            offsetMinutes = 0
             time.removeLast()
         } else if let sign = time.lastIndex(where: { $0 == "+" || $0 == "-" }) {
             offset = String(time[sign...])
             time = String(time[..<sign])
-            guard let offset, offset.count == 6, offset.dropFirst().split(separator: ":").count == 2 else { return nil }
+            guard let offset, let minutes = MeetingTime.offsetMinutes(offset) else { return nil }
+            offsetMinutes = minutes
         }
-        let clock = time.split(separator: ":")
+        let clock = time.split(separator: ":", omittingEmptySubsequences: false)
         guard clock.count == 2, clock[0].count == 2, clock[1].count == 2,
-              let hour = Int(clock[0]), let minute = Int(clock[1]), (0..<24).contains(hour), (0..<60).contains(minute) else { return nil }
+              clock.allSatisfy({ $0.utf8.allSatisfy { (0x30...0x39).contains($0) } }),
+              let hour = Int(clock[0]), let minute = Int(clock[1]), (0..<24).contains(hour), (0..<60).contains(minute),
+              let day = Validation.dayNumber(String(parts[0])) else { return nil }
         local = "\(parts[0]) \(time):00"
+        clockMinutes = day * 1440 + hour * 60 + minute
         self.offset = offset
+    }
+}
+
+extension MeetingTime {
+    /// `+HH:MM` / `-HH:MM` from -14:00 to +14:00 in minutes; nil otherwise (`+25:00`, `+02:60`).
+    static func offsetMinutes(_ text: String) -> Int? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 6, bytes[0] == UInt8(ascii: "+") || bytes[0] == UInt8(ascii: "-"), bytes[3] == UInt8(ascii: ":"),
+              [1, 2, 4, 5].allSatisfy({ (0x30...0x39).contains(bytes[$0]) }) else { return nil }
+        let digit = { (index: Int) in Int(bytes[index] - 0x30) }
+        let hours = digit(1) * 10 + digit(2), minutes = digit(4) * 10 + digit(5)
+        guard minutes < 60, hours * 60 + minutes <= 14 * 60 else { return nil }
+        return (bytes[0] == UInt8(ascii: "-") ? -1 : 1) * (hours * 60 + minutes)
     }
 }
 

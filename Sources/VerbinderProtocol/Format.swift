@@ -48,6 +48,7 @@ public enum OutputFormat: String, Sendable {
             case UInt8(ascii: "\\"): bytes.append(byte); bytes.append(byte)
             case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
             case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
+            case 0..<0x20, 0x7F: bytes.append(contentsOf: Quoting.hexEscape(byte).utf8)
             default: bytes.append(byte)
             }
         }

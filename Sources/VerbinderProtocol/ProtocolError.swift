@@ -29,11 +29,18 @@ public struct ProtocolError: Error, Sendable, Equatable, CustomStringConvertible
     }
 
     /// The status line, without the line ending. Line breaks in the message are flattened
-    /// so the status stays one line.
+    /// so the status stays one line; other control characters (but tab) are written `\xHH`,
+    /// as in values, so no message can move a terminal's cursor.
     public var statusLine: String {
         var flat = ""
-        for character in message {
-            flat.append(character == "\n" || character == "\r" ? " " : character)
+        for scalar in message.unicodeScalars {
+            if scalar == "\n" || scalar == "\r" {
+                flat.append(" ")
+            } else if scalar != "\t", scalar.value < 0x20 || scalar.value == 0x7F {
+                flat += Quoting.hexEscape(UInt8(scalar.value))
+            } else {
+                flat.unicodeScalars.append(scalar)
+            }
         }
         return flat.isEmpty ? "ERR \(code.rawValue)" : "ERR \(code.rawValue) \(flat)"
     }

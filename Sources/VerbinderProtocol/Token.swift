@@ -9,10 +9,12 @@ public enum Token: Equatable, Sendable {
 /// Rules (docs/protocol.md, "Requests"):
 /// - tokens are separated by spaces or tabs;
 /// - a token that starts with `"` is quoted and always positional; inside it `\"`, `\\`,
-///   `\n` and `\t` are escapes, and the closing quote must end the token;
+///   `\n`, `\t` and `\xHH` (two hex digits, 01 to 7F: an ASCII character such as ESC `\x1b`)
+///   are escapes, and the closing quote must end the token;
 /// - a bare token that starts with a lowercase name (`[a-z][a-z0-9_]*`) and `=` is an
 ///   option; its value may be quoted the same way;
-/// - a bare token may not contain `"` or `\` (write such a value quoted).
+/// - a bare token may not contain `"` or `\` (write such a value quoted);
+/// - NUL (a raw 0x00 byte anywhere, or `\x00`) is never part of a value: `ERR INVALID`.
 public enum Tokenizer {
     /// Tokenizes a line given as UTF-8 bytes (without the line ending).
     /// Invalid UTF-8 is a syntax error, as is any other malformed token.
@@ -75,6 +77,7 @@ public enum Tokenizer {
                 if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
                     throw ProtocolError(.syntax, "quote or backslash inside an unquoted token (quote the whole token)")
                 }
+                if byte == 0 { throw Cursor.nul }
                 if byte < 0x20 || byte == 0x7F {
                     throw ProtocolError(.syntax, "control character in an unquoted token")
                 }
@@ -103,11 +106,34 @@ public enum Tokenizer {
                     case UInt8(ascii: "\\"): value.append(escaped)
                     case UInt8(ascii: "n"): value.append(0x0A)
                     case UInt8(ascii: "t"): value.append(0x09)
-                    default: throw ProtocolError(.syntax, "unknown escape \\\(Character(Unicode.Scalar(escaped))) (use \\\" \\\\ \\n \\t)")
+                    case UInt8(ascii: "x"):
+                        guard index + 1 < bytes.count, let high = Cursor.hex(bytes[index]), let low = Cursor.hex(bytes[index + 1]) else {
+                            throw ProtocolError(.syntax, "\\x takes two hex digits (\\x1b)")
+                        }
+                        index += 2
+                        let code = high * 16 + low
+                        if code == 0 { throw Cursor.nul }
+                        guard code < 0x80 else { throw ProtocolError(.syntax, "\\x\(String(code, radix: 16)) is not ASCII (\\x01 to \\x7f; write other characters as UTF-8)") }
+                        value.append(code)
+                    case 0: throw Cursor.nul
+                    default: throw ProtocolError(.syntax, "unknown escape \\\(Character(Unicode.Scalar(escaped))) (use \\\" \\\\ \\n \\t \\xHH)")
                     }
+                case 0:
+                    throw Cursor.nul
                 default:
                     value.append(byte)
                 }
+            }
+        }
+
+        static let nul = ProtocolError(.invalid, "a value may not contain NUL (0x00)")
+
+        static func hex(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case 0x30...0x39: return byte - 0x30
+            case 0x41...0x46: return byte - 0x41 + 10
+            case 0x61...0x66: return byte - 0x61 + 10
+            default: return nil
             }
         }
 
@@ -145,11 +171,22 @@ public enum Quoting {
             case "\\": out += "\\\\"
             case "\n": out += "\\n"
             case "\t": out += "\\t"
-            default: out.unicodeScalars.append(scalar)
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    out += Quoting.hexEscape(UInt8(scalar.value))
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
             }
         }
         out += "\""
         return out
+    }
+
+    /// `\xHH` (lower-case hex) for a control character without a letter escape (ESC is `\x1b`).
+    public static func hexEscape(_ byte: UInt8) -> String {
+        let digits = Array("0123456789abcdef")
+        return "\\x" + String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 0x0F)])
     }
 
     /// A positional argument as a token. Unlike a value, an argument that looks like an

@@ -38,8 +38,15 @@ enum BatchCommands {
         "BEGIN", usage: "BEGIN",
         summary: "Start a batch: the following writes commit together at COMMIT, or not at all."
     ) { request, context in
+        if let open = context.session.batch {
+            // Like any ERR inside a batch, a nested BEGIN aborts it: COMMIT will write nothing.
+            let error = request.arguments.isEmpty
+                ? ProtocolError(.conflict, "a batch is already open; it is aborted (ROLLBACK, or COMMIT to end it writing nothing)")
+                : ProtocolError(.usage, "usage: BEGIN")
+            if open.failure == nil { open.failure = error }
+            throw error
+        }
         guard request.arguments.isEmpty else { throw ProtocolError(.usage, "") }
-        if context.session.batch != nil { throw ProtocolError(.conflict, "a batch is already open (COMMIT or ROLLBACK it)") }
         let services = context.services
         let limit = services.configuration.maxBatches
         guard services.openBatches.wrappingAdd(1, ordering: .relaxed).newValue <= limit else {

@@ -31,7 +31,12 @@ public struct Command: Sendable {
         self.summary = summary
         self.options = options
         self.subcommands = subcommands
-        self.handler = handler
+        // Every command checks the length of its values before it does anything else, so no
+        // SQL runs with a value the database would refuse (or index) only to answer INTERNAL.
+        self.handler = { request, context in
+            try FieldLimits.check(request)
+            return try handler(request, context)
+        }
     }
 
     /// The `command` records `HELP` shows for this verb.
@@ -71,6 +76,59 @@ public struct CommandTable: Sendable {
     public func command(for verb: String) -> Command? { byVerb[verb] }
 }
 
+/// The most characters (Unicode code points, as PostgreSQL counts them) a value may have:
+/// docs/protocol.md, Limits. Over the limit is `ERR TOOLONG <field> has at most N characters`.
+enum FieldLimits {
+    /// Names, aliases, titles, labels, places, roles, a worker's name.
+    static let short = 200
+    /// An e-mail address (RFC 5321's longest path).
+    static let email = 254
+    /// Notes, texts, goals, outcomes, reasons, errors, and any value not named here.
+    static let long = 4000
+
+    /// Options with a shorter limit than ``long``.
+    static let options: [String: Int] = ["name": short, "title": short, "place": short, "role": short]
+
+    /// Positional fields by verb and sub-verb: (first argument, field, limit); a field runs to the
+    /// end of the arguments when it is the last one (a title or text of several words).
+    static let arguments: [String: [(index: Int, field: String, limit: Int, rest: Bool)]] = [
+        "ADD": [(1, "name", short, true)],
+        "ALIAS ADD": [(2, "alias", short, true)],
+        "ALIAS REMOVE": [(2, "alias", short, true)],
+        "THEME ADD": [(2, "label", short, true)],
+        "TRAJECTORY ADD": [(2, "name", short, true)],
+        "MILESTONE ADD": [(3, "title", short, true)],
+        "MEETING FOLLOWUP": [(3, "title", short, true)],
+        "MEETING NOTE": [(2, "text", long, true)],
+        "SIGNAL ADD": [(4, "text", long, true)],
+        "CONTACT ADD": [(2, "name", short, false), (3, "email", email, false)],
+        "REMINDERS CLAIM": [(1, "worker", short, false)],
+    ]
+
+    static func check(_ request: Request) throws(ProtocolError) {
+        let sub = request.arguments.first.map { request.verb + " " + $0.uppercased() }
+        let fields = sub.flatMap { arguments[$0] } ?? arguments[request.verb] ?? []
+        var checked: Set<Int> = []
+        for field in fields where field.index < request.arguments.count {
+            let indices = field.rest ? Array(field.index..<request.arguments.count) : [field.index]
+            let length = indices.reduce(0) { $0 + request.arguments[$1].unicodeScalars.count } + indices.count - 1
+            if length > field.limit { throw tooLong(field.field, field.limit) }
+            checked.formUnion(indices)
+        }
+        for (index, argument) in request.arguments.enumerated() where !checked.contains(index) {
+            if argument.unicodeScalars.count > long { throw tooLong("argument \(index + 1)", long) }
+        }
+        for name in request.optionOrder {
+            let limit = options[name] ?? long
+            if let value = request.options[name], value.unicodeScalars.count > limit { throw tooLong(name + "=", limit) }
+        }
+    }
+
+    static func tooLong(_ field: String, _ limit: Int) -> ProtocolError {
+        ProtocolError(.tooLong, "\(field) has at most \(limit) characters")
+    }
+}
+
 // MARK: - Option helpers shared by handlers
 
 extension Request {
@@ -78,6 +136,11 @@ extension Request {
     /// to its top (a listing's maximum), values below or non-numbers are `ERR INVALID`.
     func intOption(_ name: String, default value: Int, range: ClosedRange<Int>) throws(ProtocolError) -> Int {
         guard let text = options[name] else { return value }
+        // A whole number too large for Int is still above the range: capped like any other.
+        let digits = text.hasPrefix("+") ? text.dropFirst() : Substring(text)
+        if Int(text) == nil, !digits.isEmpty, digits.utf8.allSatisfy({ (0x30...0x39).contains($0) }) {
+            return range.upperBound
+        }
         guard let number = Int(text), number >= range.lowerBound else {
             throw ProtocolError(.invalid, "\(name)= must be a whole number from \(range.lowerBound) to \(range.upperBound)")
         }

@@ -17,7 +17,14 @@ public enum ErrorMapping {
             switch error.sqlState {
             case "23505": return ProtocolError(.conflict, "already exists" + detail(error))
             case "23503": return ProtocolError(.conflict, "still referenced or refers to something missing" + detail(error))
-            case "23514", "23502", "22007", "22008", "22P02", "22023": return ProtocolError(.invalid, firstLine(error.message))
+            case "23514", "23502", "22P02", "22023": return ProtocolError(.invalid, firstLine(error.message))
+            // Input the checks before the SQL should have caught (issue 14): named, never INTERNAL.
+            case "22007": return ProtocolError(.invalid, "malformed date or time")
+            case "22008": return ProtocolError(.invalid, "date or time out of range (years 1900 to 9999)")
+            case "22009": return ProtocolError(.invalid, "UTC offset out of range (-14:00 to +14:00)")
+            case "22P05": return ProtocolError(.invalid, "a value holds a character that cannot be stored (NUL)")
+            case "22001": return ProtocolError(.tooLong, "a value is longer than its field allows (see Limits)")
+            case "54000": return ProtocolError(.tooLong, "a value is too long to store or index (see Limits)")
             case "40001", "40P01": return ProtocolError(.conflict, "concurrent change, try again")
             default: return ProtocolError(.internalError, "database error \(error.sqlState)")
             }

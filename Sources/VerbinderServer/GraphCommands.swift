@@ -118,7 +118,7 @@ enum GraphCommands {
         let kind = try relationArgument(request.arguments[1])
         for name in ["since", "until"] {
             if let date = request.options[name], !Validation.isDate(date) {
-                throw ProtocolError(.invalid, "\(name)= must be a date YYYY-MM-DD")
+                throw ProtocolError(.invalid, "\(name)= must be a date YYYY-MM-DD from 1900 to 9999")
             }
         }
         if let since = request.options["since"], let until = request.options["until"], until < since {
@@ -409,7 +409,7 @@ enum GraphCommands {
         for name in ["valid_from", "valid_to"] {
             guard let text = request.options[name] else { values.append(nil); continue }
             if text.isEmpty { values.append(.some(nil)); continue }
-            guard Validation.isDate(text) else { throw ProtocolError(.invalid, "\(name)= must be a date YYYY-MM-DD") }
+            guard Validation.isDate(text) else { throw ProtocolError(.invalid, "\(name)= must be a date YYYY-MM-DD from 1900 to 9999") }
             values.append(.some(text))
         }
         if let from = values[0] ?? nil, let to = values[1] ?? nil, to <= from {

@@ -43,7 +43,7 @@ enum WorkflowCommands {
     }
 
     static func date(_ text: String, _ what: String) throws(ProtocolError) -> String {
-        guard Validation.isDate(text) else { throw ProtocolError(.invalid, "\(what) must be a date YYYY-MM-DD") }
+        guard Validation.isDate(text) else { throw ProtocolError(.invalid, "\(what) must be a date YYYY-MM-DD from 1900 to 9999") }
         return text
     }
 
@@ -451,10 +451,13 @@ enum WorkflowCommands {
             throw ProtocolError(.usage, "usage: MEETING PLAN <trajectory|-> <YYYY-MM-DDTHH:MM> <participant> <participant>... [duration=90m] [title=...] [place=...] [strict=yes]")
         }
         guard let time = MeetingTime(request.arguments[2]) else {
-            throw ProtocolError(.invalid, "the start is YYYY-MM-DDTHH:MM (Europe/Amsterdam) or with an offset like +02:00")
+            throw ProtocolError(.invalid, "the start is YYYY-MM-DDTHH:MM (Europe/Amsterdam, years 1900 to 9999) or with an offset from -14:00 to +14:00 like +02:00")
         }
         guard let minutes = Durations.minutes(request.options["duration"] ?? "90m"), (1...1440).contains(minutes) else {
             throw ProtocolError(.invalid, "duration= is like 90m or 2h, at most 24h")
+        }
+        guard time.fits(minutes: minutes) else {
+            throw ProtocolError(.invalid, "a meeting starts from \(MeetingTime.earliestStart) and ends by \(MeetingTime.latestEnd)")
         }
         let strict = ["yes", "true", "1"].contains((request.options["strict"] ?? "no").lowercased())
         let participants: [Node] = try context.services.graph.read { graph in

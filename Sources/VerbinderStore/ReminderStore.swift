@@ -52,13 +52,17 @@ public enum ReminderStore {
             CREATE TEMP TABLE IF NOT EXISTS wanted_reminders (rule text, fire_at timestamptz) ON COMMIT DROP
             """)
         try tx.query("DELETE FROM wanted_reminders")
+        // A reminder whose day would fall outside the years 1900 to 9999 (14 days before a due date
+        // in the first days of 1900, overdue after 9999-12-31) is not planned: no date leaves them.
         try tx.query("""
             INSERT INTO wanted_reminders
-            SELECT r.rule,
-                   CASE WHEN r.rule = 'overdue' THEN \(fireExpression("m.due + 1"))
-                        ELSE \(fireExpression("m.due - rtrim(r.rule, 'd')::int")) END
-            FROM milestones m, LATERAL (SELECT unnest(string_to_array($2, ',')) AS rule UNION ALL SELECT 'overdue') r
-            WHERE m.id = $1
+            SELECT w.rule, w.fire_at FROM (
+                SELECT r.rule,
+                       CASE WHEN r.rule = 'overdue' THEN \(fireExpression("m.due + 1"))
+                            ELSE \(fireExpression("m.due - rtrim(r.rule, 'd')::int")) END AS fire_at
+                FROM milestones m, LATERAL (SELECT unnest(string_to_array($2, ',')) AS rule UNION ALL SELECT 'overdue') r
+                WHERE m.id = $1) w
+            WHERE (w.fire_at AT TIME ZONE 'Europe/Amsterdam')::date BETWEEN date '1900-01-01' AND date '9999-12-31'
             """, [id, remind])
         // Offsets whose time moved are superseded (an overdue one keeps its weekly successors).
         try tx.query("""
@@ -164,6 +168,7 @@ public enum ReminderStore {
                        r.fire_at + interval '7 days' * (floor(extract(epoch FROM now() - r.fire_at) / 604800) + 1)
                 FROM reminders r JOIN milestones m ON m.id = r.milestone
                 WHERE r.id = ANY($1::bigint[]) AND m.status = 'open'
+                  AND r.fire_at < timestamptz '9999-12-24 09:00 Europe/Amsterdam'
                 ON CONFLICT DO NOTHING
                 """, [PostgresArray.literal(overdue)])
         }

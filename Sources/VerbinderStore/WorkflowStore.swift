@@ -247,9 +247,8 @@ public enum WorkflowStore {
 
     static let meetingColumns = """
         m.id, m.trajectory,
-        to_char(m.starts_at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD"T"HH24:MI') ||
-          replace(to_char(m.starts_at AT TIME ZONE 'Europe/Amsterdam' - (m.starts_at AT TIME ZONE 'UTC'), 'HH24:MI'), '', '') ,
-        to_char((m.starts_at + make_interval(mins => m.duration_minutes)) AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD"T"HH24:MI'),
+        to_char(m.starts_at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD"T"HH24:MI:SS'),
+        to_char((m.starts_at + make_interval(mins => m.duration_minutes)) AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD"T"HH24:MI:SS'),
         m.duration_minutes, m.title, m.place, m.status, m.notes, m.outcome, m.axis, m.tripartite,
         coalesce((SELECT array_agg(p.node_key ORDER BY p.node_key) FROM meeting_participants p WHERE p.meeting = m.id), '{}'),
         extract(epoch FROM (m.starts_at AT TIME ZONE 'Europe/Amsterdam') - (m.starts_at AT TIME ZONE 'UTC'))::int,
@@ -259,19 +258,28 @@ public enum WorkflowStore {
 
     static func decodeMeeting(_ row: QueryResult.Row) throws -> Meeting {
         // Start and end each carry their own offset: a meeting may span the daylight-saving change.
-        let start = String(try row.string(2).prefix(16)) + Self.offset(try row.int(13))
-        let end = try row.string(3) + Self.offset(try row.int(14))
+        let start = Self.clock(try row.string(2)) + Self.offset(try row.int(13))
+        let end = Self.clock(try row.string(3)) + Self.offset(try row.int(14))
         return Meeting(id: try row.int(0), trajectory: row.optionalString(1), start: start, end: end,
                        duration: try row.int(4), title: try row.string(5), place: try row.string(6), status: try row.string(7),
                        notes: try row.string(8), outcome: row.optionalString(9), axis: try row.string(10),
                        tripartite: try row.bool(11), participants: try row.textArray(12))
     }
 
+    /// A UTC offset as `+HH:MM`, or `+HH:MM:SS` when it is not a whole minute (Amsterdam
+    /// before 1940 was `+00:19:32`): exact to the second, so time and offset give the instant.
     static func offset(_ seconds: Int) -> String {
         let sign = seconds < 0 ? "-" : "+"
-        let minutes = abs(seconds) / 60
-        let hours = minutes / 60, rest = minutes % 60
-        return "\(sign)\(hours < 10 ? "0" : "")\(hours):\(rest < 10 ? "0" : "")\(rest)"
+        let total = abs(seconds)
+        let hours = total / 3600, minutes = total / 60 % 60, rest = total % 60
+        let two = { (value: Int) in (value < 10 ? "0" : "") + String(value) }
+        return sign + two(hours) + ":" + two(minutes) + (rest == 0 ? "" : ":" + two(rest))
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS` as `YYYY-MM-DDTHH:MM` when the seconds are zero (always, unless
+    /// a time given with an offset fell on a wall clock that was not a whole minute off UTC).
+    static func clock(_ text: String) -> String {
+        text.hasSuffix(":00") && text.utf8.count == 19 ? String(text.dropLast(3)) : text
     }
 
     /// The SQL expression turning ($n local text, $m offset or NULL) into a timestamptz.

@@ -14,8 +14,14 @@ func check(_ bytes: UnsafeRawBufferPointer) {
     }
     precondition(reparsed == request, "round trip changed the request: \(request.line)")
     let record = Record("x", request.arguments.enumerated().map { ("a\($0.offset)", Value.string($0.element)) })
-    let tokens = try? Tokenizer.tokenize(OutputFormat.text.render(record))
+    let line = OutputFormat.text.render(record)
+    precondition(!line.utf8.contains { $0 < 0x20 || $0 == 0x7F }, "a record holds a raw control byte: \(line)")
+    let tokens = try? Tokenizer.tokenize(line)
     precondition(tokens?.count == request.arguments.count + 1, "a record did not tokenize back")
+    precondition(tokens?.dropFirst().map { token -> String in
+        if case .option(_, let value) = token { return value }
+        return "\u{0}" // never a value: NUL is refused
+    } == request.arguments, "a record's values changed in a round trip: \(line)")
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
