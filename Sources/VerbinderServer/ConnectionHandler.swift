@@ -9,9 +9,17 @@ struct ShutdownEvent: Sendable {}
 /// Runs one connection: greeting, then requests strictly in order, one response each.
 ///
 /// Commands answered from memory reply at once; database commands reply later, and while
-/// one runs the following requests wait in `pending`, so pipelined responses keep request
+/// one runs the following requests wait in the splitter, so pipelined responses keep request
 /// order. Responses collect in one buffer that is written and flushed once per read burst,
 /// not once per response: sixteen pipelined requests cost one write and one `writev`.
+///
+/// Back-pressure: the channel does not read by itself (`autoRead` is off). The handler asks
+/// for more bytes only while the channel is writable (less than the write buffer's high-water
+/// mark unsent) and less than ``inputLimit`` of received requests wait; and it answers
+/// requests only while the channel is writable. A client that sends and never reads therefore
+/// costs the daemon at most about a read burst of requests plus the high-water mark of
+/// answers, however much it sends; the rest waits in the kernel's socket buffers and then in
+/// the client.
 final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -22,9 +30,13 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var session: Session!
     private var logger: Logger
     private var splitter: LineSplitter
-    private var pending = CircularBuffer<InboundLine>()
     private var busy = false
+    /// The client half-closed: what is left in the splitter is a last request, even without LF.
+    private var endOfInput = false
+    /// Close once every request received is answered (half-close, or the server stopping).
     private var inputClosed = false
+    /// Inside ``drain(context:)`` (a flush there may call back through `channelWritabilityChanged`).
+    private var draining = false
     private var closing = false
     private var needsFlush = false
     /// Responses not yet handed to the channel (written at the end of the read burst).
@@ -82,6 +94,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         greeting.writeString("OK verbinder \(configuration.version) ready\(services.access.isProtected ? " protected=yes" : "")\n")
         context.writeAndFlush(wrapOutboundOut(greeting), promise: nil)
         context.fireChannelActive()
+        readIfReady(context: context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -116,17 +129,17 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard !closing else { return }
         readSinceCheck = true
         splitter.append(unwrapInboundIn(data))
-        while let line = splitter.nextLine() { pending.append(line) }
         drain(context: context)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
         flushIfNeeded(context: context)
+        readIfReady(context: context)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
-            if !closing, let last = splitter.finish() { pending.append(last) }
+            endOfInput = true
             inputClosed = true
             drain(context: context)
         } else if event is ShutdownEvent {
@@ -135,7 +148,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             stopping = true
             scheduleQuietCheck(context: context)
         } else if let event = event as? IdleStateHandler.IdleStateEvent, event == .read {
-            if !busy && pending.isEmpty {
+            if !busy && !hasQueuedRequest() {
                 logger.debug("idle timeout")
                 context.close(promise: nil)
             }
@@ -155,7 +168,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         context.eventLoop.scheduleTask(in: .milliseconds(150)) {
             let (handler, context) = bound.value
             guard !handler.closing else { return }
-            if handler.readSinceCheck || handler.busy || !handler.pending.isEmpty {
+            if handler.readSinceCheck || handler.busy || handler.hasQueuedRequest() {
                 handler.scheduleQuietCheck(context: context)
             } else {
                 handler.inputClosed = true
@@ -166,14 +179,44 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     // MARK: - Request processing
 
+    /// Answers the requests received, in order, while nothing runs and the client takes the
+    /// answers; then decides about closing and reading more.
     private func drain(context: ChannelHandlerContext) {
-        while !busy, !closing, let line = pending.popFirst() {
+        guard !draining else { return }  // the outer call goes on where it is
+        draining = true
+        defer { draining = false }
+        while !busy, !closing {
+            if !context.channel.isWritable {
+                // Answers wait to be sent: push them to the socket, and go on only if it took them.
+                flushIfNeeded(context: context)
+                if !context.channel.isWritable { break }
+            }
+            guard let line = splitter.nextLine() ?? (endOfInput ? splitter.finish() : nil) else { break }
             handle(line, context: context)
         }
-        if !busy, pending.isEmpty, inputClosed, !closing {
+        guard !closing else { return }
+        if !busy, inputClosed, context.channel.isWritable, !hasQueuedRequest() {
             closing = true
             closeAfterFlush(context: context)
+            return
         }
+        readIfReady(context: context)
+    }
+
+    /// A received request that has not been answered yet (a started line does not count).
+    private func hasQueuedRequest() -> Bool {
+        splitter.hasLine() || (endOfInput && splitter.holdsPartialLine)
+    }
+
+    /// Requests received and waiting in the splitter beyond which the connection stops reading.
+    static let inputLimit = 64 * 1024
+
+    /// Asks the channel for more bytes if the connection can take them: nothing closing, the
+    /// answers flowing (channel writable), and few requests waiting.
+    private func readIfReady(context: ChannelHandlerContext) {
+        guard admitted, !closing, !inputClosed, !endOfInput, context.channel.isActive, context.channel.isWritable else { return }
+        guard splitter.bufferedBytes < Self.inputLimit || !splitter.hasLine() else { return }
+        context.read()
     }
 
     private func handle(_ line: InboundLine, context: ChannelHandlerContext) {
@@ -190,7 +233,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                 guard let parsed = try buffer.withUnsafeReadableBytes({ bytes throws(ProtocolError) in try Request.parse(bytes) }) else { return }
                 request = parsed
             } catch {
-                services.stats.commands.add(1, ordering: .relaxed)
+                    services.stats.commands.add(1, ordering: .relaxed)
                 send(Response(error: error), context: context)
                 return
             }
@@ -280,7 +323,6 @@ final class ConnectionHandler: ChannelInboundHandler {
         if outbound!.readableBytes >= 64 * 1024 { writeOutbound(context: context) }
         if response.closesConnection {
             closing = true
-            pending.removeAll()
             closeAfterFlush(context: context)
         }
     }
@@ -314,9 +356,15 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, let stream = streaming {
-            streaming = nil
-            pump(stream, context: context)
+        if context.channel.isWritable {
+            if let stream = streaming {
+                streaming = nil
+                pump(stream, context: context)
+            } else {
+                drain(context: context)
+                flushIfNeeded(context: context)
+            }
+            readIfReady(context: context)
         }
         context.fireChannelWritabilityChanged()
     }
