@@ -59,7 +59,6 @@ public final class VerbinderServer: Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     if let tls { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
-                    try sync.addHandler(IdleStateHandler(readTimeout: .seconds(configuration.idleTimeoutSeconds)))
                     try sync.addHandler(ConnectionHandler(services: services, table: table, registry: registry))
                 }
             }
