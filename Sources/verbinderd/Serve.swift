@@ -46,6 +46,10 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("insecure-open"), help: "Serve non-loopback clients even when no token exists (not recommended).")
     var insecureOpen = false
 
+    func validate() throws {
+        guard idleTimeout > 0, lineTimeout > 0 else { throw ValidationError("--idle-timeout and --line-timeout must be at least 1 second") }
+    }
+
     func run() async throws {
         // Caught from the start: a SIGTERM that arrives while the daemon is still starting
         // (even just after it logged `listening`) is kept and stops it cleanly once it is up.
@@ -86,7 +90,6 @@ struct Serve: AsyncParsableCommand {
         var configuration = ServerConfiguration(host: host, port: port, maxLineLength: maxLine,
                                                 maxConnections: maxConnections, idleTimeoutSeconds: Int64(idleTimeout))
         configuration.maxConnectionsPerAddress = maxPerAddress
-        guard idleTimeout > 0, lineTimeout > 0 else { throw ValidationError("--idle-timeout and --line-timeout must be at least 1 second") }
         configuration.lineTimeoutSeconds = Int64(lineTimeout)
         configuration.unixSocketPath = unixPath
         guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
