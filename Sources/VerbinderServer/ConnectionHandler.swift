@@ -9,9 +9,22 @@ struct ShutdownEvent: Sendable {}
 /// Runs one connection: greeting, then requests strictly in order, one response each.
 ///
 /// Commands answered from memory reply at once; database commands reply later, and while
-/// one runs the following requests wait in `pending`, so pipelined responses keep request
+/// one runs the following requests wait in the splitter, so pipelined responses keep request
 /// order. Responses collect in one buffer that is written and flushed once per read burst,
 /// not once per response: sixteen pipelined requests cost one write and one `writev`.
+///
+/// Back-pressure: the channel does not read by itself (`autoRead` is off). The handler asks
+/// for more bytes only while the channel is writable (less than the write buffer's high-water
+/// mark unsent) and less than ``inputLimit`` of received requests wait; and it answers
+/// requests only while the channel is writable. A client that sends and never reads therefore
+/// costs the daemon at most about a read burst of requests plus the high-water mark of
+/// answers, however much it sends; the rest waits in the kernel's socket buffers and then in
+/// the client.
+///
+/// Timers: a started request line must end within the line timeout; a connection with
+/// nothing to do is closed an idle timeout after its last complete request (or the end of its
+/// last answer); one whose answers have waited an idle timeout for the client to read them is
+/// closed too.
 final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -22,9 +35,23 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var session: Session!
     private var logger: Logger
     private var splitter: LineSplitter
-    private var pending = CircularBuffer<InboundLine>()
     private var busy = false
+    /// The client half-closed: what is left in the splitter is a last request, even without LF.
+    private var endOfInput = false
+    /// Close once every request received is answered (half-close, or the server stopping).
     private var inputClosed = false
+    /// Inside ``drain(context:)`` (a flush there may call back through `channelWritabilityChanged`).
+    private var draining = false
+    /// Set by ``handle(_:context:)`` for a line that is a request (not blank, not a comment).
+    private var requestSeen = false
+    /// The last complete request, or the end of the last answer that took time: the idle clock.
+    private var lastActivity = NIODeadline.now()
+    /// Since when a started line has been waiting for its end (only while the daemon waits for the client).
+    private var partialSince: NIODeadline?
+    /// Since when answers have been waiting for the client to read them (the channel is not writable).
+    private var blockedSince: NIODeadline?
+    private var timer: Scheduled<Void>?
+    private var timerDeadline: NIODeadline?
     private var closing = false
     private var needsFlush = false
     /// Responses not yet handed to the channel (written at the end of the read burst).
@@ -82,10 +109,15 @@ final class ConnectionHandler: ChannelInboundHandler {
         greeting.writeString("OK verbinder \(configuration.version) ready\(services.access.isProtected ? " protected=yes" : "")\n")
         context.writeAndFlush(wrapOutboundOut(greeting), promise: nil)
         context.fireChannelActive()
+        lastActivity = .now()
+        armTimer(context: context)
+        readIfReady(context: context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         streaming = nil
+        timer?.cancel()
+        timer = nil
         if admitted {
             services.stats.connections.subtract(1, ordering: .relaxed)
             let key = addressKey
@@ -116,17 +148,17 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard !closing else { return }
         readSinceCheck = true
         splitter.append(unwrapInboundIn(data))
-        while let line = splitter.nextLine() { pending.append(line) }
         drain(context: context)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
         flushIfNeeded(context: context)
+        readIfReady(context: context)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
-            if !closing, let last = splitter.finish() { pending.append(last) }
+            endOfInput = true
             inputClosed = true
             drain(context: context)
         } else if event is ShutdownEvent {
@@ -134,11 +166,6 @@ final class ConnectionHandler: ChannelInboundHandler {
             // and answering until the connection has been quiet for a moment, then close.
             stopping = true
             scheduleQuietCheck(context: context)
-        } else if let event = event as? IdleStateHandler.IdleStateEvent, event == .read {
-            if !busy && pending.isEmpty {
-                logger.debug("idle timeout")
-                context.close(promise: nil)
-            }
         } else {
             context.fireUserInboundEventTriggered(event)
         }
@@ -155,7 +182,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         context.eventLoop.scheduleTask(in: .milliseconds(150)) {
             let (handler, context) = bound.value
             guard !handler.closing else { return }
-            if handler.readSinceCheck || handler.busy || !handler.pending.isEmpty {
+            if handler.readSinceCheck || handler.busy || handler.hasQueuedRequest() {
                 handler.scheduleQuietCheck(context: context)
             } else {
                 handler.inputClosed = true
@@ -166,13 +193,109 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     // MARK: - Request processing
 
+    /// Answers the requests received, in order, while nothing runs and the client takes the
+    /// answers; then decides about closing, the timers and reading more.
     private func drain(context: ChannelHandlerContext) {
-        while !busy, !closing, let line = pending.popFirst() {
+        guard !draining else { return }  // the outer call goes on where it is
+        draining = true
+        defer { draining = false }
+        while !busy, !closing {
+            if !context.channel.isWritable {
+                // Answers wait to be sent: push them to the socket, and go on only if it took them.
+                flushIfNeeded(context: context)
+                if !context.channel.isWritable {
+                    if blockedSince == nil { blockedSince = .now() }
+                    break
+                }
+            }
+            guard let line = splitter.nextLine() ?? (endOfInput ? splitter.finish() : nil) else { break }
+            partialSince = nil
             handle(line, context: context)
         }
-        if !busy, pending.isEmpty, inputClosed, !closing {
+        if requestSeen {
+            requestSeen = false
+            lastActivity = .now()
+        }
+        guard !closing else { return }
+        if !busy, blockedSince == nil, !hasQueuedRequest() {
+            if inputClosed {
+                closing = true
+                closeAfterFlush(context: context)
+                return
+            }
+            // Waiting for the client: a line it has started must end within the line timeout.
+            if splitter.holdsPartialLine {
+                if partialSince == nil { partialSince = .now() }
+            } else {
+                partialSince = nil
+            }
+        }
+        armTimer(context: context)
+        readIfReady(context: context)
+    }
+
+    /// A received request that has not been answered yet (a started line does not count).
+    private func hasQueuedRequest() -> Bool {
+        splitter.hasLine() || (endOfInput && splitter.holdsPartialLine)
+    }
+
+    /// Requests received and waiting in the splitter beyond which the connection stops reading.
+    static let inputLimit = 64 * 1024
+
+    /// Asks the channel for more bytes if the connection can take them: nothing closing, the
+    /// answers flowing (channel writable), and few requests waiting.
+    private func readIfReady(context: ChannelHandlerContext) {
+        guard admitted, !closing, !inputClosed, !endOfInput, context.channel.isActive, context.channel.isWritable else { return }
+        guard splitter.bufferedBytes < Self.inputLimit || !splitter.hasLine() else { return }
+        context.read()
+    }
+
+    // MARK: - Timers
+
+    /// The next moment a timer rule may close the connection, or nil if none applies now.
+    private func nextDeadline() -> NIODeadline? {
+        let configuration = services.configuration
+        var next: NIODeadline?
+        if !busy, blockedSince == nil { next = lastActivity + .seconds(configuration.idleTimeoutSeconds) }
+        if let since = blockedSince { next = Swift.min(next ?? .distantFuture, since + .seconds(configuration.idleTimeoutSeconds)) }
+        if let since = partialSince { next = Swift.min(next ?? .distantFuture, since + .seconds(configuration.lineTimeoutSeconds)) }
+        return next
+    }
+
+    /// Schedules the timer for ``nextDeadline()`` unless it is already due by then (it looks
+    /// again when it fires), so a busy connection does not reschedule per request.
+    private func armTimer(context: ChannelHandlerContext) {
+        guard admitted, !closing, let next = nextDeadline() else { return }
+        if let current = timerDeadline, current <= next { return }
+        timer?.cancel()
+        timerDeadline = next
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(deadline: next) {
+            let (handler, context) = bound.value
+            handler.timerFired(context: context)
+        }
+    }
+
+    private func timerFired(context: ChannelHandlerContext) {
+        timer = nil
+        timerDeadline = nil
+        guard !closing, context.channel.isActive else { return }
+        let configuration = services.configuration
+        let now = NIODeadline.now()
+        var reason: String?
+        if let since = partialSince, now >= since + .seconds(configuration.lineTimeoutSeconds) {
+            reason = "line timeout: a request line was not completed within \(configuration.lineTimeoutSeconds) s"
+        } else if let since = blockedSince, now >= since + .seconds(configuration.idleTimeoutSeconds) {
+            reason = "idle timeout: the client read none of its answers for \(configuration.idleTimeoutSeconds) s"
+        } else if !busy, blockedSince == nil, now >= lastActivity + .seconds(configuration.idleTimeoutSeconds) {
+            reason = "idle timeout"
+        }
+        if let reason {
+            logger.debug("\(reason)")
             closing = true
-            closeAfterFlush(context: context)
+            context.close(promise: nil)
+        } else {
+            armTimer(context: context)
         }
     }
 
@@ -181,6 +304,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         let request: Request
         switch line {
         case .tooLong:
+            requestSeen = true
             services.stats.commands.add(1, ordering: .relaxed)
             send(Response(error: ProtocolError(.tooLong, "request line longer than \(services.configuration.maxLineLength) bytes")), context: context)
             return
@@ -190,11 +314,13 @@ final class ConnectionHandler: ChannelInboundHandler {
                 guard let parsed = try buffer.withUnsafeReadableBytes({ bytes throws(ProtocolError) in try Request.parse(bytes) }) else { return }
                 request = parsed
             } catch {
+                requestSeen = true
                 services.stats.commands.add(1, ordering: .relaxed)
                 send(Response(error: error), context: context)
                 return
             }
         }
+        requestSeen = true
         services.stats.commands.add(1, ordering: .relaxed)
         currentVerb = request.verb
         if let expired = session.expiredBatch, request.verb != "QUIT" {
@@ -234,6 +360,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             future.hop(to: context.eventLoop).whenComplete { result in
                 let (handler, context) = loopBound.value
                 handler.busy = false
+                handler.lastActivity = .now()
                 switch result {
                 case .success(let response): handler.send(response, context: context)
                 case .failure(let error):
@@ -287,7 +414,6 @@ final class ConnectionHandler: ChannelInboundHandler {
         if outbound!.readableBytes >= 64 * 1024 { writeOutbound(context: context) }
         if response.closesConnection {
             closing = true
-            pending.removeAll()
             closeAfterFlush(context: context)
         }
     }
@@ -299,6 +425,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             guard let chunk = stream.nextChunk() else {
                 streaming = nil
                 busy = false
+                lastActivity = .now()
                 send(Response(status: stream.status(stream.count)), context: context)
                 drain(context: context)
                 flushIfNeeded(context: context)
@@ -318,12 +445,21 @@ final class ConnectionHandler: ChannelInboundHandler {
             context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
         }
         streaming = stream
+        if blockedSince == nil { blockedSince = .now() }
+        armTimer(context: context)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, let stream = streaming {
-            streaming = nil
-            pump(stream, context: context)
+        if context.channel.isWritable {
+            blockedSince = nil
+            if let stream = streaming {
+                streaming = nil
+                pump(stream, context: context)
+            } else {
+                drain(context: context)
+                flushIfNeeded(context: context)
+            }
+            readIfReady(context: context)
         }
         context.fireChannelWritabilityChanged()
     }

@@ -48,6 +48,25 @@ struct LineSplitter {
         }
     }
 
+    /// Bytes received and not yet handed out as lines.
+    var bufferedBytes: Int { buffer?.readableBytes ?? 0 }
+
+    /// Whether a line has started and not ended: bytes without LF are buffered, or an
+    /// over-long line is being discarded. (Complete lines may be buffered before it.)
+    var holdsPartialLine: Bool { discarding || bufferedBytes > 0 }
+
+    /// Whether a complete line is buffered (``nextLine()`` would return one). Searches only
+    /// the bytes not searched before.
+    mutating func hasLine() -> Bool {
+        guard let bytes = buffer else { return false }
+        let found: Bool = bytes.withUnsafeReadableBytes { raw in
+            guard raw.count > scanned, let base = raw.baseAddress else { return false }
+            return memchr(base + scanned, 0x0A, raw.count - scanned) != nil
+        }
+        if !found { scanned = bytes.readableBytes }
+        return found
+    }
+
     /// The next complete line, or nil until more bytes arrive.
     mutating func nextLine() -> InboundLine? {
         guard var bytes = buffer else { return nil }

@@ -49,14 +49,16 @@ public final class VerbinderServer: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.maxMessagesPerRead, value: 16)
-            // Streamed answers (EXPORT) pause above 256 KiB unread and resume below 64 KiB.
+            // Back-pressure: a connection reads and answers only while less than 256 KiB of its
+            // answers are unsent, and resumes below 64 KiB; so does a streamed answer (EXPORT).
+            // The connection handler asks for each read itself (ConnectionHandler.readIfReady).
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 256 * 1024))
+            .childChannelOption(.autoRead, value: false)
             .childChannelInitializer { channel in
                 registry.add(channel)
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     if let tls { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
-                    try sync.addHandler(IdleStateHandler(readTimeout: .seconds(configuration.idleTimeoutSeconds)))
                     try sync.addHandler(ConnectionHandler(services: services, table: table, registry: registry))
                 }
             }

@@ -12,12 +12,16 @@ public struct ServerConfiguration: Sendable {
     public var maxLineLength: Int
     /// One more connection than this gets `ERR BUSY` and is closed.
     public var maxConnections: Int
-    /// A connection that sends nothing for this long is closed.
+    /// A connection with nothing to do is closed this long after its last complete request
+    /// (bytes of an unfinished line do not count), or after its answers have waited this long
+    /// for the client to read them.
     public var idleTimeoutSeconds: Int64
     /// Open batches at most (each holds a pooled connection); kept below the pool's size.
     public var maxBatches = 12
     /// Seconds a batch may sit without a command before it is rolled back.
     public var batchIdleTimeoutSeconds: Int64 = 30
+    /// A request line that has started must end within this time, or the connection is closed.
+    public var lineTimeoutSeconds: Int64 = 10
     /// Connections from one remote address at once (loopback and Unix sockets included).
     public var maxConnectionsPerAddress: Int = 256
     /// `unix:/path` to listen on a Unix domain socket (mode 0660) instead of TCP.

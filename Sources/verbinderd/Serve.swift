@@ -22,8 +22,11 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-line"), help: "Longest request line in bytes; longer gets ERR TOOLONG.")
     var maxLine: Int = 8192
 
-    @Option(name: .customLong("idle-timeout"), help: "Seconds of silence before a connection is closed.")
+    @Option(name: .customLong("idle-timeout"), help: "Seconds after the last complete request before an idle connection is closed.")
     var idleTimeout: Int = 300
+
+    @Option(name: .customLong("line-timeout"), help: "Seconds within which a started request line must end, or the connection is closed.")
+    var lineTimeout: Int = 10
 
     @Option(name: .customLong("pool-size"), help: "PostgreSQL connections (and threads) for commands.")
     var poolSize: Int = 16
@@ -51,6 +54,10 @@ struct Serve: AsyncParsableCommand {
 
     @Flag(name: .customLong("insecure-open"), help: "Serve non-loopback clients even when no token exists (not recommended).")
     var insecureOpen = false
+
+    func validate() throws {
+        guard idleTimeout > 0, lineTimeout > 0 else { throw ValidationError("--idle-timeout and --line-timeout must be at least 1 second") }
+    }
 
     func run() async throws {
         // Caught from the start: a SIGTERM that arrives while the daemon is still starting
@@ -101,6 +108,7 @@ struct Serve: AsyncParsableCommand {
         configuration.maxConnectionsPerAddress = maxPerAddress
         configuration.maxBatches = batches
         configuration.batchIdleTimeoutSeconds = Int64(batchIdleTimeout)
+        configuration.lineTimeoutSeconds = Int64(lineTimeout)
         configuration.unixSocketPath = unixPath
         guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         configuration.tlsCertificatePath = tlsCertificate

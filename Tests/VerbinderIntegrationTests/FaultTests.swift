@@ -6,11 +6,7 @@ import VerbinderCluster
 /// Nothing acknowledged is lost: crashes, database restarts, stops and hostile input.
 @Suite("Faults")
 struct FaultTests {
-    func seeded(_ label: String) throws -> String {
-        let conninfo = try SharedCluster.freshDatabase(label)
-        #expect(try runVerbinderd(["seed", "--database-url", conninfo]).0 == 0)
-        return conninfo
-    }
+    func seeded(_ label: String) throws -> String { try seededDatabase(label) }
 
     @Test func sigtermAnswersEveryCommandInFlight() throws {
         let daemon = try Daemon(conninfo: try seeded("sigterm100"))
@@ -281,12 +277,6 @@ struct FaultTests {
         #expect(client.output.contains("name=Midden-Drenthe"))
         process.signal(SIGTERM)
         #expect(try process.wait() == 0)
-    }
-
-    func rss(_ pid: pid_t) throws -> Int {
-        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
-        return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
     }
 }
 

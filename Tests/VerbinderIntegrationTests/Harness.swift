@@ -208,6 +208,47 @@ final class LineClient {
         }
     }
 
+    /// Sends as much of `bytes` as the connection takes before `deadline`, without ever
+    /// blocking past it (for clients that write and do not read); returns the bytes sent.
+    func send(_ bytes: [UInt8], until deadline: Date) -> Int {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+            if written > 0 {
+                offset += written
+                continue
+            }
+            guard written < 0, errno == EAGAIN || errno == EWOULDBLOCK else { break }
+            let remaining = Int32(deadline.timeIntervalSinceNow * 1000)
+            guard remaining > 0 else { break }
+            var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            if poll(&poller, 1, min(remaining, 100)) < 0 { break }
+        }
+        return offset
+    }
+
+    /// Sends what the connection takes right now without blocking; returns the bytes sent.
+    func sendWithoutWaiting(_ bytes: ArraySlice<UInt8>) -> Int {
+        let written = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        return max(written, 0)
+    }
+
+    /// Whether the peer still holds the connection open, waiting up to `seconds` for it to
+    /// close (false at end of stream or on a reset; a line that arrives meanwhile stays unread).
+    func isOpen(waitingAtMost seconds: Double) throws -> Bool {
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&poller, 1, Int32(max(0, seconds) * 1000))
+        if ready <= 0 { return true }
+        var byte: UInt8 = 0
+        let count = recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        if count > 0 {
+            // An answer instead of a close: nothing the callers expect. Consume it so polling goes on.
+            guard let line = try readLine() else { return false }
+            throw HarnessError("unexpected line while waiting for a close: \(line)")
+        }
+        return false
+    }
+
     /// Half-closes the sending side, as `nc -N` does after its input ends.
     func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
 
@@ -268,12 +309,18 @@ func parseRecord(_ line: String) throws -> (type: String, fields: [String: Strin
     return (type, fields)
 }
 
-/// A fresh database loaded with the seed, its own daemon, a connected client (greeting read)
-/// and a direct database connection: for tests that write.
-func freshSeededDaemon(_ label: String) throws -> (Daemon, LineClient, Connection) {
+/// A fresh database loaded with the seed; returns its conninfo.
+func seededDatabase(_ label: String) throws -> String {
     let conninfo = try SharedCluster.freshDatabase(label)
     let (code, output) = try runVerbinderd(["seed", "--database-url", conninfo])
     guard code == 0 else { throw HarnessError("seed failed: \(output)") }
+    return conninfo
+}
+
+/// A fresh database loaded with the seed, its own daemon, a connected client (greeting read)
+/// and a direct database connection: for tests that write.
+func freshSeededDaemon(_ label: String) throws -> (Daemon, LineClient, Connection) {
+    let conninfo = try seededDatabase(label)
     let daemon = try Daemon(conninfo: conninfo)
     let client = try daemon.connect()
     _ = try client.readLine()
@@ -292,6 +339,13 @@ enum SeededDaemon {
     }
 
     static func get() throws -> Daemon { try shared.get() }
+}
+
+/// The resident memory of a process in bytes (`VmRSS`).
+func rss(_ pid: pid_t) throws -> Int {
+    let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+    let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+    return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
 }
 
 /// Runs `body` on `count` real threads at once and returns their results in index order.

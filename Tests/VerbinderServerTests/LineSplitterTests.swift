@@ -58,6 +58,35 @@ struct LineSplitterTests {
         #expect(lines(&discarding).isEmpty)
         #expect(discarding.finish() == .tooLong)
     }
+
+    /// What the connection's back-pressure and line timeout ask of the splitter: whether a
+    /// whole line waits, how many bytes it holds, and whether a line has started.
+    @Test func tellsWhetherALineWaitsAndWhetherOneHasStarted() {
+        /// (a whole line waits, a line has started, bytes held)
+        func state(_ splitter: inout LineSplitter) -> (Bool, Bool, Int) {
+            (splitter.hasLine(), splitter.holdsPartialLine, splitter.bufferedBytes)
+        }
+        var splitter = LineSplitter(maximumLength: 10)
+        #expect(state(&splitter) == (false, false, 0))
+        splitter.append(buffer("PI"))
+        #expect(state(&splitter) == (false, true, 2))
+        splitter.append(buffer("NG\nFI"))
+        #expect(state(&splitter) == (true, true, 7))
+        #expect(lines(&splitter) == ["PING"])
+        #expect(state(&splitter) == (false, true, 2))
+        splitter.append(buffer("ND a\n"))
+        #expect(state(&splitter) == (true, true, 7))
+        #expect(lines(&splitter) == ["FIND a"])
+        #expect(state(&splitter) == (false, false, 0))
+        // An over-long line being discarded has started, though its bytes are gone.
+        splitter.append(buffer(String(repeating: "x", count: 30)))
+        #expect(lines(&splitter).isEmpty)
+        #expect(state(&splitter) == (false, true, 0))
+        splitter.append(buffer("x\n"))
+        #expect(state(&splitter) == (true, true, 2))
+        #expect(lines(&splitter) == ["<too long>"])
+        #expect(state(&splitter) == (false, false, 0))
+    }
 }
 
 extension InboundLine: Equatable {
