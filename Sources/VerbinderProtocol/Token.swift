@@ -164,11 +164,18 @@ public enum Quoting {
     /// The value as a token: bare when it can be, quoted with escapes otherwise.
     public static func quote(_ value: String) -> String {
         guard needsQuotes(value) else { return value }
-        var out = "\""
+        return "\"" + escaped(value, quotes: true) + "\""
+    }
+
+    /// The value with line breaks, tabs and every other control character written as escapes
+    /// (`\n`, `\t`, `\xHH`), and with `quotes`, `"` and `\` too: on one line, and never a byte
+    /// that moves a terminal's cursor.
+    public static func escaped(_ value: String, quotes: Bool) -> String {
+        var out = ""
         for scalar in value.unicodeScalars {
             switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
+            case "\"" where quotes: out += "\\\""
+            case "\\" where quotes: out += "\\\\"
             case "\n": out += "\\n"
             case "\t": out += "\\t"
             default:
@@ -179,7 +186,6 @@ public enum Quoting {
                 }
             }
         }
-        out += "\""
         return out
     }
 

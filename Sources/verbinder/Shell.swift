@@ -273,22 +273,7 @@ final class Shell {
 
     /// A value on one line: line breaks and tabs shown as escapes, other control characters as
     /// `\xHH` as in the protocol's text (a value must not move the terminal's cursor).
-    static func cell(_ value: String) -> String {
-        var out = ""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += Quoting.hexEscape(UInt8(scalar.value))
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
-    }
+    static func cell(_ value: String) -> String { Quoting.escaped(value, quotes: false) }
 
     static func row(_ cells: [String], _ widths: [Int]) -> String {
         var line = ""
