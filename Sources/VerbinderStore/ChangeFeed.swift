@@ -19,7 +19,8 @@ public enum ChangeFeed {
         public var change: Change?
     }
 
-    /// One read: its snapshot's `xmin` and `xmax`, the highest audit id it could see (of any
+    /// One read: its snapshot's `xmin`, `xmax` (a transaction id handed out after the
+    /// snapshot, see ``horizon(inSnapshotOf:)``), the highest audit id it could see (of any
     /// daemon), and the rows after the cursor that other daemons and tools wrote.
     public struct Read: Sendable {
         public var xmin: Int64
@@ -35,7 +36,7 @@ public enum ChangeFeed {
     /// Reads, in one snapshot, the rows with an id above `cursor` not written by `daemon`.
     public static func read(_ connection: Connection, after cursor: Int64, skipping daemon: String, limit: Int) throws -> Read {
         try connection.transaction(isolation: .repeatableRead) { tx in
-            let horizon = try self.horizon(tx)
+            let horizon = try self.horizon(inSnapshotOf: tx)
             let rows = try tx.query("""
                 SELECT id, actor, changes->>'action', changes->>'node', changes->>'from', changes->>'relation',
                        changes->>'to', changes->>'theme'
@@ -46,21 +47,31 @@ public enum ChangeFeed {
                                                              relation: row.optionalString(5), to: row.optionalString(6),
                                                              theme: row.optionalString(7)))
             }
-            return Read(xmin: horizon.xmin, xmax: horizon.xmax, maxID: horizon.maxID, rows: rows)
+            return Read(xmin: horizon.xmin, xmax: horizon.next, maxID: horizon.maxID, rows: rows)
         }
     }
 
-    /// The current snapshot's `xmin` (the oldest transaction still running), `xmax` (the next
-    /// transaction id) and the highest audit id it sees.
-    public static func horizon(_ connection: Connection) throws -> (xmin: Int64, xmax: Int64, maxID: Int64) {
-        let row = try connection.query("""
-            SELECT pg_snapshot_xmin(s)::text, pg_snapshot_xmax(s)::text, (SELECT coalesce(max(id), 0) FROM audit)::text
-            FROM pg_current_snapshot() s
-            """)[0]
-        guard let xmin = Int64(try row.string(0)), let xmax = Int64(try row.string(1)), let maxID = Int64(try row.string(2)) else {
+    /// In a `REPEATABLE READ` transaction that has taken no snapshot yet: the snapshot's `xmin`
+    /// (every transaction id below it has ended), the highest audit id it sees, and `next`, a
+    /// transaction id handed out after the snapshot was taken: every transaction that held an
+    /// id when the snapshot was taken has a smaller one. (`pg_snapshot_xmax` is no such bound
+    /// since PostgreSQL 14: it is the newest completed id plus one, and a transaction with a
+    /// higher id can be running.) A graph change's audit row always follows a change of data in
+    /// its transaction, so that transaction holds its id before the audit id is drawn.
+    public static func horizon(inSnapshotOf tx: Connection) throws -> (xmin: Int64, next: Int64, maxID: Int64) {
+        let row = try tx.query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text, (SELECT coalesce(max(id), 0) FROM audit)::text")[0]
+        let next = try tx.query("SELECT pg_current_xact_id()::text")[0]
+        guard let xmin = Int64(try row.string(0)), let maxID = Int64(try row.string(1)), let after = Int64(try next.string(0)) else {
             throw PQError(kind: .decoding, message: "unreadable snapshot \(row.values)")
         }
-        return (xmin, xmax, maxID)
+        return (xmin, after, maxID)
+    }
+
+    /// The oldest transaction id still running (every id below it has ended).
+    public static func oldestRunning(_ connection: Connection) throws -> Int64 {
+        let text = try connection.query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")[0].string(0)
+        guard let xmin = Int64(text) else { throw PQError(kind: .decoding, message: "unreadable xmin \(text)") }
+        return xmin
     }
 
     static func change(actor: String, action: String?, node: String?, from: String?, relation: String?, to: String?,

@@ -17,8 +17,9 @@ import VerbinderGraph
 /// Ids are handed out when rows are inserted, not when they commit, so a row can become
 /// visible after rows with higher ids. The reader therefore keeps a `base` below which every
 /// row has been applied, and above it the ids it has applied: `base` moves up to the highest id
-/// visible at an earlier read once every transaction that was running then has ended
-/// (`pg_snapshot_xmin` at a later read is past that read's `xmax`).
+/// visible at an earlier read once every transaction that held a transaction id then has ended
+/// (`pg_snapshot_xmin` at a later read is past a transaction id drawn just after that read's
+/// snapshot; see ``ChangeFeed/horizon(inSnapshotOf:)``).
 ///
 /// A daemon applies its own writes before it answers (under the key locks) and skips its own
 /// rows. A reload of the whole graph (at start, or when it fell far behind) holds every key
@@ -259,9 +260,9 @@ public final class GraphSync: Sendable {
     /// look saw is in the load; rows above it are read from the feed afterwards.
     private func reload(_ connection: Connection, reason: String) throws {
         let started = ContinuousClock.now
-        let first = try ChangeFeed.horizon(connection)
+        let first = try connection.transaction(isolation: .repeatableRead) { try ChangeFeed.horizon(inSnapshotOf: $0) }
         let deadline = Date().addingTimeInterval(60)
-        while try ChangeFeed.horizon(connection).xmin < first.xmax, Date() < deadline { usleep(20_000) }
+        while try ChangeFeed.oldestRunning(connection) < first.next, Date() < deadline { usleep(20_000) }
         let fresh = try locks.withAllLocks { () throws -> Graph in
             let fresh = try connection.transaction(isolation: .repeatableRead) { tx in try GraphQueries.loadGraph(tx) }
             graph.replace(with: fresh)

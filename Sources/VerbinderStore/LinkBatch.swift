@@ -47,9 +47,13 @@ public enum LinkBatch {
             ), inserted AS (
                 INSERT INTO relations (from_key, relation, to_key, themes, since, until, note)
                 SELECT from_key, relation, to_key, themes::text[], since::date, until::date, note FROM input ORDER BY n
+                RETURNING 1
             ), logged AS (
+                -- After the relations (it reads `inserted`): the transaction holds its id before
+                -- an audit id is drawn, which the change feed relies on (ChangeFeed.horizon).
                 INSERT INTO audit (actor, remote, connection, command, changes, daemon)
-                SELECT actor, remote, conn::bigint, command, changes::jsonb, daemon FROM input ORDER BY n
+                SELECT actor, remote, conn::bigint, command, changes::jsonb, daemon FROM input
+                WHERE EXISTS (SELECT 1 FROM inserted) ORDER BY n
             )
             SELECT count(*) FROM input
             """, [

@@ -20,7 +20,7 @@ struct CoherenceTests {
         let (code, output) = try runVerbinderd(["seed", "--database-url", cluster.conninfo, "--seed-dir", directory])
         #expect(code == 0, "\(output)")
         let writer = try Daemon(conninfo: cluster.conninfo)
-        let other = try Daemon(conninfo: cluster.conninfo, extraArguments: ["--log-level", "trace"])
+        let other = try Daemon(conninfo: cluster.conninfo)
         let db = try Connection(cluster.conninfo)
         let keys = try db.query("SELECT key FROM nodes WHERE kind = 'municipality' ORDER BY key LIMIT 320").all.map { try $0.string(0) }
         db.close()
@@ -70,13 +70,6 @@ struct CoherenceTests {
                 if differing.isEmpty { break }
                 usleep(200_000)
             } while Date() < deadline
-            if !differing.isEmpty, let key = differing.first {
-                let rows = try check.query("SELECT id::text, daemon, changes::text FROM audit WHERE changes->>'node' = $1 ORDER BY id DESC LIMIT 3", [key]).all.map { $0.values }
-                print("DIAG \(label) \(key): audit \(rows)")
-                for line in daemon.process.output.split(separator: "\n") where line.contains("change feed read") && !line.contains("rows=[]") {
-                    print("DIAG feed: \(line.prefix(600))")
-                }
-            }
             #expect(differing.isEmpty, "\(label): \(differing.count) nodes differ from SQL, e.g. \(differing.prefix(3).map { "\($0) shows \(shownNames[$0] ?? "?"), SQL \(stored[$0] ?? "?")" })")
         }
         #expect(try writer.stop() == 0)
