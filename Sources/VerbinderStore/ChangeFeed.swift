@@ -19,12 +19,12 @@ public enum ChangeFeed {
         public var change: Change?
     }
 
-    /// One read: its snapshot's `xmin`, `xmax` (a transaction id handed out after the
+    /// One read: its snapshot's `xmin`, `next` (a transaction id handed out after the
     /// snapshot, see ``horizon(inSnapshotOf:)``), the highest audit id it could see (of any
     /// daemon), and the rows after the cursor that other daemons and tools wrote.
     public struct Read: Sendable {
         public var xmin: Int64
-        public var xmax: Int64
+        public var next: Int64
         public var maxID: Int64
         public var rows: [Row]
     }
@@ -47,7 +47,7 @@ public enum ChangeFeed {
                                                              relation: row.optionalString(5), to: row.optionalString(6),
                                                              theme: row.optionalString(7)))
             }
-            return Read(xmin: horizon.xmin, xmax: horizon.next, maxID: horizon.maxID, rows: rows)
+            return Read(xmin: horizon.xmin, next: horizon.next, maxID: horizon.maxID, rows: rows)
         }
     }
 

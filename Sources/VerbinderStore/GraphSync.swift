@@ -147,8 +147,8 @@ public final class GraphSync: Sendable {
         var base: Int64 = 0
         /// Rows above `base` already applied.
         var seen: Set<Int64> = []
-        /// Per read: the `xmax` of its snapshot and the highest id it could see.
-        var reads: [(xmax: Int64, maxID: Int64)] = []
+        /// Per read: a transaction id drawn after its snapshot, and the highest id it could see.
+        var reads: [(next: Int64, maxID: Int64)] = []
     }
 
     /// The reader's thread: loads the graph, then reads the feed when woken and once a second.
@@ -216,10 +216,10 @@ public final class GraphSync: Sendable {
             }
             try apply(nodes: nodes, relations: Array(relations.values), themes: themes, on: connection)
             logger.trace("change feed read", metadata: [
-                "cursor": "\(cursor)", "base": "\(position.base)", "xmin": "\(read.xmin)", "xmax": "\(read.xmax)",
+                "cursor": "\(cursor)", "base": "\(position.base)", "xmin": "\(read.xmin)", "next": "\(read.next)",
                 "max_id": "\(read.maxID)", "rows": "\(read.rows.map(\.id))", "nodes": "\(nodes)",
             ])
-            position.reads.append((read.xmax, read.maxID))
+            position.reads.append((read.next, read.maxID))
             cursor = read.rows.last?.id ?? cursor
             if read.rows.count < GraphSync.readLimit {
                 position.advance(to: read.xmin)
@@ -304,11 +304,11 @@ public final class GraphSync: Sendable {
 }
 
 extension GraphSync.FeedPosition {
-    /// Moves `base` up to the highest id of the latest read whose `xmax` lies at or below
+    /// Moves `base` up to the highest id of the latest read whose `next` lies at or below
     /// `xmin` now: every transaction that could still add a row at or below that id has ended,
     /// and the rows it committed were visible to this read.
     mutating func advance(to xmin: Int64) {
-        guard let index = reads.lastIndex(where: { $0.xmax <= xmin }) else {
+        guard let index = reads.lastIndex(where: { $0.next <= xmin }) else {
             if reads.count > 10_000 { reads.removeFirst(reads.count - 10_000) }
             return
         }
