@@ -67,11 +67,22 @@ public enum ChangeFeed {
         return (xmin, after, maxID)
     }
 
-    /// The oldest transaction id still running (every id below it has ended).
-    public static func oldestRunning(_ connection: Connection) throws -> Int64 {
-        let text = try connection.query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")[0].string(0)
-        guard let xmin = Int64(text) else { throw PQError(kind: .decoding, message: "unreadable xmin \(text)") }
-        return xmin
+    /// The sessions of this database that hold a transaction id now (pid and id): a reload
+    /// waits for these, not for the transactions of other databases in the cluster.
+    public static func writersOfThisDatabase(_ connection: Connection) throws -> [String] {
+        try connection.query("""
+            SELECT pid::text || ':' || backend_xid::text FROM pg_stat_activity
+            WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+            """).all.map { try $0.string(0) }
+    }
+
+    /// Which of `writers` (from ``writersOfThisDatabase(_:)``) still hold that transaction.
+    public static func stillRunning(_ writers: [String], _ connection: Connection) throws -> Int {
+        guard !writers.isEmpty else { return 0 }
+        return try connection.query("""
+            SELECT count(*) FROM pg_stat_activity
+            WHERE pid::text || ':' || backend_xid::text = ANY($1::text[])
+            """, [PostgresArray.literal(writers)])[0].int(0)
     }
 
     static func change(actor: String, action: String?, node: String?, from: String?, relation: String?, to: String?,

@@ -255,14 +255,20 @@ public final class GraphSync: Sendable {
         }
     }
 
-    /// Loads the whole graph again. First waits (a minute at most) until every transaction
-    /// that was running at a first look has ended, so that every row up to the highest id that
-    /// look saw is in the load; rows above it are read from the feed afterwards.
+    /// Loads the whole graph again. First waits (a minute at most) until every writing
+    /// transaction of this database that was running at a first look has ended, so that every
+    /// row up to the highest id that look saw is in the load; rows above it are read from the
+    /// feed afterwards.
     private func reload(_ connection: Connection, reason: String) throws {
         let started = ContinuousClock.now
-        let first = try connection.transaction(isolation: .repeatableRead) { try ChangeFeed.horizon(inSnapshotOf: $0) }
+        // A transaction with an audit id at or below the highest one seen now held its
+        // transaction id before that id was drawn, so it is among the writers of this database
+        // listed right after the snapshot: wait for those (not for other databases' work).
+        let (first, writers) = try connection.transaction(isolation: .repeatableRead) { tx in
+            (try ChangeFeed.horizon(inSnapshotOf: tx), try ChangeFeed.writersOfThisDatabase(tx))
+        }
         let deadline = Date().addingTimeInterval(60)
-        while try ChangeFeed.oldestRunning(connection) < first.next, Date() < deadline { usleep(20_000) }
+        while try ChangeFeed.stillRunning(writers, connection) > 0, Date() < deadline { usleep(20_000) }
         let fresh = try locks.withAllLocks { () throws -> Graph in
             let fresh = try connection.transaction(isolation: .repeatableRead) { tx in try GraphQueries.loadGraph(tx) }
             graph.replace(with: fresh)
