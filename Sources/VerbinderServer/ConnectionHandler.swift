@@ -13,10 +13,12 @@ struct ShutdownEvent: Sendable {}
 /// order. Responses collect in one buffer that is written and flushed once per read burst,
 /// not once per response: sixteen pipelined requests cost one write and one `writev`.
 ///
-/// Back-pressure: the channel does not read by itself (`autoRead` is off). The handler asks
-/// for more bytes only while the channel is writable (less than the write buffer's high-water
-/// mark unsent) and less than ``inputLimit`` of received requests wait; and it answers
-/// requests only while the channel is writable. A client that sends and never reads therefore
+/// Back-pressure: the channel reads by itself (`autoRead`), and the handler holds a read back
+/// (``read(context:)``) unless the channel is writable (less than the write buffer's
+/// high-water mark unsent) and less than ``inputLimit`` of received requests wait, issuing it
+/// once they are; and it answers requests only while the channel is writable. (Holding reads
+/// back, rather than turning `autoRead` off and asking for every read, spares the common case
+/// two `epoll_ctl` calls per request and answer.) A client that sends and never reads therefore
 /// costs the daemon at most about a read burst of requests plus the high-water mark of
 /// answers, however much it sends; the rest waits in the kernel's socket buffers and then in
 /// the client.
@@ -25,9 +27,12 @@ struct ShutdownEvent: Sendable {}
 /// nothing to do is closed an idle timeout after its last complete request (or the end of its
 /// last answer); one whose answers have waited an idle timeout for the client to read them is
 /// closed too.
-final class ConnectionHandler: ChannelInboundHandler {
+final class ConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
+    /// A read the channel asked for and this handler holds back (see ``read(context:)``).
+    private var readHeldBack = false
 
     private let services: Services
     private let table: CommandTable
@@ -242,11 +247,28 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Requests received and waiting in the splitter beyond which the connection stops reading.
     static let inputLimit = 64 * 1024
 
-    /// Asks the channel for more bytes if the connection can take them: nothing closing, the
-    /// answers flowing (channel writable), and few requests waiting.
+    /// Whether the connection can take more bytes: nothing closing, the answers flowing
+    /// (channel writable), and few requests waiting.
+    private func mayRead(context: ChannelHandlerContext) -> Bool {
+        guard admitted, !closing, !inputClosed, !endOfInput, context.channel.isActive, context.channel.isWritable else { return false }
+        return splitter.bufferedBytes < Self.inputLimit || !splitter.hasLine()
+    }
+
+    /// The channel asks to read (after each burst, with `autoRead`): passed on when the
+    /// connection can take more, held back otherwise.
+    func read(context: ChannelHandlerContext) {
+        if mayRead(context: context) {
+            readHeldBack = false
+            context.read()
+        } else {
+            readHeldBack = true
+        }
+    }
+
+    /// Issues a read held back earlier once the connection can take more.
     private func readIfReady(context: ChannelHandlerContext) {
-        guard admitted, !closing, !inputClosed, !endOfInput, context.channel.isActive, context.channel.isWritable else { return }
-        guard splitter.bufferedBytes < Self.inputLimit || !splitter.hasLine() else { return }
+        guard readHeldBack, mayRead(context: context) else { return }
+        readHeldBack = false
         context.read()
     }
 

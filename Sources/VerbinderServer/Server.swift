@@ -51,9 +51,9 @@ public final class VerbinderServer: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             // Back-pressure: a connection reads and answers only while less than 256 KiB of its
             // answers are unsent, and resumes below 64 KiB; so does a streamed answer (EXPORT).
-            // The connection handler asks for each read itself (ConnectionHandler.readIfReady).
+            // The connection handler holds back the channel's reads while it must
+            // (ConnectionHandler.read(context:)).
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 256 * 1024))
-            .childChannelOption(.autoRead, value: false)
             .childChannelInitializer { channel in
                 registry.add(channel)
                 return channel.eventLoop.makeCompletedFuture {
