@@ -358,4 +358,25 @@ struct AdviceTests {
         #expect(try client.request("SIGNALS theme=space-travel").status == "OK rows=1")
         #expect(try daemon.stop() == 0)
     }
+
+    /// Migration 0008 (the daemon that wrote an audit row) keeps every audit row, with no daemon named.
+    @Test func auditMigrationKeepsEveryRow() throws {
+        let conninfo = try SharedCluster.freshDatabase("migrate-0008")
+        let db = try Connection(conninfo)
+        let previous = try Migrator(directory: Paths.sql + "/migrations").migrations.filter { $0.version < 8 }
+        #expect(previous.count == 7)
+        try Migrator(migrations: previous).migrate(db)
+        try db.executeScript("""
+            INSERT INTO audit (actor, remote, connection, command, changes) VALUES
+              ('admin', '127.0.0.1:5000', 3, 'ADD GM0153', '{"action":"add","node":"GM0153"}'),
+              ('seed', NULL, NULL, 'seed', '{}');
+            """)
+        let rows = "SELECT id::text, actor, coalesce(remote, '-'), command, changes::text FROM audit ORDER BY id"
+        let before = try db.query(rows).all.map { $0.values }
+        let (code, output) = try runVerbinderd(["migrate", "--database-url", conninfo])
+        #expect(code == 0, "\(output)")
+        #expect(try db.query(rows).all.map { $0.values } == before)
+        #expect(try db.query("SELECT count(*) FROM audit WHERE daemon IS NULL")[0].int(0) == 2)
+        #expect(try db.query("SELECT count(*) FROM schema_migrations WHERE version = 8")[0].int(0) == 1)
+    }
 }
