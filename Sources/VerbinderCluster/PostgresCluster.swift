@@ -85,6 +85,37 @@ public struct PostgresCluster: Sendable {
         "host=\(socketDirectory) port=\(port) dbname=\(name) user=postgres connect_timeout=5"
     }
 
+    // MARK: - Replication (a real standby for failover tests)
+
+    /// Makes this (not yet initialised) cluster a streaming standby of the running `primary`,
+    /// copied with `pg_basebackup`, that reports to it as `name` (so the primary can wait for
+    /// it: `synchronous_standby_names`). Start it with ``start()``.
+    public func createStandby(of primary: PostgresCluster, name: String) throws {
+        let manager = FileManager.default
+        try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try manager.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true)
+        if PostgresCluster.isRoot {
+            try run("/bin/chown", ["postgres:postgres", directory, socketDirectory], asServerUser: false, quiet: true)
+        }
+        let source = "host=\(primary.socketDirectory) port=\(primary.port) user=postgres application_name=\(name)"
+        try run(tool("pg_basebackup"), ["-d", source, "-D", dataDirectory, "-R", "-X", "stream", "-c", "fast", "--no-sync"], quiet: true)
+        // -R writes standby.signal and a primary_conninfo; this one names the standby.
+        try run("/bin/sh", ["-c", "echo \"primary_conninfo = '\(source)'\" >> '\(dataDirectory)/postgresql.auto.conf'"], quiet: true)
+        try handToServerUser([directory, dataDirectory, socketDirectory])
+    }
+
+    /// Promotes a standby to primary and waits until it accepts writes.
+    public func promote() throws {
+        try run(tool("pg_ctl"), ["promote", "-w", "-t", "60", "-D", dataDirectory], quiet: true)
+    }
+
+    /// Stops the server at once (`immediate`: no shutdown checkpoint, as a crash or a lost
+    /// machine would).
+    public func kill() throws {
+        guard isRunning else { return }
+        try run(tool("pg_ctl"), ["stop", "-w", "-t", "60", "-m", "immediate", "-D", dataDirectory], quiet: true)
+    }
+
     // MARK: - Internals
 
     private static var isRoot: Bool { geteuid() == 0 }

@@ -11,6 +11,9 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case tooLong = "TOOLONG"
     case busy = "BUSY"
     case unavailable = "UNAVAILABLE"
+    /// The connection to the database broke while a write committed, and the database could not
+    /// be asked in time whether it did.
+    case inDoubt = "INDOUBT"
     case internalError = "INTERNAL"
     case noPath = "NOPATH"
 }

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import PQ
 import VerbinderGraph
@@ -17,6 +18,9 @@ final class Batch {
     var keys: [String] = []
     /// Changes to announce to other daemons once the batch has committed.
     var announcements: [GraphSync.Change] = []
+    /// The write ids of its audit rows: after a connection lost during COMMIT, any one of them
+    /// tells whether the batch committed.
+    var writeIDs: [String] = []
     /// Set by the first failing command: the transaction can no longer commit.
     var failure: ProtocolError?
     /// When the client last sent a command while the batch was open.
@@ -97,31 +101,73 @@ enum BatchCommands {
     }
 
     static let commit = Command(
-        "COMMIT", usage: "COMMIT", summary: "Commit the open batch: OK applied=N, or ERR and nothing written."
+        "COMMIT", usage: "COMMIT [idem=K]",
+        summary: "Commit the open batch: OK applied=N, or ERR and nothing written. With idem=K a retried batch gets the first answer and writes nothing.",
+        options: [IdempotencyKey.option]
     ) { request, context in
         guard request.arguments.isEmpty else { throw ProtocolError(.usage, "") }
         guard let batch = context.session.batch else { throw ProtocolError(.conflict, "no batch is open (BEGIN first)") }
-        context.session.batch = nil
         let services = context.services
-        if let failure = batch.failure {
-            return .later(finish(batch, context: context).flatMapThrowing { _ in
-                throw ProtocolError(.conflict, "batch aborted, nothing written: \(failure.code.rawValue) \(failure.message)")
-            })
+        // A key on COMMIT stands for the whole batch; batches are not compared, only keys.
+        let idempotency = try request.options[IdempotencyKey.option].map { key throws(ProtocolError) in
+            guard IdempotencyKey.isValid(key) else { throw IdempotencyKey.invalid }
+            return IdempotencyKey(key: key, actor: context.session.actorName, request: "COMMIT")
         }
+        context.session.batch = nil
+        let format = context.session.format
+        let failure = batch.failure
         let applies = batch.applies
         let keys = batch.keys
         let announcements = batch.announcements
+        let writeIDs = batch.writeIDs
         let connection = batch.connection
         let bound = NIOLoopBound(batch, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        return .later(services.pool.run(on: context.eventLoop, with: connection) { connection in
-            try services.sync.locks.withLocks(keys) {
-                try connection.query("COMMIT")
+        let outcomeWait = TimeInterval(services.configuration.outcomeWaitMilliseconds) / 1000
+        return .later(services.pool.run(on: context.eventLoop, with: connection) { connection -> (Response, Bool) in
+            if let failure {
+                try connection.query("ROLLBACK")
+                if let idempotency, let kept = try Idempotency.lookup(connection, actor: idempotency.actor, key: idempotency.key) {
+                    return (try idempotency.replay(kept, format: format), false)
+                }
+                throw ProtocolError(.conflict, "batch aborted, nothing written: \(failure.code.rawValue) \(failure.message)")
+            }
+            let response = Response(status: Status([("applied", .int(applies.count))]))
+            return try services.sync.locks.withLocks(keys) {
+                if let idempotency {
+                    if let kept = try Idempotency.lookup(connection, actor: idempotency.actor, key: idempotency.key) {
+                        try connection.query("ROLLBACK")
+                        return (try idempotency.replay(kept, format: format), false)
+                    }
+                    guard try Idempotency.keep(connection, actor: idempotency.actor, key: idempotency.key,
+                                               answer: idempotency.kept(response)) else {
+                        try connection.query("ROLLBACK")
+                        throw ProtocolError(.conflict, "idem key \(idempotency.key) is in use by a request running now; retry it")
+                    }
+                }
+                do {
+                    try connection.query("COMMIT")
+                } catch let error as PQError where error.isUnavailable && !writeIDs.isEmpty {
+                    // Lost while committing: only the database can say whether it did.
+                    guard let committed = WriteOutcome.committed(writeIDs, lostBackend: connection.backendPID,
+                                                                 conninfo: services.pool.conninfo,
+                                                                 deadline: Date().addingTimeInterval(outcomeWait)) else {
+                        services.sync.refresh(announcements)
+                        throw ProtocolError(.inDoubt, "the database connection broke while the batch committed, and the database could not be asked in time whether it did; retry with the same idem= key on COMMIT, or look for it with AUDIT")
+                    }
+                    guard !committed.isEmpty else { throw error }
+                }
                 services.graph.write { graph in for apply in applies { apply(&graph) } }
                 services.sync.announce(announcements)
+                return (response, true)
             }
-        }.always { _ in release(bound.value, rollback: false, services: services, eventLoop: eventLoop) }
-        .map { Response(status: Status([("applied", .int(applies.count))])) })
+        }.always { result in
+            // An answer means committed, or rolled back already; after an error, roll back (again).
+            var failed = false
+            if case .failure = result { failed = true }
+            release(bound.value, rollback: failed, services: services, eventLoop: eventLoop)
+        }
+        .map(\.0))
     }
 
     static let rollback = Command(

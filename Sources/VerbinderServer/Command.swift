@@ -7,6 +7,8 @@ public struct CommandContext {
     public let services: Services
     public let session: Session
     public let eventLoop: any EventLoop
+    /// The request's `idem=` key, if it gave one (a write outside a batch).
+    var idempotency: IdempotencyKey? = nil
 }
 
 /// One verb of the protocol: its documentation (shown by `HELP`) and its handler.

@@ -54,8 +54,8 @@ enum GraphCommands {
         let finalKey = key
         return .later(context.commit(request, locking: [finalKey], audit: ["node": finalKey, "action": "add"], announce: [.node(key: finalKey)],
                                      statement: GraphWrites.insertNode(node),
-                                     apply: { graph, _ in graph.upsert(node) })
-            .map { _ in Response(status: Status([("key", .string(finalKey))])) })
+                                     apply: { graph, _ in graph.upsert(node) },
+                                     answer: { _ in Response(status: Status([("key", .string(finalKey))])) }))
     }
 
     static let set = Command(
@@ -90,11 +90,11 @@ enum GraphCommands {
                                          if kind != nil || tier != nil { try WorkflowStore.reclassifyMeetings(tx, node: key) }
                                          return stored
                                      },
-                                     apply: { graph, stored in if let stored { graph.upsert(stored) } })
-            .flatMapThrowing { stored in
-                guard stored != nil else { throw ProtocolError(.notFound, "node \(key) is gone") }
-                return Response(status: Status([("key", .string(key))]))
-            })
+                                     apply: { graph, stored in if let stored { graph.upsert(stored) } },
+                                     answer: { stored in
+                                         guard stored != nil else { throw ProtocolError(.notFound, "node \(key) is gone") }
+                                         return Response(status: Status([("key", .string(key))]))
+                                     }))
     }
 
     static let remove = Command(
@@ -105,8 +105,8 @@ enum GraphCommands {
         let key = try context.services.graph.read { try $0.require(request.arguments[0]).key }
         return .later(context.commit(request, locking: [key], audit: ["node": key, "action": "remove"], announce: [.node(key: key)],
                                      sql: { try GraphWrites.deleteNode($0, key: key) },
-                                     apply: { graph, _ in graph.remove(key: key) })
-            .map { links in Response(status: Status([("key", .string(key)), ("links", .int(links))])) })
+                                     apply: { graph, _ in graph.remove(key: key) },
+                                     answer: { links in Response(status: Status([("key", .string(key)), ("links", .int(links))])) }))
     }
 
     static let link = Command(
@@ -147,14 +147,17 @@ enum GraphCommands {
         }
         let audit = ["from": relation.from, "relation": kind.rawValue, "to": relation.to, "action": "link"]
         let answer = Response(status: Status([("axis", .string(axis.rawValue))]))
-        guard context.session.batch == nil else {
+        // In a batch, and with idem= (its answer is kept in the write's transaction), one at a time.
+        guard context.session.batch == nil, context.idempotency == nil else {
             return .later(context.commit(request, locking: [relation.from, relation.to], audit: audit, announce: [.relation(relation)],
                                          statement: GraphWrites.insertRelation(relation),
-                                         apply: { graph, _ in graph.link(relation) })
-                .map { _ in answer })
+                                         apply: { graph, _ in graph.link(relation) },
+                                         answer: { _ in answer }))
         }
         // Outside BEGIN … COMMIT, concurrent LINKs share one statement and one commit.
-        let row = LinkBatch.Row(relation: relation, actor: context.actor, command: request.line, changes: audit)
+        var actor = context.actor
+        actor.writeID = context.services.newWriteID()
+        let row = LinkBatch.Row(relation: relation, actor: actor, command: request.line, changes: audit)
         return .later(context.services.linkGroups.submit(row, services: context.services, eventLoop: context.eventLoop).map { answer })
     }
 
@@ -175,11 +178,11 @@ enum GraphCommands {
                                      audit: ["from": relation.from, "relation": kind.rawValue, "to": relation.to, "action": "unlink"],
                                      announce: [.relation(relation)],
                                      statement: GraphWrites.deleteRelation(relation),
-                                     apply: { graph, _ in graph.unlink(relation) })
-            .flatMapThrowing { deleted in
-                guard deleted.count > 0 else { throw ProtocolError(.notFound, "no relation \(relation.from) \(kind.rawValue) \(relation.to)") }
-                return Response()
-            })
+                                     apply: { graph, _ in graph.unlink(relation) },
+                                     answer: { deleted in
+                                         guard deleted > 0 else { throw ProtocolError(.notFound, "no relation \(relation.from) \(kind.rawValue) \(relation.to)") }
+                                         return Response()
+                                     }))
     }
 
     // MARK: - Queries (from memory)

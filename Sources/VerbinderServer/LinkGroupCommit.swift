@@ -70,10 +70,8 @@ final class LinkGroupCommit: Sendable {
                 } catch let error as PQError where error.kind == .server {
                     self.writeOneByOne(group, on: connection, services: services)
                 } catch {
-                    // The connection broke: the group may have committed all the same. Memory is
-                    // brought in line with what the database holds once it answers again.
-                    services.sync.refresh(group.map { .relation($0.row.relation) })
-                    for request in group { request.promise.fail(error) }
+                    // The connection broke: the group may have committed all the same.
+                    self.settle(group, lostWith: error, on: connection, services: services)
                     throw error  // the connection is gone: the pool replaces it
                 }
             }
@@ -125,6 +123,37 @@ final class LinkGroupCommit: Sendable {
             try LinkBatch.insert(group.map(\.row), on: connection)
             services.graph.write { graph in for request in group { graph.link(request.row.relation) } }
             services.sync.announce(group.map { .relation($0.row.relation) })
+        }
+        for request in group { request.promise.succeed() }
+    }
+
+    /// A group whose connection broke while it was written: one statement, so all of it
+    /// committed or none. The audit rows' write ids tell which (``WriteOutcome``); when the
+    /// database cannot be asked in time the answer is `ERR INDOUBT`, and memory is brought in
+    /// line with the database once it answers again.
+    private func settle(_ group: [Request], lostWith error: any Error, on connection: Connection, services: Services) {
+        let changes: [GraphSync.Change] = group.map { .relation($0.row.relation) }
+        guard let error = error as? PQError, error.isUnavailable else {
+            services.sync.refresh(changes)
+            for request in group { request.promise.fail(error) }
+            return
+        }
+        let wait = TimeInterval(services.configuration.outcomeWaitMilliseconds) / 1000
+        let committed = WriteOutcome.committed(group.compactMap(\.row.actor.writeID), lostBackend: connection.backendPID,
+                                               conninfo: services.pool.conninfo, deadline: Date().addingTimeInterval(wait))
+        guard let committed else {
+            services.sync.refresh(changes)
+            let doubt = ProtocolError(.inDoubt, "the database connection broke while the relation was written, and the database could not be asked in time whether it was; retry with idem=, or look with SHOW")
+            for request in group { request.promise.fail(doubt) }
+            return
+        }
+        guard !committed.isEmpty else {
+            for request in group { request.promise.fail(error) }
+            return
+        }
+        services.sync.locks.withLocks(group.flatMap { [$0.row.relation.from, $0.row.relation.to] }) {
+            services.graph.write { graph in for request in group { graph.link(request.row.relation) } }
+            services.sync.announce(changes)
         }
         for request in group { request.promise.succeed() }
     }

@@ -51,19 +51,19 @@ enum NamingCommands {
                                      announce: [.node(key: key)],
                                      statement: adding ? GraphWrites.insertAlias(node: key, alias: alias) : GraphWrites.deleteAlias(node: key, alias: alias),
                                      apply: { graph, rows in
-                                         guard rows.count > 0, var node = graph.node(key: key) else { return }
+                                         guard rows > 0, var node = graph.node(key: key) else { return }
                                          node.aliases.removeAll { Search.fold($0) == folded }
                                          if adding { node.aliases.append(alias) }
                                          node.aliases.sort { Search.fold($0) < Search.fold($1) }
                                          graph.upsert(node)
-                                     })
-            .flatMapThrowing { rows in
-                guard rows.count > 0 else {
-                    throw adding ? ProtocolError(.conflict, "\(key) has the alias \(JSON.quoted(alias))")
-                                 : ProtocolError(.notFound, "\(JSON.quoted(alias)) is no alias of \(key)")
-                }
-                return Response(status: Status([("key", .string(key)), ("alias", .string(alias))]))
-            })
+                                     },
+                                     answer: { rows in
+                                         guard rows > 0 else {
+                                             throw adding ? ProtocolError(.conflict, "\(key) has the alias \(JSON.quoted(alias))")
+                                                          : ProtocolError(.notFound, "\(JSON.quoted(alias)) is no alias of \(key)")
+                                         }
+                                         return Response(status: Status([("key", .string(key)), ("alias", .string(alias))]))
+                                     }))
     }
 
     static let themes = Command(
@@ -107,8 +107,8 @@ enum NamingCommands {
         let theme = Theme(key: key, label: label, synonyms: synonyms)
         return .later(context.commit(request, locking: ["theme:" + key], audit: ["theme": key, "action": "theme add"],
                                      announce: [.theme(key: key)], statement: ThemeStore.insert(theme),
-                                     apply: { graph, _ in graph.vocabulary.upsert(theme) })
-            .map { _ in Response(status: Status([("key", .string(key))])) })
+                                     apply: { graph, _ in graph.vocabulary.upsert(theme) },
+                                     answer: { _ in Response(status: Status([("key", .string(key))])) }))
     }
 
     static func record(_ theme: Theme) -> Record {

@@ -113,7 +113,7 @@ enum ReminderCommands {
                     let exists = try tx.query("SELECT 1 FROM reminders WHERE id = $1", [String(id)]).count == 1
                     throw exists ? ProtocolError(.conflict, "reminder \(id) is not dead") : ProtocolError(.notFound, "no reminder \(id)")
                 }
-            }.map { Response(status: Status([("id", .int(id)), ("state", .string("pending"))])) })
+            }.answer { Response(status: Status([("id", .int(id)), ("state", .string("pending"))])) })
         case nil:
             let validStates = ["pending", "leased", "sent", "dead", "cancelled", "superseded", "expired"]
             let state = request.options["state"]?.lowercased()
@@ -148,19 +148,19 @@ enum ReminderCommands {
             return .later(WorkflowCommands.write(context, request, audit: ["node": node, "action": "contact add"],
                                                  auditCommand: "CONTACT ADD \(node) <name> <email>") { tx in
                 try ReminderStore.addContact(tx, node: node, name: name, email: email, role: role)
-            }.map { id in Response(status: Status([("id", .int(id))])) })
+            }.answer { id in Response(status: Status([("id", .int(id))])) })
         case "REMOVE"?:
             guard request.arguments.count == 2 else { throw ProtocolError(.usage, "usage: CONTACT REMOVE <id>") }
             let id = try WorkflowCommands.id(request.arguments[1], "contact")
             return .later(WorkflowCommands.write(context, request, audit: ["contact": String(id), "action": "contact remove"]) { tx in
                 guard try ReminderStore.removeContact(tx, id: id) else { throw ProtocolError(.notFound, "no contact \(id)") }
-            }.map { Response() })
+            }.answer { Response() })
         case "FORGET"?:
             guard request.arguments.count == 2 else { throw ProtocolError(.usage, "usage: CONTACT FORGET <email>") }
             let email = request.arguments[1]
             return .later(WorkflowCommands.write(context, request, audit: ["action": "contact forget"], auditCommand: "CONTACT FORGET <email>") { tx in
                 try ReminderStore.forget(tx, email: email)
-            }.map { count in Response(status: Status([("removed", .int(count))])) })
+            }.answer { count in Response(status: Status([("removed", .int(count))])) })
         default:
             throw ProtocolError(.usage, "")
         }

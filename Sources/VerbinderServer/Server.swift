@@ -6,6 +6,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
+import VerbinderStore
 
 /// Open connections, so a stopping server can tell each one to finish.
 final class ChannelRegistry: Sendable {
@@ -28,6 +29,7 @@ public final class VerbinderServer: Sendable {
     private let table: CommandTable
     private let registry = ChannelRegistry()
     private let serverChannel = NIOLockedValueBox<(any Channel)?>(nil)
+    private let housekeeping = NIOLockedValueBox<RepeatedTask?>(nil)
 
     public init(services: Services, group: any EventLoopGroup, extraCommands: [Command] = []) {
         self.services = services
@@ -74,7 +76,24 @@ public final class VerbinderServer: Sendable {
             services.logger.info("listening", metadata: ["address": "\(configuration.host):\(channel.localAddress?.port ?? 0)"])
         }
         serverChannel.withLockedValue { $0 = channel }
+        startHousekeeping()
         return channel.localAddress!
+    }
+
+    /// Once an hour, deletes the answers kept for `idem=` keys that are older than 24 hours
+    /// (a lookup ignores them already; this keeps the table small).
+    private func startHousekeeping() {
+        let services = self.services
+        let loop = group.next()
+        let task = loop.scheduleRepeatedTask(initialDelay: .minutes(1), delay: .hours(1)) { _ in
+            services.pool.withConnection(on: loop) { try Idempotency.purge($0) }.whenComplete { result in
+                switch result {
+                case .success(let purged): if purged > 0 { services.logger.info("purged expired idem keys", metadata: ["count": "\(purged)"]) }
+                case .failure(let error): services.logger.warning("purging expired idem keys failed: \(error)")
+                }
+            }
+        }
+        housekeeping.withLockedValue { $0 = task }
     }
 
     /// The TLS context from the configured PEM files, or nil for plain TCP.
@@ -96,6 +115,7 @@ public final class VerbinderServer: Sendable {
             return channel
         }
         try? await listener?.close()
+        housekeeping.withLockedValue { $0?.cancel(); $0 = nil }
         let channels = registry.all
         for channel in channels {
             channel.pipeline.fireUserInboundEventTriggered(ShutdownEvent())

@@ -22,6 +22,9 @@ public struct ServerConfiguration: Sendable {
     public var batchIdleTimeoutSeconds: Int64 = 30
     /// A request line that has started must end within this time, or the connection is closed.
     public var lineTimeoutSeconds: Int64 = 10
+    /// How long a write whose database connection broke while it committed may try to find
+    /// out whether it did, before it answers `ERR INDOUBT`.
+    public var outcomeWaitMilliseconds: Int64 = 10_000
     /// Connections from one remote address at once (loopback and Unix sockets included).
     public var maxConnectionsPerAddress: Int = 256
     /// `unix:/path` to listen on a Unix domain socket (mode 0660) instead of TCP.
@@ -81,6 +84,12 @@ public final class Services: Sendable {
     let linkGroups = LinkGroupCommit()
     /// Batches open now (BEGIN without COMMIT or ROLLBACK yet).
     let openBatches = Atomic<Int>(0)
+    private let writeCounter = Atomic<UInt64>(0)
+
+    /// A new write id: this daemon's instance and a counter, unique across daemons.
+    func newWriteID() -> String {
+        "\(sync.instance)-\(writeCounter.wrappingAdd(1, ordering: .relaxed).newValue)"
+    }
 
     public init(configuration: ServerConfiguration, pool: ConnectionPool, graph: LiveGraph, sync: GraphSync,
                 access: AccessControl, probe: DatabaseProbe, stats: Stats = Stats(), logger: Logger) {

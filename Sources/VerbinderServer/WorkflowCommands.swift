@@ -11,10 +11,26 @@ enum WorkflowCommands {
 
     // MARK: - Helpers
 
-    /// Runs a workflow write: SQL and audit row in one transaction.
+    /// A workflow write: SQL and audit row in one transaction, run once its answer is given
+    /// (`write(...) { tx in ... }.answer { value in Response(...) }`).
     static func write<T: Sendable>(_ context: CommandContext, _ request: Request, audit: [String: String], auditCommand: String? = nil,
-                                   _ sql: @escaping @Sendable (Connection) throws -> T) -> EventLoopFuture<T> {
-        context.commit(request, locking: [], audit: audit, announce: [], sql: sql, apply: { _, _ in }, auditCommand: auditCommand)
+                                   _ sql: @escaping @Sendable (Connection) throws -> T) -> PendingWrite<T> {
+        PendingWrite(context: context, request: request, audit: audit, auditCommand: auditCommand, sql: sql)
+    }
+
+    /// A workflow write waiting for its answer, which is made inside the write's transaction.
+    struct PendingWrite<T: Sendable> {
+        let context: CommandContext
+        let request: Request
+        let audit: [String: String]
+        let auditCommand: String?
+        let sql: @Sendable (Connection) throws -> T
+
+        /// Runs the write; `answer` turns its result into the response.
+        func answer(_ answer: @escaping @Sendable (T) throws -> Response) -> EventLoopFuture<Response> {
+            context.commit(request, locking: [], audit: audit, announce: [], sql: sql, apply: { _, _ in },
+                           auditCommand: auditCommand, answer: answer)
+        }
     }
 
     static func read<T: Sendable>(_ context: CommandContext, _ body: @escaping @Sendable (Connection) throws -> T) -> EventLoopFuture<T> {
@@ -160,7 +176,7 @@ enum WorkflowCommands {
                 }
                 try WorkflowStore.insertTrajectory(tx, trajectory)
                 if let remind { try tx.query("UPDATE trajectories SET remind = $2 WHERE key = $1", [key, remind]) }
-            }.map { Response(status: Status([("key", .string(key))])) })
+            }.answer { Response(status: Status([("key", .string(key))])) })
         case "SET":
             guard request.arguments.count == 2, !request.options.isEmpty else { throw ProtocolError(.usage, "usage: TRAJECTORY SET <key> name=value...") }
             var fields: [String: String?] = [:]
@@ -189,7 +205,7 @@ enum WorkflowCommands {
                     throw ProtocolError(.notFound, "no trajectory \(key)")
                 }
                 return updated.key
-            }.map { key in Response(status: Status([("key", .string(key))])) })
+            }.answer { key in Response(status: Status([("key", .string(key))])) })
         default:
             guard request.arguments.count == 1 else { throw ProtocolError(.usage, "usage: TRAJECTORY ADD|SET|<key> ...") }
             let text = request.arguments[0]
@@ -260,7 +276,7 @@ enum WorkflowCommands {
                     throw ProtocolError(.conflict, "\(node) is already a stakeholder of \(key)")
                 }
                 try WorkflowStore.addStakeholder(tx, trajectory: key, node: node, role: role)
-            }.map { Response(status: Status([("role", .string(role))])) })
+            }.answer { Response(status: Status([("role", .string(role))])) })
         }
         if request.options["role"] != nil { throw ProtocolError(.usage, "role= goes with STAKEHOLDER ADD") }
         return .later(write(context, request, audit: ["trajectory": text, "node": node, "action": "stakeholder remove"]) { tx in
@@ -271,7 +287,7 @@ enum WorkflowCommands {
             guard try WorkflowStore.removeStakeholder(tx, trajectory: key, node: node) else {
                 throw ProtocolError(.notFound, "\(node) is no stakeholder of \(key)")
             }
-        }.map { Response() })
+        }.answer { Response() })
     }
 
     // MARK: - MILESTONE
@@ -302,7 +318,7 @@ enum WorkflowCommands {
                 let id = try WorkflowStore.insertMilestone(tx, trajectory: key, due: due, title: title, owner: owner, remind: remind)
                 try ReminderStore.plan(tx, milestone: id)
                 return id
-            }.map { id in Response(status: Status([("id", .int(id))])) })
+            }.answer { id in Response(status: Status([("id", .int(id))])) })
         case "HISTORY":
             guard request.arguments.count == 2 else { throw ProtocolError(.usage, "usage: MILESTONE HISTORY <id>") }
             let id = try id(request.arguments[1], "milestone")
@@ -347,7 +363,7 @@ enum WorkflowCommands {
                 try WorkflowStore.transition(tx, id: id, to: transition, due: frozenDue, reason: reason, note: note)
                 try ReminderStore.plan(tx, milestone: id)
                 return try WorkflowStore.milestone(tx, id: id)!
-            }.map { milestone in Response(status: Status([("id", .int(id)), ("status", .string(milestone.status)), ("due", .string(milestone.due))])) })
+            }.answer { milestone in Response(status: Status([("id", .int(id)), ("status", .string(milestone.status)), ("due", .string(milestone.due))])) })
         }
     }
 
@@ -409,7 +425,7 @@ enum WorkflowCommands {
             return .later(write(context, request, audit: ["meeting": String(id), "action": "meeting note"]) { tx in
                 guard try WorkflowStore.meetingForUpdate(tx, id: id) != nil else { throw ProtocolError(.notFound, "no meeting \(id)") }
                 try WorkflowStore.updateMeeting(tx, id: id, status: nil, appendNote: text, outcome: nil)
-            }.map { Response(status: Status([("id", .int(id))])) })
+            }.answer { Response(status: Status([("id", .int(id))])) })
         case "HELD", "CANCEL":
             guard request.arguments.count == 2 else { throw ProtocolError(.usage, "usage: MEETING \(subverb(request)) <id>") }
             let id = try id(request.arguments[1], "meeting")
@@ -421,7 +437,7 @@ enum WorkflowCommands {
                     throw ProtocolError(.conflict, "meeting \(id) is \(meeting.status)")
                 }
                 try WorkflowStore.updateMeeting(tx, id: id, status: held ? "held" : "cancelled", appendNote: nil, outcome: outcome)
-            }.map { Response(status: Status([("id", .int(id)), ("status", .string(held ? "held" : "cancelled"))])) })
+            }.answer { Response(status: Status([("id", .int(id)), ("status", .string(held ? "held" : "cancelled"))])) })
         case "FOLLOWUP":
             guard request.arguments.count >= 4 else { throw ProtocolError(.usage, "usage: MEETING FOLLOWUP <id> <YYYY-MM-DD> <title> [owner=<node>]") }
             let id = try id(request.arguments[1], "meeting")
@@ -435,7 +451,7 @@ enum WorkflowCommands {
                                                                   remind: try WorkflowStore.trajectoryRemind(tx, key: trajectory), meeting: id)
                 try ReminderStore.plan(tx, milestone: milestone)
                 return milestone
-            }.map { milestone in Response(status: Status([("id", .int(milestone)), ("meeting", .int(id))])) })
+            }.answer { milestone in Response(status: Status([("id", .int(milestone)), ("meeting", .int(id))])) })
         default:
             guard request.arguments.count == 1 else { throw ProtocolError(.usage, "usage: MEETING PLAN|NOTE|HELD|CANCEL|FOLLOWUP|<id> ...") }
             let id = try id(request.arguments[0], "meeting")
@@ -508,7 +524,7 @@ enum WorkflowCommands {
             }
             return Planned(meeting: try WorkflowStore.meeting(tx, id: id)!, conflicts: conflicts, trajectory: trajectory,
                            stakeholders: stakeholders, milestones: milestones, signals: signals)
-        }.map { planned in
+        }.answer { planned in
             var records = [record(planned.meeting)] + conflictRecords(planned.conflicts)
             if let trajectory = planned.trajectory, !classification.tripartite {
                 let context = TrajectoryContext(lead: trajectory.lead, region: trajectory.region, themes: trajectory.themes,
@@ -569,7 +585,7 @@ enum WorkflowCommands {
         let text = request.arguments.dropFirst(4).joined(separator: " ")
         return .later(write(context, request, audit: ["node": node, "kind": kind, "theme": theme, "action": "signal add"]) { tx in
             try WorkflowStore.insertSignal(tx, node: node, kind: kind, theme: theme, text: text)
-        }.map { id in Response(status: Status([("id", .int(id))])) })
+        }.answer { id in Response(status: Status([("id", .int(id))])) })
     }
 
     static let signals = Command(

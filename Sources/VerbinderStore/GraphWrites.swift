@@ -103,19 +103,23 @@ public struct Actor: Sendable {
     /// The daemon instance that writes (``GraphSync/instance``): its own rows of the change
     /// feed are skipped by it.
     public var daemon: String?
+    /// Names the one request this write is for, in its audit row: after a connection broke
+    /// while the write committed, ``WriteOutcome`` looks it up to learn whether it did.
+    public var writeID: String?
 
-    public init(name: String, remote: String, connection: UInt64, daemon: String? = nil) {
+    public init(name: String, remote: String, connection: UInt64, daemon: String? = nil, writeID: String? = nil) {
         self.name = name
         self.remote = remote
         self.connection = connection
         self.daemon = daemon
+        self.writeID = writeID
     }
 }
 
 /// The append-only audit trail: one row per write, in the write's own transaction.
 public enum Audit {
     public static func record(_ tx: Connection, actor: Actor, command: String, changes: [String: String]) throws {
-        try tx.query("INSERT INTO audit (actor, remote, connection, command, changes, daemon) VALUES ($1, $2, $3, $4, $5::jsonb, $6)",
+        try tx.query("INSERT INTO audit (actor, remote, connection, command, changes, daemon, write_id) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)",
                      parameters(actor: actor, command: command, changes: changes))
     }
 
@@ -131,15 +135,15 @@ public enum Audit {
         return try connection.queryPrepared("""
             WITH change AS (\(statement.sql)),
             logged AS (
-                INSERT INTO audit (actor, remote, connection, command, changes, daemon)
-                SELECT $\(n + 1)::text, $\(n + 2)::text, $\(n + 3)::bigint, $\(n + 4)::text, $\(n + 5)::jsonb, $\(n + 6)::text
+                INSERT INTO audit (actor, remote, connection, command, changes, daemon, write_id)
+                SELECT $\(n + 1)::text, $\(n + 2)::text, $\(n + 3)::bigint, $\(n + 4)::text, $\(n + 5)::jsonb, $\(n + 6)::text, $\(n + 7)::text
                 WHERE EXISTS (SELECT 1 FROM change))
             SELECT * FROM change
             """, statement.parameters + parameters(actor: actor, command: command, changes: changes))
     }
 
     private static func parameters(actor: Actor, command: String, changes: [String: String]) -> [String?] {
-        [actor.name, actor.remote, String(actor.connection), command, JSONText.object(changes), actor.daemon]
+        [actor.name, actor.remote, String(actor.connection), command, JSONText.object(changes), actor.daemon, actor.writeID]
     }
 }
 

@@ -42,8 +42,8 @@ public enum LinkBatch {
         try connection.queryPrepared("""
             WITH input AS (
                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                                     $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) WITH ORDINALITY
-                    AS i(from_key, relation, to_key, themes, since, until, note, actor, remote, conn, command, changes, daemon, n)
+                                     $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[]) WITH ORDINALITY
+                    AS i(from_key, relation, to_key, themes, since, until, note, actor, remote, conn, command, changes, daemon, write_id, n)
             ), inserted AS (
                 INSERT INTO relations (from_key, relation, to_key, themes, since, until, note)
                 SELECT from_key, relation, to_key, themes::text[], since::date, until::date, note FROM input ORDER BY n
@@ -51,8 +51,8 @@ public enum LinkBatch {
             ), logged AS (
                 -- After the relations (it reads `inserted`): the transaction holds its id before
                 -- an audit id is drawn, which the change feed relies on (ChangeFeed.horizon).
-                INSERT INTO audit (actor, remote, connection, command, changes, daemon)
-                SELECT actor, remote, conn::bigint, command, changes::jsonb, daemon FROM input
+                INSERT INTO audit (actor, remote, connection, command, changes, daemon, write_id)
+                SELECT actor, remote, conn::bigint, command, changes::jsonb, daemon, write_id FROM input
                 WHERE EXISTS (SELECT 1 FROM inserted) ORDER BY n
             )
             SELECT count(*) FROM input
@@ -61,7 +61,7 @@ public enum LinkBatch {
                 column { PostgresArray.literal($0.relation.themes) }, column { $0.relation.since }, column { $0.relation.until },
                 column { $0.relation.note }, column { $0.actor.name }, column { $0.actor.remote },
                 column { String($0.actor.connection) }, column { $0.command }, column { JSONText.object($0.changes) },
-                column { $0.actor.daemon },
+                column { $0.actor.daemon }, column { $0.actor.writeID },
             ])
     }
 }

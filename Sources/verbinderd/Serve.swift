@@ -40,6 +40,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("pool-wait"), help: "Longest a command waits for a free database connection, in milliseconds; then ERR BUSY.")
     var poolWait: Int = 5_000
 
+    @Option(name: .customLong("outcome-wait"), help: "Longest a write whose database connection broke while it committed tries to learn whether it did, in milliseconds; then ERR INDOUBT.")
+    var outcomeWait: Int = 10_000
+
     @Option(name: .customLong("max-batches"), help: "Batches (BEGIN) open at once, below --pool-size (default: three quarters of it).")
     var maxBatches: Int?
 
@@ -57,6 +60,7 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         guard idleTimeout > 0, lineTimeout > 0 else { throw ValidationError("--idle-timeout and --line-timeout must be at least 1 second") }
+        guard outcomeWait > 0 else { throw ValidationError("--outcome-wait must be at least 1 millisecond") }
     }
 
     func run() async throws {
@@ -109,6 +113,7 @@ struct Serve: AsyncParsableCommand {
         configuration.maxBatches = batches
         configuration.batchIdleTimeoutSeconds = Int64(batchIdleTimeout)
         configuration.lineTimeoutSeconds = Int64(lineTimeout)
+        configuration.outcomeWaitMilliseconds = Int64(outcomeWait)
         configuration.unixSocketPath = unixPath
         guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         configuration.tlsCertificatePath = tlsCertificate
