@@ -124,6 +124,11 @@ struct ClientTests {
         let importedNodes = try runClient(["--port", port, "import", "nodes", nodes])
         #expect(importedNodes.code == 0, "\(importedNodes)")
         #expect(importedNodes.lines == ["imported 2 nodes"])
+        // The same file again (a retry): keyed by its content, it gets the first answer and writes nothing.
+        let again = try runClient(["--port", port, "import", "nodes", nodes])
+        #expect(again.code == 0, "\(again)")
+        #expect(again.lines == ["imported 2 nodes"])
+        #expect(try Connection(conninfo).query("SELECT count(*) FROM audit WHERE command LIKE 'ADD partner%Buurtkracht Assen%'")[0].int(0) == 1)
         let samen = try runClient(["--port", port, "SHOW", "samen-verder"])
         let node = try parseRecord(try #require(samen.lines.first)).fields
         #expect(node["name"] == "Stichting \"Samen\" Verder")
