@@ -115,6 +115,9 @@ extension CommandContext {
                 // With idem= even a one-statement write takes a transaction: its answer is kept beside it.
                 let explicit = oneStatement == nil || idempotency != nil
                 var result: (value: T, response: Response)?
+                // Whether the write may have committed: COMMIT (or the statement that commits by
+                // itself) was sent.
+                var sentToCommit = !explicit
                 do {
                     if explicit { try connection.query("BEGIN") }
                     let value = try body(connection)
@@ -126,11 +129,13 @@ extension CommandContext {
                             throw ProtocolError(.conflict, "idem key \(idempotency.key) is in use by a request running now; retry it")
                         }
                     }
-                    if explicit { try connection.query("COMMIT") }
+                    if explicit {
+                        sentToCommit = true
+                        try connection.query("COMMIT")
+                    }
                 } catch let error as PQError where error.isUnavailable && error.kind != .poolExhausted {
-                    // Sent to be committed (the COMMIT, or a statement that commits by itself)?
-                    // Then only the database can say whether it did.
-                    let sentToCommit = explicit ? result != nil : true
+                    // Lost before the write was sent to be committed: it surely did not. After:
+                    // only the database can say whether it did.
                     guard sentToCommit else { throw error }
                     let committed = WriteOutcome.committed([writeID], lostBackend: connection.backendPID,
                                                            conninfo: services.pool.conninfo,
