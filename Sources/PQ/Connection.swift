@@ -127,6 +127,15 @@ public final class Connection: @unchecked Sendable {
         case repeatableRead = "REPEATABLE READ"
     }
 
+    /// Starts a transaction held open across calls (a client's batch, a write whose answer is
+    /// made before it commits); end it with ``commit()`` or ``rollback()``.
+    public func begin() throws { try query("BEGIN") }
+
+    public func commit() throws { try query("COMMIT") }
+
+    /// Ends the transaction without its changes; harmless when none is open.
+    public func rollback() throws { try query("ROLLBACK") }
+
     /// Runs `body` inside `BEGIN … COMMIT`; any thrown error rolls back and is rethrown.
     public func transaction<T>(isolation: Isolation = .readCommitted, _ body: (Connection) throws -> T) throws -> T {
         try query(isolation == .readCommitted ? "BEGIN" : "BEGIN ISOLATION LEVEL \(isolation.rawValue)")

@@ -35,7 +35,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var readHeldBack = false
 
     private let services: Services
-    private let table: CommandTable
+    private let dispatcher: CommandDispatcher
     private let registry: ChannelRegistry
     private var session: Session!
     private var logger: Logger
@@ -74,7 +74,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     init(services: Services, table: CommandTable, registry: ChannelRegistry) {
         self.services = services
-        self.table = table
+        self.dispatcher = CommandDispatcher(services: services, table: table)
         self.registry = registry
         self.logger = services.logger
         self.splitter = LineSplitter(maximumLength: services.configuration.maxLineLength)
@@ -352,27 +352,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             return
         }
         session.batch?.lastActivity = .now()
-        let reply: Reply
-        do {
-            guard let command = table.command(for: request.verb) else {
-                throw ProtocolError(.unknown, "no such command \(Quoting.quote(request.verb)) (try HELP)")
-            }
-            try authorize(request)
-            var request = request
-            let idempotency = try idempotencyKey(&request, command: command)
-            if let unknown = request.optionOrder.first(where: { !command.options.contains($0) }) {
-                throw ProtocolError(.usage, "unknown option \(unknown)=; usage: \(command.usage)")
-            }
-            let commandContext = CommandContext(services: services, session: session, eventLoop: context.eventLoop,
-                                                idempotency: idempotency)
-            if let idempotency {
-                reply = .later(runOnce(command, request, commandContext, idempotency))
-            } else {
-                reply = try Self.run(command, request, commandContext)
-            }
-        } catch {
-            reply = .now(Response(error: ErrorMapping.protocolError(error)))
-        }
+        let reply = dispatcher.reply(to: request, session: session, eventLoop: context.eventLoop)
         switch reply {
         case .now(let response):
             send(response, context: context)
@@ -396,80 +376,6 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 handler.drain(context: context)
                 handler.flushIfNeeded(context: context)
             }
-        }
-    }
-
-    /// Runs a command's handler; a bare `ERR USAGE` from it gets the usage line of the
-    /// command's own table entry.
-    private static func run(_ command: Command, _ request: Request, _ context: CommandContext) throws -> Reply {
-        do {
-            return try command.handler(request, context)
-        } catch let error as ProtocolError where error.code == .usage && error.message.isEmpty {
-            throw ProtocolError(.usage, "usage: \(command.usage)")
-        }
-    }
-
-    /// Takes `idem=` out of a write's options (COMMIT keeps it: there it stands for the batch).
-    /// Any other command does not take it (`ERR USAGE unknown option`, as for any option).
-    private func idempotencyKey(_ request: inout Request, command: Command) throws -> IdempotencyKey? {
-        guard let key = request.options[IdempotencyKey.option], command.verb != "COMMIT",
-              Permission.required(for: request) == .write, command.verb != "BEGIN", command.verb != "ROLLBACK" else { return nil }
-        guard session.batch == nil else {
-            throw ProtocolError(.usage, "inside a batch idem= goes on COMMIT, for the whole batch")
-        }
-        guard IdempotencyKey.isValid(key) else { throw IdempotencyKey.invalid }
-        request.options[IdempotencyKey.option] = nil
-        request.optionOrder.removeAll { $0 == IdempotencyKey.option }
-        return IdempotencyKey(key: key, actor: session.actorName, request: IdempotencyKey.fingerprint(request))
-    }
-
-    /// A write with `idem=`: the kept answer if the key has one, else the write (which keeps
-    /// its answer in its own transaction).
-    private func runOnce(_ command: Command, _ request: Request, _ context: CommandContext,
-                         _ idempotency: IdempotencyKey) -> EventLoopFuture<Response> {
-        let format = session.format
-        let eventLoop = context.eventLoop
-        let bound = NIOLoopBound(context, eventLoop: eventLoop)
-        return services.pool.withConnection(on: eventLoop) { connection in
-            try Idempotency.lookup(connection, actor: idempotency.actor, key: idempotency.key)
-        }.flatMap { kept -> EventLoopFuture<Response> in
-            if let kept { return eventLoop.makeCompletedFuture { try idempotency.replay(kept, format: format) } }
-            do {
-                switch try Self.run(command, request, bound.value) {
-                case .now(let response): return eventLoop.makeSucceededFuture(response)
-                case .later(let future): return future
-                case .stream: return eventLoop.makeFailedFuture(ProtocolError(.internalError, "a streamed answer cannot be kept for idem="))
-                }
-            } catch {
-                return eventLoop.makeFailedFuture(error)
-            }
-        }
-    }
-
-    /// Checks the connection's rights for a request. In protected mode (no tokens) a loopback
-    /// connection has every right; otherwise the token it authenticated with must still be in
-    /// force (a revoked token loses its rights at once) and its role must allow the command.
-    private func authorize(_ request: Request) throws {
-        let needed = Permission.required(for: request)
-        if needed == .open { return }
-        let access = services.access
-        if access.isProtected {
-            // Full rights without a token only for loopback clients (or with --insecure-open):
-            // revoking the last token must not hand a remote connection everything.
-            guard session.isLoopback || access.insecureOpen else {
-                throw ProtocolError(.denied, "protected mode: no tokens are defined, so only loopback clients are served")
-            }
-            session.actorName = "local"
-            return
-        }
-        guard let name = session.tokenName, let role = access.role(of: name) else {
-            session.tokenName = nil
-            session.role = nil
-            throw ProtocolError(.denied, "authentication required (AUTH <token>)")
-        }
-        session.role = role
-        guard role.allows(needed) else {
-            throw ProtocolError(.denied, "the \(role.rawValue) role may not run \(request.verb)")
         }
     }
 

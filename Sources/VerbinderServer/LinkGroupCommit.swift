@@ -169,7 +169,7 @@ final class LinkGroupCommit: Sendable {
                     services.sync.announce([.relation(row.relation)])
                 }
                 request.promise.succeed()
-            } catch let error as PQError where error.sqlState == "23505" {
+            } catch let error as PQError where error.isUniqueViolation {
                 let relation = row.relation
                 request.promise.fail(ProtocolError(.conflict, "\(relation.from) \(relation.kind.rawValue) \(relation.to) exists"))
             } catch {

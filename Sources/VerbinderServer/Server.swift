@@ -31,10 +31,10 @@ public final class VerbinderServer: Sendable {
     private let serverChannel = NIOLockedValueBox<(any Channel)?>(nil)
     private let housekeeping = NIOLockedValueBox<RepeatedTask?>(nil)
 
-    public init(services: Services, group: any EventLoopGroup, extraCommands: [Command] = []) {
+    public init(services: Services, group: any EventLoopGroup) {
         self.services = services
         self.group = group
-        self.table = CommandCatalog.table(extra: extraCommands)
+        self.table = CommandCatalog.table()
     }
 
     /// Binds and starts accepting; returns the bound address (port 0 picks a free port).

@@ -119,7 +119,7 @@ extension CommandContext {
                 // itself) was sent.
                 var sentToCommit = !explicit
                 do {
-                    if explicit { try connection.query("BEGIN") }
+                    if explicit { try connection.begin() }
                     let value = try body(connection)
                     let response = try answer(value)
                     result = (value, response)
@@ -131,7 +131,7 @@ extension CommandContext {
                     }
                     if explicit {
                         sentToCommit = true
-                        try connection.query("COMMIT")
+                        try connection.commit()
                     }
                 } catch let error as PQError where error.isUnavailable && error.kind != .poolExhausted {
                     // Lost before the write was sent to be committed: it surely did not. After:
@@ -150,7 +150,7 @@ extension CommandContext {
                         result = (value, try answer(value))
                     }
                 } catch {
-                    if explicit, connection.isHealthy { _ = try? connection.query("ROLLBACK") }
+                    if explicit, connection.isHealthy { _ = try? connection.rollback() }
                     throw error
                 }
                 let (value, response) = result!

@@ -230,6 +230,10 @@ public enum ReminderStore {
             """, [holder, String(maxAttempts)]).affectedRows
     }
 
+    public static func exists(_ connection: Connection, id: Int) throws -> Bool {
+        try connection.query("SELECT 1 FROM reminders WHERE id = $1", [String(id)]).count == 1
+    }
+
     public static func retry(_ tx: Connection, id: Int) throws -> Bool {
         try tx.query("UPDATE reminders SET state = 'pending', attempts = 0, not_before = NULL, updated_at = now() WHERE id = $1 AND state = 'dead'",
                      [String(id)]).affectedRows == 1

@@ -88,6 +88,24 @@ public enum WorkflowStore {
                    status: try row.string(7), start: row.optionalString(8), end: row.optionalString(9))
     }
 
+    /// The stored key of a trajectory, compared case-insensitively; nil when there is none.
+    public static func trajectoryKey(_ connection: Connection, _ text: String) throws -> String? {
+        try connection.query("SELECT key FROM trajectories WHERE lower(key) = lower($1)", [text]).all.first?.string(0)
+    }
+
+    /// Sets the reminder rule of a trajectory's milestones (`14d,3d,0d`).
+    public static func setRemind(_ tx: Connection, trajectory key: String, remind: String) throws {
+        try tx.query("UPDATE trajectories SET remind = $2 WHERE key = $1", [key, remind])
+    }
+
+    public static func isStakeholder(_ connection: Connection, trajectory: String, node: String) throws -> Bool {
+        try connection.query("SELECT 1 FROM stakeholders WHERE trajectory = $1 AND node_key = $2", [trajectory, node]).count > 0
+    }
+
+    public static func isLead(_ connection: Connection, trajectory: String, node: String) throws -> Bool {
+        try connection.query("SELECT 1 FROM trajectories WHERE key = $1 AND lead_key = $2", [trajectory, node]).count > 0
+    }
+
     public static func insertTrajectory(_ tx: Connection, _ t: Trajectory) throws {
         try tx.query("""
             INSERT INTO trajectories (key, name, kind, lead_key, region_key, themes, goal, status, start_date, end_date)

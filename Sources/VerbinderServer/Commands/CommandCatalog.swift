@@ -1,9 +1,8 @@
 /// Every verb the server speaks, in the order `HELP` lists them.
 public enum CommandCatalog {
-    static func table(extra: [Command] = []) -> CommandTable {
+    static func table() -> CommandTable {
         let box = HelpBox()
-        var table = CommandTable(BasicCommands.all(help: { box.commands }) + GraphCommands.all + NamingCommands.all + WorkflowCommands.all + MonitoringCommands.all + ReminderCommands.all + BatchCommands.all + AccessCommands.all)
-        for command in extra { table.register(command) }
+        let table = CommandTable(BasicCommands.all(help: { box.commands }) + GraphCommands.all + NamingCommands.all + WorkflowCommands.all + MonitoringCommands.all + ReminderCommands.all + BatchCommands.all + AccessCommands.all)
         box.commands = table.commands
         return table
     }

@@ -110,7 +110,7 @@ enum ReminderCommands {
             let id = try WorkflowCommands.id(request.arguments[1], "reminder")
             return .later(WorkflowCommands.write(context, request, audit: ["reminder": String(id), "action": "reminder retry"]) { tx in
                 guard try ReminderStore.retry(tx, id: id) else {
-                    let exists = try tx.query("SELECT 1 FROM reminders WHERE id = $1", [String(id)]).count == 1
+                    let exists = try ReminderStore.exists(tx, id: id)
                     throw exists ? ProtocolError(.conflict, "reminder \(id) is not dead") : ProtocolError(.notFound, "no reminder \(id)")
                 }
             }.answer { Response(status: Status([("id", .int(id)), ("state", .string("pending"))])) })

@@ -61,7 +61,7 @@ enum BatchCommands {
         let session = NIOLoopBound(context.session, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         return .later(pool.checkout(on: eventLoop).flatMap { connection in
-            pool.run(on: eventLoop, with: connection) { try $0.query("BEGIN") }
+            pool.run(on: eventLoop, with: connection) { try $0.begin() }
                 .map { _ in
                     let batch = Batch(connection: connection)
                     session.value.batch = batch
@@ -126,7 +126,7 @@ enum BatchCommands {
         let outcomeWait = TimeInterval(services.configuration.outcomeWaitMilliseconds) / 1000
         return .later(services.pool.run(on: context.eventLoop, with: connection) { connection -> (Response, Bool) in
             if let failure {
-                try connection.query("ROLLBACK")
+                try connection.rollback()
                 if let idempotency, let kept = try Idempotency.lookup(connection, actor: idempotency.actor, key: idempotency.key) {
                     return (try idempotency.replay(kept, format: format), false)
                 }
@@ -136,17 +136,17 @@ enum BatchCommands {
             return try services.sync.locks.withLocks(keys) {
                 if let idempotency {
                     if let kept = try Idempotency.lookup(connection, actor: idempotency.actor, key: idempotency.key) {
-                        try connection.query("ROLLBACK")
+                        try connection.rollback()
                         return (try idempotency.replay(kept, format: format), false)
                     }
                     guard try Idempotency.keep(connection, actor: idempotency.actor, key: idempotency.key,
                                                answer: idempotency.kept(response)) else {
-                        try connection.query("ROLLBACK")
+                        try connection.rollback()
                         throw ProtocolError(.conflict, "idem key \(idempotency.key) is in use by a request running now; retry it")
                     }
                 }
                 do {
-                    try connection.query("COMMIT")
+                    try connection.commit()
                 } catch let error as PQError where error.isUnavailable && !writeIDs.isEmpty {
                     // Lost while committing: only the database can say whether it did.
                     guard let committed = WriteOutcome.committed(writeIDs, lostBackend: connection.backendPID,
@@ -202,7 +202,7 @@ enum BatchCommands {
             return eventLoop.makeSucceededVoidFuture()
         }
         return pool.run(on: eventLoop, with: connection) { connection in
-            _ = try? connection.query("ROLLBACK")
+            _ = try? connection.rollback()
         }.always { _ in pool.checkin(connection) }
     }
 }

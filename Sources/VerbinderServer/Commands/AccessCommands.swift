@@ -1,0 +1,59 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import PQ
+import VerbinderProtocol
+import VerbinderStore
+
+/// `AUTH` and `AUDIT`: who a connection is, and what was written by whom.
+enum AccessCommands {
+    static var all: [Command] { [auth, audit] }
+
+    static let auth = Command(
+        "AUTH", usage: "AUTH <token>", summary: "Authenticate with a token: OK role=R name=N. Five failures close the connection."
+    ) { request, context in
+        guard request.arguments.count == 1 else { throw ProtocolError(.usage, "") }
+        let token = request.arguments[0]
+        let session = NIOLoopBound(context.session, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        return .later(context.services.pool.withConnection(on: eventLoop) { try TokenStore.lookup($0, token: token) }
+            .flatMap { found -> EventLoopFuture<Response> in
+                let session = session.value
+                if let found, let role = Role(rawValue: found.role) {
+                    session.tokenName = found.name
+                    session.role = role
+                    session.actorName = found.name
+                    session.authFailures = 0
+                    return eventLoop.makeSucceededFuture(Response(status: Status([("role", .string(role.rawValue)), ("name", .string(found.name))])))
+                }
+                session.authFailures += 1
+                let failures = session.authFailures
+                // Slow down guessing: each failure waits longer; the fifth ends the connection.
+                return eventLoop.scheduleTask(in: .milliseconds(Int64(200 * failures))) {
+                    Response(error: ProtocolError(.denied, "invalid token"), closesConnection: failures >= 5)
+                }.futureResult
+            })
+    }
+
+    static let audit = Command(
+        "AUDIT", usage: "AUDIT [node=<node>] [since=YYYY-MM-DD] [token=NAME] [limit=N]",
+        summary: "The audit trail, newest first (admin only).", options: ["node", "since", "token", "limit"]
+    ) { request, context in
+        guard request.arguments.isEmpty else { throw ProtocolError(.usage, "") }
+        let node = request.options["node"]
+        let since = try WorkflowCommands.optionalDate(request, "since")
+        let actor = request.options["token"]
+        let limit = try request.intOption("limit", default: 100, range: 1...1000)
+        return .later(WorkflowCommands.read(context) { connection in
+            let rows = try TokenStore.audit(connection, node: node, since: since, actor: actor, limit: limit)
+            let records = rows.map { row -> Record in
+                var record = Record("audit", [("id", .int(row.id)), ("at", .string(row.at)), ("actor", .string(row.actor))])
+                record.append("remote", row.remote.map(Value.string))
+                record.append("connection", row.connection.map(Value.string))
+                record.append("command", .string(row.command))
+                record.append("changes", .string(row.changes))
+                return record
+            }
+            return Response(records: records, status: Status([("rows", .int(records.count))]))
+        })
+    }
+}

@@ -1,0 +1,178 @@
+import NIOCore
+import PQ
+import VerbinderGraph
+import VerbinderProtocol
+import VerbinderStore
+
+/// `MEETING` and `MEETINGS`: planning meetings, tri-party or not, and what happened at them.
+extension WorkflowCommands {
+    // MARK: - MEETING
+
+    static let meeting = Command(
+        "MEETING", usage: "MEETING PLAN|NOTE|HELD|CANCEL|FOLLOWUP|<id> ...", summary: "Meetings.",
+        options: ["duration", "title", "place", "strict", "outcome", "owner"],
+        subcommands: [
+            ("MEETING PLAN", "MEETING PLAN <trajectory|-> <YYYY-MM-DDTHH:MM> <participant> <participant>... [duration=90m] [title=...] [place=...] [strict=yes]",
+             "Plan a meeting: its meeting record (axis, tripartite), conflict, missing and agenda records. Times are Europe/Amsterdam unless an offset is given."),
+            ("MEETING NOTE", "MEETING NOTE <id> <text>", "Append a note to a meeting."),
+            ("MEETING HELD", "MEETING HELD <id> [outcome=\"...\"]", "Record that a meeting was held, with its outcome."),
+            ("MEETING CANCEL", "MEETING CANCEL <id>", "Cancel a planned meeting."),
+            ("MEETING FOLLOWUP", "MEETING FOLLOWUP <id> <YYYY-MM-DD> <title> [owner=<node>]", "A milestone born from a meeting, linked to it: OK id=N."),
+            ("MEETING", "MEETING <id>", "One meeting."),
+        ]
+    ) { request, context in
+        switch subverb(request) {
+        case "PLAN": return try plan(request, context)
+        case "NOTE":
+            guard request.arguments.count >= 3 else { throw ProtocolError(.usage, "usage: MEETING NOTE <id> <text>") }
+            let id = try id(request.arguments[1], "meeting")
+            let text = request.arguments.dropFirst(2).joined(separator: " ")
+            return .later(write(context, request, audit: ["meeting": String(id), "action": "meeting note"]) { tx in
+                guard try WorkflowStore.meetingForUpdate(tx, id: id) != nil else { throw ProtocolError(.notFound, "no meeting \(id)") }
+                try WorkflowStore.updateMeeting(tx, id: id, status: nil, appendNote: text, outcome: nil)
+            }.answer { Response(status: Status([("id", .int(id))])) })
+        case "HELD", "CANCEL":
+            guard request.arguments.count == 2 else { throw ProtocolError(.usage, "usage: MEETING \(subverb(request)) <id>") }
+            let id = try id(request.arguments[1], "meeting")
+            let held = subverb(request) == "HELD"
+            let outcome = request.options["outcome"]
+            return .later(write(context, request, audit: ["meeting": String(id), "action": held ? "meeting held" : "meeting cancel"]) { tx in
+                guard let meeting = try WorkflowStore.meetingForUpdate(tx, id: id) else { throw ProtocolError(.notFound, "no meeting \(id)") }
+                guard meeting.status == "planned" || (held && meeting.status == "held" && outcome != nil) else {
+                    throw ProtocolError(.conflict, "meeting \(id) is \(meeting.status)")
+                }
+                try WorkflowStore.updateMeeting(tx, id: id, status: held ? "held" : "cancelled", appendNote: nil, outcome: outcome)
+            }.answer { Response(status: Status([("id", .int(id)), ("status", .string(held ? "held" : "cancelled"))])) })
+        case "FOLLOWUP":
+            guard request.arguments.count >= 4 else { throw ProtocolError(.usage, "usage: MEETING FOLLOWUP <id> <YYYY-MM-DD> <title> [owner=<node>]") }
+            let id = try id(request.arguments[1], "meeting")
+            let due = try date(request.arguments[2], "the due date")
+            let title = request.arguments.dropFirst(3).joined(separator: " ")
+            let owner = try request.options["owner"].map { try nodeKey(context, $0) }
+            return .later(write(context, request, audit: ["meeting": String(id), "action": "meeting followup"]) { tx in
+                guard let meeting = try WorkflowStore.meeting(tx, id: id) else { throw ProtocolError(.notFound, "no meeting \(id)") }
+                guard let trajectory = meeting.trajectory else { throw ProtocolError(.conflict, "meeting \(id) belongs to no trajectory") }
+                let milestone = try WorkflowStore.insertMilestone(tx, trajectory: trajectory, due: due, title: title, owner: owner,
+                                                                  remind: try WorkflowStore.trajectoryRemind(tx, key: trajectory), meeting: id)
+                try ReminderStore.plan(tx, milestone: milestone)
+                return milestone
+            }.answer { milestone in Response(status: Status([("id", .int(milestone)), ("meeting", .int(id))])) })
+        default:
+            guard request.arguments.count == 1 else { throw ProtocolError(.usage, "usage: MEETING PLAN|NOTE|HELD|CANCEL|FOLLOWUP|<id> ...") }
+            let id = try id(request.arguments[0], "meeting")
+            return .later(read(context) { connection in
+                guard let meeting = try WorkflowStore.meeting(connection, id: id) else { throw ProtocolError(.notFound, "no meeting \(id)") }
+                return Response(records: [record(meeting)], status: Status([("id", .int(id))]))
+            })
+        }
+    }
+
+    static func plan(_ request: Request, _ context: CommandContext) throws -> Reply {
+        guard request.arguments.count >= 5 else {
+            throw ProtocolError(.usage, "usage: MEETING PLAN <trajectory|-> <YYYY-MM-DDTHH:MM> <participant> <participant>... [duration=90m] [title=...] [place=...] [strict=yes]")
+        }
+        guard let time = MeetingTime(request.arguments[2]) else {
+            throw ProtocolError(.invalid, "the start is YYYY-MM-DDTHH:MM (Europe/Amsterdam, years 1900 to 9999) or with an offset from -14:00 to +14:00 like +02:00")
+        }
+        guard let minutes = Durations.minutes(request.options["duration"] ?? "90m"), (1...1440).contains(minutes) else {
+            throw ProtocolError(.invalid, "duration= is like 90m or 2h, at most 24h")
+        }
+        guard time.fits(minutes: minutes) else {
+            throw ProtocolError(.invalid, "a meeting starts from \(MeetingTime.earliestStart) and ends by \(MeetingTime.latestEnd)")
+        }
+        let strict = ["yes", "true", "1"].contains((request.options["strict"] ?? "no").lowercased())
+        let participants: [Node] = try context.services.graph.read { graph in
+            var seen: Set<String> = []
+            return try request.arguments.dropFirst(3).map { try graph.require($0) }.filter { seen.insert(Keys.fold($0.key)).inserted }
+        }
+        guard participants.count >= 2 else { throw ProtocolError(.usage, "a meeting needs at least two different participants") }
+        let keys = participants.map(\.key)
+        let classification = MeetingClass(nodes: participants)
+        let title = request.options["title"] ?? "", place = request.options["place"] ?? ""
+        let trajectoryText = request.arguments[1] == "-" ? nil : request.arguments[1]
+        let graph = context.services.graph
+
+        struct Planned: Sendable {
+            var meeting: Meeting
+            var conflicts: [(meeting: Meeting, node: String)]
+            var trajectory: Trajectory?
+            var stakeholders: [String]
+            var milestones: [Milestone]
+            var signals: [Signal]
+        }
+        let conflictRecords: @Sendable ([(meeting: Meeting, node: String)]) -> [Record] = { conflicts in
+            conflicts.map { Record("conflict", [("node", .string($0.node)), ("meeting", .int($0.meeting.id)), ("start", .string($0.meeting.start)),
+                                                ("end", .string($0.meeting.end)), ("title", .string($0.meeting.title))]) }
+        }
+        return .later(write(context, request, audit: ["action": "meeting plan", "participants": keys.joined(separator: ",")]) { tx -> Planned in
+            let trajectory = try trajectoryText.map { text -> Trajectory in
+                let key = try trajectoryKey(tx, text)
+                return try WorkflowStore.trajectory(tx, key: key)!
+            }
+            let conflicts = try WorkflowStore.conflicts(tx, participants: keys, local: time.local, offset: time.offset, minutes: minutes)
+            if strict, !conflicts.isEmpty {
+                throw ProtocolError(.conflict, "\(Set(conflicts.map(\.node)).count) participant(s) already have an overlapping meeting; nothing written",
+                                    records: conflictRecords(conflicts))
+            }
+            let id = try WorkflowStore.insertMeeting(tx, trajectory: trajectory?.key, local: time.local, offset: time.offset, minutes: minutes,
+                                                     title: title, place: place, axis: classification.axis,
+                                                     tripartite: classification.tripartite, participants: keys)
+            var milestones: [Milestone] = []
+            var signals: [Signal] = []
+            var stakeholders: [String] = []
+            if let trajectory {
+                stakeholders = try WorkflowStore.stakeholders(tx, trajectory: trajectory.key).map(\.node)
+                let next = try WorkflowStore.nextMeetingDate(tx, trajectory: trajectory.key, after: id)
+                milestones = try WorkflowStore.milestones(tx, trajectory: trajectory.key, filter: .open, owner: nil, limit: 1000)
+                    .filter { next == nil || $0.due < next! }
+                if !trajectory.themes.isEmpty { signals = try WorkflowStore.openSignals(tx, themes: trajectory.themes) }
+            }
+            return Planned(meeting: try WorkflowStore.meeting(tx, id: id)!, conflicts: conflicts, trajectory: trajectory,
+                           stakeholders: stakeholders, milestones: milestones, signals: signals)
+        }.answer { planned in
+            var records = [record(planned.meeting)] + conflictRecords(planned.conflicts)
+            if let trajectory = planned.trajectory, !classification.tripartite {
+                let context = TrajectoryContext(lead: trajectory.lead, region: trajectory.region, themes: trajectory.themes,
+                                                stakeholders: planned.stakeholders)
+                records += graph.read { graph in missingRecords(context, participants: participants, graph: graph) }
+            }
+            records += planned.milestones.map { Record("agenda", [("item", "milestone"), ("id", .int($0.id)), ("title", .string($0.title)),
+                                                                  ("due", .string($0.due)), ("days_left", .int($0.daysLeft))]) }
+            records += planned.signals.map { Record("agenda", [("item", "signal"), ("id", .int($0.id)), ("kind", .string($0.kind)),
+                                                               ("theme", .string($0.theme)), ("node", .string($0.node)), ("text", .string($0.text))]) }
+            return Response(records: records, status: Status([("id", .int(planned.meeting.id)), ("axis", .string(classification.axis.rawValue)),
+                                                              ("tripartite", .bool(classification.tripartite))]))
+        })
+    }
+
+    /// For each party a tri-party meeting still lacks, the best current candidate
+    /// (``Graph/missingParties(for:participants:today:)``), as `missing` records.
+    static func missingRecords(_ trajectory: TrajectoryContext, participants: [Node], graph: borrowing Graph) -> [Record] {
+        let ids = participants.compactMap { graph.id(forKey: $0.key) }
+        return graph.missingParties(for: trajectory, participants: ids, today: Today.amsterdam()).map { missing in
+            let node = graph.node(id: missing.candidate)
+            var record = Record("missing", [("tier", .string(missing.party.tier.rawValue)), ("party", .string(missing.party.rawValue)),
+                                            ("candidate", .string(node.key)), ("name", .string(node.name)), ("reason", .string(missing.reason))])
+            if let path = missing.path { record.append("path", .string(path.nodes.map { graph.node(id: $0).key }.joined(separator: ">"))) }
+            return record
+        }
+    }
+
+    static let meetings = Command(
+        "MEETINGS", usage: "MEETINGS [node=<node>] [trajectory=T] [from=YYYY-MM-DD] [to=YYYY-MM-DD] [axis=A] [tripartite=yes] [limit=N]",
+        summary: "List meetings by start.", options: ["node", "trajectory", "from", "to", "axis", "tripartite", "limit"]
+    ) { request, context in
+        guard request.arguments.isEmpty else { throw ProtocolError(.usage, "") }
+        let node = try request.options["node"].map { try nodeKey(context, $0) }
+        let from = try optionalDate(request, "from"), to = try optionalDate(request, "to")
+        let axis = try request.enumOption("axis", Axis.self)?.rawValue
+        let tripartite = ["yes", "true", "1"].contains((request.options["tripartite"] ?? "no").lowercased())
+        let limit = try request.intOption("limit", default: 100, range: 1...1000)
+        let text = request.options["trajectory"]
+        return .later(read(context) { connection in
+            let key = try text.map { try trajectoryKey(connection, $0) }
+            let list = try WorkflowStore.meetings(connection, node: node, trajectory: key, from: from, to: to, axis: axis, tripartiteOnly: tripartite, limit: limit)
+            return Response(records: list.map(record), status: Status([("rows", .int(list.count))]))
+        })
+    }
+}

@@ -1,0 +1,164 @@
+import NIOCore
+import PQ
+import VerbinderGraph
+import VerbinderProtocol
+import VerbinderStore
+
+/// `TRAJECTORY`, `TRAJECTORIES` and `STAKEHOLDER`: the co-design trajectories and who takes part.
+extension WorkflowCommands {
+    // MARK: - TRAJECTORY
+
+    static let trajectory = Command(
+        "TRAJECTORY", usage: "TRAJECTORY ADD|SET|<key> ...", summary: "Trajectories: add, change, show.",
+        options: ["kind", "lead", "region", "themes", "goal", "start", "end", "name", "status", "remind"],
+        subcommands: [
+            ("TRAJECTORY ADD", "TRAJECTORY ADD <key> <name> kind=K lead=<node> [region=<node>] [themes=a,b] [goal=\"...\"] [start=YYYY-MM-DD] [end=YYYY-MM-DD] [remind=14d,3d,0d]",
+             "Start a trajectory (kansenagenda, codesign, programme, regiodeal, other); its lead becomes a stakeholder."),
+            ("TRAJECTORY SET", "TRAJECTORY SET <key> name=value... (fields: name, kind, lead, region, themes, goal, status, start, end, remind)",
+             "Change a trajectory; status is active, paused, done or stopped."),
+            ("TRAJECTORY", "TRAJECTORY <key>", "A trajectory with its stakeholders, milestones and meetings."),
+        ]
+    ) { request, context in
+        switch subverb(request) {
+        case "ADD":
+            guard request.arguments.count >= 3, let kindText = request.options["kind"], let leadText = request.options["lead"] else {
+                throw ProtocolError(.usage, "usage: TRAJECTORY ADD <key> <name> kind=K lead=<node> [region=<node>] [themes=a,b] [goal=\"...\"] [start=] [end=]")
+            }
+            let key = request.arguments[1]
+            guard Keys.isValid(key) else { throw ProtocolError(.invalid, "key must be 1-64 letters, digits, - or _") }
+            let kind = try enumValue(kindText, TrajectoryKind.self, "kind")
+            let lead = try nodeKey(context, leadText)
+            var region: String?
+            if let regionText = request.options["region"] {
+                let node = try context.services.graph.read { try $0.require(regionText) }
+                guard node.kind == .region else { throw ProtocolError(.invalid, "region=\(regionText) is not a region") }
+                region = node.key
+            }
+            let themes = try request.themesOption(context.services.graph.vocabulary) ?? []
+            let start = try optionalDate(request, "start"), end = try optionalDate(request, "end")
+            if let start, let end, end < start { throw ProtocolError(.invalid, "end= is before start=") }
+            if request.options["status"] != nil || request.options["name"] != nil { throw ProtocolError(.usage, "status= and name= go with TRAJECTORY SET") }
+            let remind = try remindOption(request)
+            let trajectory = Trajectory(key: key, name: request.arguments.dropFirst(2).joined(separator: " "), kind: kind.rawValue,
+                                        lead: lead, region: region, themes: themes, goal: request.options["goal"], status: "active",
+                                        start: start, end: end)
+            return .later(write(context, request, audit: ["trajectory": key, "action": "add"]) { tx in
+                if try WorkflowStore.trajectoryKey(tx, key) != nil {
+                    throw ProtocolError(.conflict, "a trajectory with key \(key) exists")
+                }
+                try WorkflowStore.insertTrajectory(tx, trajectory)
+                if let remind { try WorkflowStore.setRemind(tx, trajectory: key, remind: remind) }
+            }.answer { Response(status: Status([("key", .string(key))])) })
+        case "SET":
+            guard request.arguments.count == 2, !request.options.isEmpty else { throw ProtocolError(.usage, "usage: TRAJECTORY SET <key> name=value...") }
+            var fields: [String: String?] = [:]
+            if let name = request.options["name"] { guard !name.isEmpty else { throw ProtocolError(.invalid, "name must not be empty") }; fields["name"] = name }
+            if let kind = request.options["kind"] { fields["kind"] = try enumValue(kind, TrajectoryKind.self, "kind").rawValue }
+            if let status = request.options["status"] { fields["status"] = try enumValue(status, TrajectoryStatus.self, "status").rawValue }
+            if let lead = request.options["lead"] { fields["lead"] = try nodeKey(context, lead) }
+            if let region = request.options["region"] {
+                if region.isEmpty { fields["region"] = .some(nil) } else {
+                    let node = try context.services.graph.read { try $0.require(region) }
+                    guard node.kind == .region else { throw ProtocolError(.invalid, "region=\(region) is not a region") }
+                    fields["region"] = node.key
+                }
+            }
+            if let themes = try request.themesOption(context.services.graph.vocabulary) { fields["themes"] = PostgresArray.literal(themes) }
+            if let goal = request.options["goal"] { fields["goal"] = goal }
+            if request.options["start"] != nil { fields["start"] = try optionalDate(request, "start") }
+            if request.options["end"] != nil { fields["end"] = try optionalDate(request, "end") }
+            if let remind = try remindOption(request) { fields["remind"] = remind }
+            let text = request.arguments[1]
+            let changes = Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0.value ?? "") })
+            let frozen = fields
+            return .later(write(context, request, audit: changes.merging(["trajectory": text, "action": "set"]) { a, _ in a }) { tx in
+                let key = try trajectoryKey(tx, text)
+                guard let updated = try WorkflowStore.updateTrajectory(tx, key: key, fields: frozen) else {
+                    throw ProtocolError(.notFound, "no trajectory \(key)")
+                }
+                return updated.key
+            }.answer { key in Response(status: Status([("key", .string(key))])) })
+        default:
+            guard request.arguments.count == 1 else { throw ProtocolError(.usage, "usage: TRAJECTORY ADD|SET|<key> ...") }
+            let text = request.arguments[0]
+            let graph = context.services.graph
+            return .later(read(context) { connection -> Response in
+                let key = try trajectoryKey(connection, text)
+                guard let trajectory = try WorkflowStore.trajectory(connection, key: key) else { throw ProtocolError(.notFound, "no trajectory \(key)") }
+                let stakeholders = try WorkflowStore.stakeholders(connection, trajectory: key)
+                let milestones = try WorkflowStore.milestones(connection, trajectory: key, filter: nil, owner: nil, limit: 1000)
+                let meetings = try WorkflowStore.meetings(connection, node: nil, trajectory: key, from: nil, to: nil, axis: nil, tripartiteOnly: false, limit: 1000)
+                var records = [record(trajectory)]
+                records += graph.read { graph in
+                    stakeholders.map { entry -> Record in
+                        var record = Record("stakeholder", [("trajectory", .string(key)), ("key", .string(entry.node))])
+                        if let node = graph.node(key: entry.node) {
+                            record.append("name", .string(node.name))
+                            record.append("tier", .string(node.tier.rawValue))
+                        }
+                        record.append("role", .string(entry.role))
+                        return record
+                    }
+                }
+                records += milestones.map(record)
+                records += meetings.map(record)
+                return Response(records: records, status: Status([("stakeholders", .int(stakeholders.count)), ("milestones", .int(milestones.count)),
+                                                                  ("meetings", .int(meetings.count))]))
+            })
+        }
+    }
+
+    static let trajectories = Command(
+        "TRAJECTORIES", usage: "TRAJECTORIES [kind=K] [status=S] [node=<node>] [theme=T] [limit=N]",
+        summary: "List trajectories.", options: ["kind", "status", "node", "theme", "limit"]
+    ) { request, context in
+        guard request.arguments.isEmpty else { throw ProtocolError(.usage, "") }
+        let kind = try request.enumOption("kind", TrajectoryKind.self)?.rawValue
+        let status = try request.enumOption("status", TrajectoryStatus.self)?.rawValue
+        let node = try request.options["node"].map { try nodeKey(context, $0) }
+        let theme = try request.themeOption(context.services.graph.vocabulary)
+        let limit = try request.intOption("limit", default: 100, range: 1...1000)
+        return .later(read(context) { connection in
+            let list = try WorkflowStore.trajectories(connection, kind: kind, status: status, node: node, theme: theme, limit: limit)
+            return Response(records: list.map(record), status: Status([("rows", .int(list.count))]))
+        })
+    }
+
+    // MARK: - STAKEHOLDER
+
+    static let stakeholder = Command(
+        "STAKEHOLDER", usage: "STAKEHOLDER ADD|REMOVE <trajectory> <node> [role=R]", summary: "Stakeholders of a trajectory.",
+        options: ["role"],
+        subcommands: [
+            ("STAKEHOLDER ADD", "STAKEHOLDER ADD <trajectory> <node> [role=lead|partner|advisor|funder|observer]", "Add a stakeholder (default role partner)."),
+            ("STAKEHOLDER REMOVE", "STAKEHOLDER REMOVE <trajectory> <node>", "Remove a stakeholder (not the lead)."),
+        ]
+    ) { request, context in
+        let verb = subverb(request)
+        guard ["ADD", "REMOVE"].contains(verb), request.arguments.count == 3 else {
+            throw ProtocolError(.usage, "usage: STAKEHOLDER ADD|REMOVE <trajectory> <node> [role=R]")
+        }
+        let node = try nodeKey(context, request.arguments[2])
+        let text = request.arguments[1]
+        if verb == "ADD" {
+            let role = try enumValue(request.options["role"] ?? "partner", StakeholderRole.self, "role").rawValue
+            return .later(write(context, request, audit: ["trajectory": text, "node": node, "role": role, "action": "stakeholder add"]) { tx in
+                let key = try trajectoryKey(tx, text)
+                if try WorkflowStore.isStakeholder(tx, trajectory: key, node: node) {
+                    throw ProtocolError(.conflict, "\(node) is already a stakeholder of \(key)")
+                }
+                try WorkflowStore.addStakeholder(tx, trajectory: key, node: node, role: role)
+            }.answer { Response(status: Status([("role", .string(role))])) })
+        }
+        if request.options["role"] != nil { throw ProtocolError(.usage, "role= goes with STAKEHOLDER ADD") }
+        return .later(write(context, request, audit: ["trajectory": text, "node": node, "action": "stakeholder remove"]) { tx in
+            let key = try trajectoryKey(tx, text)
+            if try WorkflowStore.isLead(tx, trajectory: key, node: node) {
+                throw ProtocolError(.conflict, "\(node) leads \(key); set another lead first")
+            }
+            guard try WorkflowStore.removeStakeholder(tx, trajectory: key, node: node) else {
+                throw ProtocolError(.notFound, "\(node) is no stakeholder of \(key)")
+            }
+        }.answer { Response() })
+    }
+}

@@ -1,0 +1,136 @@
+import NIOCore
+import PQ
+import VerbinderGraph
+import VerbinderProtocol
+import VerbinderStore
+
+/// The co-design workflow: trajectories, stakeholders, milestones, meetings, signals.
+/// PostgreSQL holds all of it; every write is audited in its own transaction.
+enum WorkflowCommands {
+    static var all: [Command] { [trajectory, trajectories, stakeholder, milestone, milestones, due, meeting, meetings, signal, signals, match] }
+
+    // MARK: - Helpers
+
+    /// A workflow write: SQL and audit row in one transaction, run once its answer is given
+    /// (`write(...) { tx in ... }.answer { value in Response(...) }`).
+    static func write<T: Sendable>(_ context: CommandContext, _ request: Request, audit: [String: String], auditCommand: String? = nil,
+                                   _ sql: @escaping @Sendable (Connection) throws -> T) -> PendingWrite<T> {
+        PendingWrite(context: context, request: request, audit: audit, auditCommand: auditCommand, sql: sql)
+    }
+
+    /// A workflow write waiting for its answer, which is made inside the write's transaction.
+    struct PendingWrite<T: Sendable> {
+        let context: CommandContext
+        let request: Request
+        let audit: [String: String]
+        let auditCommand: String?
+        let sql: @Sendable (Connection) throws -> T
+
+        /// Runs the write; `answer` turns its result into the response.
+        func answer(_ answer: @escaping @Sendable (T) throws -> Response) -> EventLoopFuture<Response> {
+            context.commit(request, locking: [], audit: audit, announce: [], sql: sql, apply: { _, _ in },
+                           auditCommand: auditCommand, answer: answer)
+        }
+    }
+
+    static func read<T: Sendable>(_ context: CommandContext, _ body: @escaping @Sendable (Connection) throws -> T) -> EventLoopFuture<T> {
+        context.services.pool.withConnection(on: context.eventLoop, body)
+    }
+
+    static func nodeKey(_ context: CommandContext, _ text: String) throws -> String {
+        try context.services.graph.read { try $0.require(text).key }
+    }
+
+    static func nodeKeys(_ context: CommandContext, _ texts: [String]) throws -> [String] {
+        try context.services.graph.read { graph in try texts.map { try graph.require($0).key } }
+    }
+
+    /// The canonical key of a trajectory, or NOTFOUND.
+    static func trajectoryKey(_ connection: Connection, _ text: String) throws -> String {
+        guard let key = try WorkflowStore.trajectoryKey(connection, text) else {
+            throw ProtocolError(.notFound, "no trajectory \(Quoting.quote(text))")
+        }
+        return key
+    }
+
+    static func id(_ text: String, _ what: String) throws(ProtocolError) -> Int {
+        guard let id = Int(text), id > 0 else { throw ProtocolError(.invalid, "\(what) id must be a positive number") }
+        return id
+    }
+
+    static func date(_ text: String, _ what: String) throws(ProtocolError) -> String {
+        guard Validation.isDate(text) else { throw ProtocolError(.invalid, "\(what) must be a date YYYY-MM-DD from 1900 to 9999") }
+        return text
+    }
+
+    static func optionalDate(_ request: Request, _ name: String) throws(ProtocolError) -> String? {
+        guard let text = request.options[name] else { return nil }
+        return try date(text, "\(name)=")
+    }
+
+    static func enumValue<T: RawRepresentable & CaseIterable>(_ text: String, _ type: T.Type, _ what: String) throws(ProtocolError) -> T where T.RawValue == String {
+        guard let value = T(rawValue: text.lowercased()) else {
+            throw ProtocolError(.invalid, "\(what) \(Quoting.quote(text)) is not one of: \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
+
+    /// `remind=14d,3d,0d` normalised (whole days, largest first), or nil when not given.
+    static func remindOption(_ request: Request) throws(ProtocolError) -> String? {
+        guard let text = request.options["remind"] else { return nil }
+        guard let offsets = Durations.offsets(text) else { throw ProtocolError(.invalid, "remind= is a list like 14d,3d,0d") }
+        return offsets.map { "\($0)d" }.joined(separator: ",")
+    }
+
+    static func subverb(_ request: Request) -> String { request.arguments.first?.uppercased() ?? "" }
+
+    // MARK: - Records
+
+    static func record(_ t: Trajectory) -> Record {
+        var record = Record("trajectory", [("key", .string(t.key)), ("name", .string(t.name)), ("kind", .string(t.kind)),
+                                           ("lead", .string(t.lead))])
+        record.append("region", t.region.map(Value.string))
+        if !t.themes.isEmpty { record.append("themes", .list(t.themes)) }
+        record.append("goal", t.goal.map(Value.string))
+        record.append("status", .string(t.status))
+        record.append("start", t.start.map(Value.string))
+        record.append("end", t.end.map(Value.string))
+        return record
+    }
+
+    static func record(_ m: Milestone) -> Record {
+        var record = Record("milestone", [("id", .int(m.id)), ("trajectory", .string(m.trajectory)), ("title", .string(m.title)),
+                                          ("due", .string(m.due))])
+        record.append("owner", m.owner.map(Value.string))
+        record.append("status", .string(m.status))
+        if m.overdue { record.append("overdue", .bool(true)) }
+        record.append("done", m.doneOn.map(Value.string))
+        record.append("days_left", .int(m.daysLeft))
+        record.append("remind", .string(m.remind))
+        record.append("meeting", m.meeting.map(Value.int))
+        record.append("note", m.note.map(Value.string))
+        return record
+    }
+
+    static func record(_ m: Meeting) -> Record {
+        var record = Record("meeting", [("id", .int(m.id))])
+        record.append("trajectory", m.trajectory.map(Value.string))
+        record.append("start", .string(m.start))
+        record.append("end", .string(m.end))
+        record.append("duration", .int(m.duration))
+        record.append("title", .string(m.title))
+        if !m.place.isEmpty { record.append("place", .string(m.place)) }
+        record.append("status", .string(m.status))
+        record.append("axis", .string(m.axis))
+        record.append("tripartite", .bool(m.tripartite))
+        record.append("participants", .list(m.participants))
+        record.append("outcome", m.outcome.map(Value.string))
+        if !m.notes.isEmpty { record.append("notes", .string(m.notes)) }
+        return record
+    }
+
+    static func record(_ s: Signal) -> Record {
+        Record("signal", [("id", .int(s.id)), ("node", .string(s.node)), ("kind", .string(s.kind)), ("theme", .string(s.theme)),
+                          ("text", .string(s.text)), ("status", .string(s.status)), ("created", .string(s.created))])
+    }
+}
