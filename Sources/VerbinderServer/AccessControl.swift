@@ -4,7 +4,7 @@ import PQ
 import VerbinderProtocol
 import VerbinderStore
 
-/// What a command needs. One place decides it for every verb: ``Permission/required(for:)``.
+/// What a command needs; each form of each command declares it (``Command/Form/permission``).
 public enum Permission: Sendable {
     /// PING, HELP, AUTH, QUIT: allowed before authenticating.
     case open
@@ -15,23 +15,6 @@ public enum Permission: Sendable {
     /// Claiming and acknowledging reminders.
     case send
     case admin
-
-    public static func required(for request: Request) -> Permission {
-        let sub = request.arguments.first?.uppercased() ?? ""
-        switch request.verb {
-        case "PING", "HELP", "AUTH", "QUIT": return .open
-        case "FORMAT": return .authenticated
-        case "ADD", "SET", "REMOVE", "LINK", "UNLINK", "ALIAS", "THEME", "STAKEHOLDER", "SIGNAL", "CONTACT", "BEGIN", "COMMIT", "ROLLBACK": return .write
-        case "TRAJECTORY": return ["ADD", "SET"].contains(sub) ? .write : .read
-        case "MILESTONE": return sub == "HISTORY" ? .read : .write
-        case "MEETING": return ["PLAN", "NOTE", "HELD", "CANCEL", "FOLLOWUP"].contains(sub) ? .write : .read
-        case "REMINDERS":
-            if ["CLAIM", "ACK", "RELEASE", "TOUCH"].contains(sub) { return .send }
-            return sub == "RETRY" ? .write : .read
-        case "AUDIT": return .admin
-        default: return .read
-        }
-    }
 }
 
 /// Token roles: reader (queries), connector (reader + writes and contacts), sender (reminders only), admin (all).

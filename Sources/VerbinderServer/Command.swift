@@ -11,26 +11,66 @@ public struct CommandContext {
     var idempotency: IdempotencyKey? = nil
 }
 
-/// One verb of the protocol: its documentation (shown by `HELP`) and its handler.
+/// How many positional arguments a form of a command takes (a sub-verb counts as one).
+public enum Arity: Sendable {
+    case exactly(Int)
+    case atLeast(Int)
+    case between(Int, Int)
+
+    func allows(_ count: Int) -> Bool {
+        switch self {
+        case .exactly(let n): return count == n
+        case .atLeast(let n): return count >= n
+        case .between(let low, let high): return (low...high).contains(count)
+        }
+    }
+}
+
+/// One verb of the protocol, declared once: its forms (the verb alone, or with each sub-verb)
+/// with their usage, summary, argument count and permission, its options, and its handler.
+/// `HELP`, the access check, `ERR USAGE` and docs/protocol.md all come from this declaration.
 public struct Command: Sendable {
     public typealias Handler = @Sendable (Request, CommandContext) throws -> Reply
 
+    /// One form of a command: `MILESTONE ADD`, or the verb itself.
+    public struct Form: Sendable {
+        /// `MILESTONE ADD`, or the verb.
+        public let name: String
+        /// The usage line, as in docs/protocol.md.
+        public let usage: String
+        public let summary: String
+        /// Positional arguments, the sub-verb included; nil when the handler checks them
+        /// (`PING` takes anything).
+        public let arity: Arity?
+        public let permission: Permission
+
+        public init(_ name: String, _ usage: String, _ summary: String, arity: Arity?, permission: Permission) {
+            self.name = name
+            self.usage = usage
+            self.summary = summary
+            self.arity = arity
+            self.permission = permission
+        }
+    }
+
     /// The verb, upper-case (`FIND`).
     public let verb: String
-    /// The usage line, as in docs/protocol.md.
-    public let usage: String
-    public let summary: String
+    /// The verb's own form: for a verb with sub-verbs, what an unknown or missing sub-verb
+    /// (or a form like `TRAJECTORY <key>`) gets.
+    public let form: Form
     /// Option names the command takes; any other is `ERR USAGE`.
     public let options: Set<String>
     public let handler: Handler
-    /// For verbs with sub-verbs (`TRAJECTORY ADD`, …): one help entry each (name, usage, summary).
-    public let subcommands: [(name: String, usage: String, summary: String)]
+    /// For verbs with sub-verbs (`TRAJECTORY ADD`, ...): one form each, in `HELP` order.
+    public let subcommands: [Form]
 
-    public init(_ verb: String, usage: String, summary: String, options: Set<String> = [],
-                subcommands: [(name: String, usage: String, summary: String)] = [], handler: @escaping Handler) {
+    public var usage: String { form.usage }
+    public var summary: String { form.summary }
+
+    public init(_ verb: String, usage: String, summary: String, arity: Arity? = nil, permission: Permission = .read,
+                options: Set<String> = [], subcommands: [Form] = [], handler: @escaping Handler) {
         self.verb = verb
-        self.usage = usage
-        self.summary = summary
+        self.form = Form(verb, usage, summary, arity: arity, permission: permission)
         self.options = options
         self.subcommands = subcommands
         // Every command checks the length of its values before it does anything else, so no
@@ -41,21 +81,18 @@ public struct Command: Sendable {
         }
     }
 
-    /// The `command` records `HELP` shows for this verb.
-    var helpRecords: [(name: String, record: Record)] {
-        let entries = subcommands.isEmpty ? [(name: verb, usage: usage, summary: summary)] : subcommands
-        return entries.map { entry in
-            (entry.name, Record("command", [("name", .string(entry.name)), ("usage", .string(entry.usage)), ("summary", .string(entry.summary))]))
-        }
+    /// The form a request takes: the sub-verb's when its first argument names one, otherwise
+    /// the verb's own.
+    public func form(for request: Request) -> Form {
+        guard !subcommands.isEmpty, let first = request.arguments.first else { return form }
+        let name = verb + " " + first.uppercased()
+        return subcommands.first { $0.name == name } ?? form
     }
 
-    /// Checks options and the argument count before the handler runs.
-    func validate(_ request: Request, arguments range: ClosedRange<Int>) throws(ProtocolError) {
-        if let unknown = request.optionOrder.first(where: { !options.contains($0) }) {
-            throw ProtocolError(.usage, "unknown option \(unknown)=; usage: \(usage)")
-        }
-        if !range.contains(request.arguments.count) {
-            throw ProtocolError(.usage, "usage: \(usage)")
+    /// The `command` records `HELP` shows for this verb.
+    var helpRecords: [(name: String, record: Record)] {
+        (subcommands.isEmpty ? [form] : subcommands).map { entry in
+            (entry.name, Record("command", [("name", .string(entry.name)), ("usage", .string(entry.usage)), ("summary", .string(entry.summary))]))
         }
     }
 }

@@ -15,37 +15,41 @@ struct CommandDispatcher: Sendable {
             guard let command = table.command(for: request.verb) else {
                 throw ProtocolError(.unknown, "no such command \(Quoting.quote(request.verb)) (try HELP)")
             }
-            try authorize(request, session: session)
+            let form = command.form(for: request)
+            try authorize(form.permission, verb: request.verb, session: session)
             var request = request
-            let idempotency = try idempotencyKey(&request, command: command, session: session)
+            let idempotency = try idempotencyKey(&request, command: command, form: form, session: session)
             if let unknown = request.optionOrder.first(where: { !command.options.contains($0) }) {
-                throw ProtocolError(.usage, "unknown option \(unknown)=; usage: \(command.usage)")
+                throw ProtocolError(.usage, "unknown option \(unknown)=; usage: \(form.usage)")
+            }
+            if let arity = form.arity, !arity.allows(request.arguments.count) {
+                throw ProtocolError(.usage, "usage: \(form.usage)")
             }
             let context = CommandContext(services: services, session: session, eventLoop: eventLoop, idempotency: idempotency)
             if let idempotency {
-                return .later(runOnce(command, request, context, idempotency))
+                return .later(runOnce(command, form, request, context, idempotency))
             }
-            return try Self.run(command, request, context)
+            return try Self.run(command, form, request, context)
         } catch {
             return .now(Response(error: ErrorMapping.protocolError(error)))
         }
     }
 
-    /// Runs a command's handler; a bare `ERR USAGE` from it gets the usage line of the
-    /// command's own table entry.
-    private static func run(_ command: Command, _ request: Request, _ context: CommandContext) throws -> Reply {
+    /// Runs a command's handler; a bare `ERR USAGE` from it gets the usage line of the form
+    /// the request took, from the command table.
+    private static func run(_ command: Command, _ form: Command.Form, _ request: Request, _ context: CommandContext) throws -> Reply {
         do {
             return try command.handler(request, context)
         } catch let error as ProtocolError where error.code == .usage && error.message.isEmpty {
-            throw ProtocolError(.usage, "usage: \(command.usage)")
+            throw ProtocolError(.usage, "usage: \(form.usage)")
         }
     }
 
     /// Takes `idem=` out of a write's options (COMMIT keeps it: there it stands for the batch).
     /// Any other command does not take it (`ERR USAGE unknown option`, as for any option).
-    private func idempotencyKey(_ request: inout Request, command: Command, session: Session) throws -> IdempotencyKey? {
-        guard let key = request.options[IdempotencyKey.option], command.verb != "COMMIT",
-              Permission.required(for: request) == .write, command.verb != "BEGIN", command.verb != "ROLLBACK" else { return nil }
+    private func idempotencyKey(_ request: inout Request, command: Command, form: Command.Form, session: Session) throws -> IdempotencyKey? {
+        guard let key = request.options[IdempotencyKey.option], form.permission == .write,
+              !["BEGIN", "COMMIT", "ROLLBACK"].contains(command.verb) else { return nil }
         guard session.batch == nil else {
             throw ProtocolError(.usage, "inside a batch idem= goes on COMMIT, for the whole batch")
         }
@@ -57,7 +61,7 @@ struct CommandDispatcher: Sendable {
 
     /// A write with `idem=`: the kept answer if the key has one, else the write (which keeps
     /// its answer in its own transaction).
-    private func runOnce(_ command: Command, _ request: Request, _ context: CommandContext,
+    private func runOnce(_ command: Command, _ form: Command.Form, _ request: Request, _ context: CommandContext,
                          _ idempotency: IdempotencyKey) -> EventLoopFuture<Response> {
         let format = context.session.format
         let eventLoop = context.eventLoop
@@ -67,7 +71,7 @@ struct CommandDispatcher: Sendable {
         }.flatMap { kept -> EventLoopFuture<Response> in
             if let kept { return eventLoop.makeCompletedFuture { try idempotency.replay(kept, format: format) } }
             do {
-                switch try Self.run(command, request, bound.value) {
+                switch try Self.run(command, form, request, bound.value) {
                 case .now(let response): return eventLoop.makeSucceededFuture(response)
                 case .later(let future): return future
                 case .stream: return eventLoop.makeFailedFuture(ProtocolError(.internalError, "a streamed answer cannot be kept for idem="))
@@ -81,8 +85,7 @@ struct CommandDispatcher: Sendable {
     /// Checks the connection's rights for a request. In protected mode (no tokens) a loopback
     /// connection has every right; otherwise the token it authenticated with must still be in
     /// force (a revoked token loses its rights at once) and its role must allow the command.
-    private func authorize(_ request: Request, session: Session) throws {
-        let needed = Permission.required(for: request)
+    private func authorize(_ needed: Permission, verb: String, session: Session) throws {
         if needed == .open { return }
         let access = services.access
         if access.isProtected {
@@ -101,7 +104,7 @@ struct CommandDispatcher: Sendable {
         }
         session.role = role
         guard role.allows(needed) else {
-            throw ProtocolError(.denied, "the \(role.rawValue) role may not run \(request.verb)")
+            throw ProtocolError(.denied, "the \(role.rawValue) role may not run \(verb)")
         }
     }
 }

@@ -9,9 +9,9 @@ enum AccessCommands {
     static var all: [Command] { [auth, audit] }
 
     static let auth = Command(
-        "AUTH", usage: "AUTH <token>", summary: "Authenticate with a token: OK role=R name=N. Five failures close the connection."
+        "AUTH", usage: "AUTH <token>", summary: "Authenticate with a token: OK role=R name=N. Five failures close the connection.",
+        arity: .exactly(1), permission: .open
     ) { request, context in
-        guard request.arguments.count == 1 else { throw ProtocolError(.usage, "") }
         let token = request.arguments[0]
         let session = NIOLoopBound(context.session, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
@@ -36,9 +36,9 @@ enum AccessCommands {
 
     static let audit = Command(
         "AUDIT", usage: "AUDIT [node=<node>] [since=YYYY-MM-DD] [token=NAME] [limit=N]",
-        summary: "The audit trail, newest first (admin only).", options: ["node", "since", "token", "limit"]
+        summary: "The audit trail, newest first (admin only).", arity: .exactly(0), permission: .admin,
+        options: ["node", "since", "token", "limit"]
     ) { request, context in
-        guard request.arguments.isEmpty else { throw ProtocolError(.usage, "") }
         let node = request.options["node"]
         let since = try WorkflowCommands.optionalDate(request, "since")
         let actor = request.options["token"]

@@ -8,10 +8,11 @@ import VerbinderStore
 enum BasicCommands {
     static func all(help: @escaping @Sendable () -> [Command]) -> [Command] {
         [
-            Command("PING", usage: "PING", summary: "Check that the server answers: OK pong.") { request, _ in
+            Command("PING", usage: "PING", summary: "Check that the server answers: OK pong.", permission: .open) { request, _ in
                 .now(Response(status: Status(words: ["pong"])))
             },
-            Command("HELP", usage: "HELP [verb [sub-verb]]", summary: "List the commands, or show one: command records with usage and summary.") { request, _ in
+            Command("HELP", usage: "HELP [verb [sub-verb]]", summary: "List the commands, or show one: command records with usage and summary.",
+                    permission: .open) { request, _ in
                 let entries = help().flatMap(\.helpRecords)
                 guard let verb = request.arguments.first else {
                     return .now(Response(records: entries.map(\.record), status: Status([("commands", .int(entries.count))])))
@@ -21,13 +22,12 @@ enum BasicCommands {
                 guard !matching.isEmpty else { throw ProtocolError(.unknown, "no such command \(Quoting.quote(verb))") }
                 return .now(Response(records: matching.map(\.record), status: Status([("commands", .int(matching.count))])))
             },
-            Command("QUIT", usage: "QUIT", summary: "Close the connection: OK bye.") { _, _ in
+            Command("QUIT", usage: "QUIT", summary: "Close the connection: OK bye.", permission: .open) { _, _ in
                 .now(Response(status: Status(words: ["bye"]), closesConnection: true))
             },
-            Command("FORMAT", usage: "FORMAT text|json", summary: "Switch this connection's data lines to text records or JSON objects.") { request, context in
-                guard request.arguments.count == 1, let format = OutputFormat(rawValue: request.arguments[0].lowercased()) else {
-                    throw ProtocolError(.usage, "usage: FORMAT text|json")
-                }
+            Command("FORMAT", usage: "FORMAT text|json", summary: "Switch this connection's data lines to text records or JSON objects.",
+                    arity: .exactly(1), permission: .authenticated) { request, context in
+                guard let format = OutputFormat(rawValue: request.arguments[0].lowercased()) else { throw ProtocolError(.usage, "") }
                 context.session.format = format
                 return .now(Response(status: Status([("format", .string(format.rawValue))])))
             },
@@ -58,9 +58,9 @@ enum BasicCommands {
             },
             Command("FIND", usage: "FIND <text> [kind=K] [limit=N]",
                     summary: "Nodes whose key, name or an alias contains the text (case- and diacritics-insensitive), best first.",
-                    options: ["kind", "limit"]) { request, context in
+                    arity: .atLeast(1), options: ["kind", "limit"]) { request, context in
                 let text = request.arguments.joined(separator: " ")
-                guard !text.isEmpty else { throw ProtocolError(.usage, "usage: FIND <text> [kind=K] [limit=N]") }
+                guard !text.isEmpty else { throw ProtocolError(.usage, "") }
                 let kind = try request.enumOption("kind", NodeKind.self)
                 let limit = try request.intOption("limit", default: 20, range: 1...1000)
                 let found = context.services.pool.withConnection(on: context.eventLoop) { connection in
@@ -72,8 +72,8 @@ enum BasicCommands {
                 })
             },
             Command("SHOW", usage: "SHOW <node>",
-                    summary: "One node (with its layer, aliases and period of validity) and every relation it has: a node record, then link records.") { request, context in
-                guard request.arguments.count == 1 else { throw ProtocolError(.usage, "usage: SHOW <node>") }
+                    summary: "One node (with its layer, aliases and period of validity) and every relation it has: a node record, then link records.",
+                    arity: .exactly(1)) { request, context in
                 let today = Today.amsterdam()
                 return .now(try context.services.renderCache.answer(request, about: request.arguments[0], format: context.session.format,
                                                                      today: today, graph: context.services.graph) { graph in

@@ -40,13 +40,14 @@ enum BatchCommands {
 
     static let begin = Command(
         "BEGIN", usage: "BEGIN",
-        summary: "Start a batch: the following writes commit together at COMMIT, or not at all."
+        summary: "Start a batch: the following writes commit together at COMMIT, or not at all.",
+        permission: .write  // its arguments are checked by the handler: a nested BEGIN aborts the open batch either way
     ) { request, context in
         if let open = context.session.batch {
             // Like any ERR inside a batch, a nested BEGIN aborts it: COMMIT will write nothing.
             let error = request.arguments.isEmpty
                 ? ProtocolError(.conflict, "a batch is already open; it is aborted (ROLLBACK, or COMMIT to end it writing nothing)")
-                : ProtocolError(.usage, "usage: BEGIN")
+                : ProtocolError(.usage, "usage: BEGIN")  // thrown past the dispatcher, into the batch
             if open.failure == nil { open.failure = error }
             throw error
         }
@@ -103,9 +104,8 @@ enum BatchCommands {
     static let commit = Command(
         "COMMIT", usage: "COMMIT [idem=K]",
         summary: "Commit the open batch: OK applied=N, or ERR and nothing written. With idem=K a retried batch gets the first answer and writes nothing.",
-        options: [IdempotencyKey.option]
+        arity: .exactly(0), permission: .write, options: [IdempotencyKey.option]
     ) { request, context in
-        guard request.arguments.isEmpty else { throw ProtocolError(.usage, "") }
         guard let batch = context.session.batch else { throw ProtocolError(.conflict, "no batch is open (BEGIN first)") }
         let services = context.services
         // A key on COMMIT stands for the whole batch; batches are not compared, only keys.
@@ -171,9 +171,8 @@ enum BatchCommands {
     }
 
     static let rollback = Command(
-        "ROLLBACK", usage: "ROLLBACK", summary: "Discard the open batch."
+        "ROLLBACK", usage: "ROLLBACK", summary: "Discard the open batch.", arity: .exactly(0), permission: .write
     ) { request, context in
-        guard request.arguments.isEmpty else { throw ProtocolError(.usage, "") }
         guard let batch = context.session.batch else { throw ProtocolError(.conflict, "no batch is open") }
         context.session.batch = nil
         return .later(finish(batch, context: context).map { _ in Response() })

@@ -16,9 +16,8 @@ enum GraphCommands {
     static let add = Command(
         "ADD", usage: "ADD <kind> <name> [key=K] [tier=T] [province=PVxx] [themes=a,b] [valid_from=YYYY-MM-DD] [valid_to=YYYY-MM-DD] [note=...]",
         summary: "Add a stakeholder; answers OK key=K. Municipalities and provinces need their CBS code as key.",
-        options: ["key", "tier", "province", "themes", "valid_from", "valid_to", "note"]
+        arity: .atLeast(2), permission: .write, options: ["key", "tier", "province", "themes", "valid_from", "valid_to", "note"]
     ) { request, context in
-        guard request.arguments.count >= 2 else { throw ProtocolError(.usage, "") }
         guard let kind = NodeKind(rawValue: request.arguments[0].lowercased()) else {
             throw ProtocolError(.invalid, "kind \(Quoting.quote(request.arguments[0])) is not one of: \(NodeKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -61,9 +60,9 @@ enum GraphCommands {
     static let set = Command(
         "SET", usage: "SET <node> name=value... (fields: name, kind, tier, province, themes, valid_from, valid_to, note)",
         summary: "Change a stakeholder's fields; answers OK key=K. valid_to= ends it (it stays, for the history).",
-        options: ["name", "kind", "tier", "province", "themes", "valid_from", "valid_to", "note"]
+        arity: .exactly(1), permission: .write, options: ["name", "kind", "tier", "province", "themes", "valid_from", "valid_to", "note"]
     ) { request, context in
-        guard request.arguments.count == 1, !request.options.isEmpty else { throw ProtocolError(.usage, "") }
+        guard !request.options.isEmpty else { throw ProtocolError(.usage, "") }
         let kind = try request.enumOption("kind", NodeKind.self)
         let tier = try request.enumOption("tier", Tier.self)
         let themes = try request.themesOption(context.services.graph.vocabulary)
@@ -99,9 +98,9 @@ enum GraphCommands {
 
     static let remove = Command(
         "REMOVE", usage: "REMOVE <node>",
-        summary: "Remove a stakeholder and its relations; ERR CONFLICT while trajectories or meetings refer to it."
+        summary: "Remove a stakeholder and its relations; ERR CONFLICT while trajectories or meetings refer to it.",
+        arity: .exactly(1), permission: .write
     ) { request, context in
-        guard request.arguments.count == 1 else { throw ProtocolError(.usage, "") }
         let key = try context.services.graph.read { try $0.require(request.arguments[0]).key }
         return .later(context.commit(request, locking: [key], audit: ["node": key, "action": "remove"], announce: [.node(key: key)],
                                      sql: { try GraphWrites.deleteNode($0, key: key) },
@@ -112,9 +111,8 @@ enum GraphCommands {
     static let link = Command(
         "LINK", usage: "LINK <from> <relation> <to> [themes=a,b] [since=YYYY-MM-DD] [until=YYYY-MM-DD] [note=...]",
         summary: "Relate two stakeholders; answers OK axis=vertical|horizontal.",
-        options: ["themes", "since", "until", "note"]
+        arity: .exactly(3), permission: .write, options: ["themes", "since", "until", "note"]
     ) { request, context in
-        guard request.arguments.count == 3 else { throw ProtocolError(.usage, "") }
         let kind = try relationArgument(request.arguments[1])
         for name in ["since", "until"] {
             if let date = request.options[name], !Validation.isDate(date) {
@@ -162,9 +160,9 @@ enum GraphCommands {
     }
 
     static let unlink = Command(
-        "UNLINK", usage: "UNLINK <from> <relation> <to>", summary: "Remove a relation."
+        "UNLINK", usage: "UNLINK <from> <relation> <to>", summary: "Remove a relation.",
+        arity: .exactly(3), permission: .write
     ) { request, context in
-        guard request.arguments.count == 3 else { throw ProtocolError(.usage, "") }
         let kind = try relationArgument(request.arguments[1])
         let relation = try context.services.graph.read { graph -> Relation in
             let from = try graph.require(request.arguments[0]), to = try graph.require(request.arguments[2])
@@ -190,9 +188,8 @@ enum GraphCommands {
     static let neighbors = Command(
         "NEIGHBORS", usage: "NEIGHBORS <node> [axis=vertical|horizontal] [relation=R] [kind=K] [depth=1..3]",
         summary: "The relations around a stakeholder as link records; depth 2 or 3 gives the ego network.",
-        options: ["axis", "relation", "kind", "depth"]
+        arity: .exactly(1), permission: .read, options: ["axis", "relation", "kind", "depth"]
     ) { request, context in
-        guard request.arguments.count == 1 else { throw ProtocolError(.usage, "") }
         let axis = try request.enumOption("axis", Axis.self)
         let relation = try request.options["relation"].map(relationArgument)
         let kind = try request.enumOption("kind", NodeKind.self)
@@ -225,9 +222,8 @@ enum GraphCommands {
     static let path = Command(
         "PATH", usage: "PATH <from> <to> [axis=vertical|horizontal] [via=kind,...] [avoid=node,...] [max=N] [k=K]",
         summary: "The shortest chain of relations between two stakeholders as hop records; k=K gives the K shortest.",
-        options: ["axis", "via", "avoid", "max", "k"]
+        arity: .exactly(2), permission: .read, options: ["axis", "via", "avoid", "max", "k"]
     ) { request, context in
-        guard request.arguments.count == 2 else { throw ProtocolError(.usage, "") }
         let axis = try request.enumOption("axis", Axis.self)
         let maxHops = try request.intOption("max", default: 8, range: 1...12)
         let k = try request.intOption("k", default: 1, range: 1...10)
@@ -285,9 +281,8 @@ enum GraphCommands {
     static let suggest = Command(
         "SUGGEST", usage: "SUGGEST <node> [theme=T] [axis=vertical|horizontal] [limit=N]",
         summary: "Who this stakeholder should meet and is not yet linked to, best first, with the evidence.",
-        options: ["theme", "axis", "limit"]
+        arity: .exactly(1), permission: .read, options: ["theme", "axis", "limit"]
     ) { request, context in
-        guard request.arguments.count == 1 else { throw ProtocolError(.usage, "") }
         let axis = try request.enumOption("axis", Axis.self)
         let limit = try request.intOption("limit", default: 10, range: 1...1000)
         let today = Today.amsterdam()
@@ -314,9 +309,8 @@ enum GraphCommands {
     static let gaps = Command(
         "GAPS", usage: "GAPS unaffiliated|isolated|vertical [theme=T] [limit=N] | GAPS agenda [limit=N] | GAPS stale [days=180] [limit=N]",
         summary: "Who is missing out: municipalities in no network, nodes with no relation, no vertical tie to a ministry, regions without an active kansenagenda, trajectories and stakeholders without a meeting held lately.",
-        options: ["theme", "limit", "days"]
+        arity: .exactly(1), permission: .read, options: ["theme", "limit", "days"]
     ) { request, context in
-        guard request.arguments.count == 1 else { throw ProtocolError(.usage, "") }
         let limit = try request.intOption("limit", default: 100_000, range: 1...100_000)
         let which = request.arguments[0].lowercased()
         if which == "agenda" || which == "stale" {
@@ -342,9 +336,8 @@ enum GraphCommands {
     static let central = Command(
         "CENTRAL", usage: "CENTRAL [kind=K] [limit=N]",
         summary: "The key connectors by exact betweenness centrality, with their degree.",
-        options: ["kind", "limit"]
+        arity: .exactly(0), permission: .read, options: ["kind", "limit"]
     ) { request, context in
-        guard request.arguments.isEmpty else { throw ProtocolError(.usage, "") }
         let kind = try request.enumOption("kind", NodeKind.self)
         let limit = try request.intOption("limit", default: 20, range: 1...1000)
         let graph = context.services.graph
@@ -376,7 +369,7 @@ enum GraphCommands {
     static let export = Command(
         "EXPORT", usage: "EXPORT dot [<node>] [depth=N] [axis=vertical|horizontal] | EXPORT ics [trajectory=T] [node=<node>]",
         summary: "The graph or an ego network as GraphViz DOT, or meetings and milestones as an iCalendar file; one line per data line.",
-        options: ["depth", "axis", "trajectory", "node"]
+        arity: .between(1, 2), options: ["depth", "axis", "trajectory", "node"]
     ) { request, context in
         if request.arguments.count == 1, request.arguments[0].lowercased() == "ics" {
             if request.options["depth"] != nil || request.options["axis"] != nil { throw ProtocolError(.usage, "") }

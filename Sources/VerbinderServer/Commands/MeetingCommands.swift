@@ -10,21 +10,24 @@ extension WorkflowCommands {
 
     static let meeting = Command(
         "MEETING", usage: "MEETING PLAN|NOTE|HELD|CANCEL|FOLLOWUP|<id> ...", summary: "Meetings.",
+        arity: .exactly(1), permission: .read,
         options: ["duration", "title", "place", "strict", "outcome", "owner"],
         subcommands: [
-            ("MEETING PLAN", "MEETING PLAN <trajectory|-> <YYYY-MM-DDTHH:MM> <participant> <participant>... [duration=90m] [title=...] [place=...] [strict=yes]",
-             "Plan a meeting: its meeting record (axis, tripartite), conflict, missing and agenda records. Times are Europe/Amsterdam unless an offset is given."),
-            ("MEETING NOTE", "MEETING NOTE <id> <text>", "Append a note to a meeting."),
-            ("MEETING HELD", "MEETING HELD <id> [outcome=\"...\"]", "Record that a meeting was held, with its outcome."),
-            ("MEETING CANCEL", "MEETING CANCEL <id>", "Cancel a planned meeting."),
-            ("MEETING FOLLOWUP", "MEETING FOLLOWUP <id> <YYYY-MM-DD> <title> [owner=<node>]", "A milestone born from a meeting, linked to it: OK id=N."),
-            ("MEETING", "MEETING <id>", "One meeting."),
+            .init("MEETING PLAN", "MEETING PLAN <trajectory|-> <YYYY-MM-DDTHH:MM> <participant> <participant>... [duration=90m] [title=...] [place=...] [strict=yes]",
+                  "Plan a meeting: its meeting record (axis, tripartite), conflict, missing and agenda records. Times are Europe/Amsterdam unless an offset is given.",
+                  arity: .atLeast(5), permission: .write),
+            .init("MEETING NOTE", "MEETING NOTE <id> <text>", "Append a note to a meeting.", arity: .atLeast(3), permission: .write),
+            .init("MEETING HELD", "MEETING HELD <id> [outcome=\"...\"]", "Record that a meeting was held, with its outcome.",
+                  arity: .exactly(2), permission: .write),
+            .init("MEETING CANCEL", "MEETING CANCEL <id>", "Cancel a planned meeting.", arity: .exactly(2), permission: .write),
+            .init("MEETING FOLLOWUP", "MEETING FOLLOWUP <id> <YYYY-MM-DD> <title> [owner=<node>]", "A milestone born from a meeting, linked to it: OK id=N.",
+                  arity: .atLeast(4), permission: .write),
+            .init("MEETING", "MEETING <id>", "One meeting.", arity: .exactly(1), permission: .read),
         ]
     ) { request, context in
         switch subverb(request) {
         case "PLAN": return try plan(request, context)
         case "NOTE":
-            guard request.arguments.count >= 3 else { throw ProtocolError(.usage, "usage: MEETING NOTE <id> <text>") }
             let id = try id(request.arguments[1], "meeting")
             let text = request.arguments.dropFirst(2).joined(separator: " ")
             return .later(write(context, request, audit: ["meeting": String(id), "action": "meeting note"]) { tx in
@@ -32,7 +35,6 @@ extension WorkflowCommands {
                 try WorkflowStore.updateMeeting(tx, id: id, status: nil, appendNote: text, outcome: nil)
             }.answer { Response(status: Status([("id", .int(id))])) })
         case "HELD", "CANCEL":
-            guard request.arguments.count == 2 else { throw ProtocolError(.usage, "usage: MEETING \(subverb(request)) <id>") }
             let id = try id(request.arguments[1], "meeting")
             let held = subverb(request) == "HELD"
             let outcome = request.options["outcome"]
@@ -44,7 +46,6 @@ extension WorkflowCommands {
                 try WorkflowStore.updateMeeting(tx, id: id, status: held ? "held" : "cancelled", appendNote: nil, outcome: outcome)
             }.answer { Response(status: Status([("id", .int(id)), ("status", .string(held ? "held" : "cancelled"))])) })
         case "FOLLOWUP":
-            guard request.arguments.count >= 4 else { throw ProtocolError(.usage, "usage: MEETING FOLLOWUP <id> <YYYY-MM-DD> <title> [owner=<node>]") }
             let id = try id(request.arguments[1], "meeting")
             let due = try date(request.arguments[2], "the due date")
             let title = request.arguments.dropFirst(3).joined(separator: " ")
@@ -58,7 +59,6 @@ extension WorkflowCommands {
                 return milestone
             }.answer { milestone in Response(status: Status([("id", .int(milestone)), ("meeting", .int(id))])) })
         default:
-            guard request.arguments.count == 1 else { throw ProtocolError(.usage, "usage: MEETING PLAN|NOTE|HELD|CANCEL|FOLLOWUP|<id> ...") }
             let id = try id(request.arguments[0], "meeting")
             return .later(read(context) { connection in
                 guard let meeting = try WorkflowStore.meeting(connection, id: id) else { throw ProtocolError(.notFound, "no meeting \(id)") }
@@ -68,9 +68,6 @@ extension WorkflowCommands {
     }
 
     static func plan(_ request: Request, _ context: CommandContext) throws -> Reply {
-        guard request.arguments.count >= 5 else {
-            throw ProtocolError(.usage, "usage: MEETING PLAN <trajectory|-> <YYYY-MM-DDTHH:MM> <participant> <participant>... [duration=90m] [title=...] [place=...] [strict=yes]")
-        }
         guard let time = MeetingTime(request.arguments[2]) else {
             throw ProtocolError(.invalid, "the start is YYYY-MM-DDTHH:MM (Europe/Amsterdam, years 1900 to 9999) or with an offset from -14:00 to +14:00 like +02:00")
         }
@@ -160,9 +157,9 @@ extension WorkflowCommands {
 
     static let meetings = Command(
         "MEETINGS", usage: "MEETINGS [node=<node>] [trajectory=T] [from=YYYY-MM-DD] [to=YYYY-MM-DD] [axis=A] [tripartite=yes] [limit=N]",
-        summary: "List meetings by start.", options: ["node", "trajectory", "from", "to", "axis", "tripartite", "limit"]
+        summary: "List meetings by start.", arity: .exactly(0),
+        options: ["node", "trajectory", "from", "to", "axis", "tripartite", "limit"]
     ) { request, context in
-        guard request.arguments.isEmpty else { throw ProtocolError(.usage, "") }
         let node = try request.options["node"].map { try nodeKey(context, $0) }
         let from = try optionalDate(request, "from"), to = try optionalDate(request, "to")
         let axis = try request.enumOption("axis", Axis.self)?.rawValue

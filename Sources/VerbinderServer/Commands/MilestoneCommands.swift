@@ -10,19 +10,22 @@ extension WorkflowCommands {
 
     static let milestone = Command(
         "MILESTONE", usage: "MILESTONE ADD|DONE|REOPEN|MOVE|CANCEL|HISTORY ...", summary: "Milestones of a trajectory.",
-        options: ["owner", "remind", "note", "reason"],
+        permission: .write, options: ["owner", "remind", "note", "reason"],
         subcommands: [
-            ("MILESTONE ADD", "MILESTONE ADD <trajectory> <YYYY-MM-DD> <title> [owner=<node>] [remind=14d,3d,0d]", "Add a milestone: OK id=N."),
-            ("MILESTONE DONE", "MILESTONE DONE <id> [note=...]", "Mark a milestone done (ERR CONFLICT if it is not open)."),
-            ("MILESTONE REOPEN", "MILESTONE REOPEN <id>", "Reopen a done or cancelled milestone."),
-            ("MILESTONE MOVE", "MILESTONE MOVE <id> <YYYY-MM-DD> reason=\"...\"", "Move an open milestone's due date; the history keeps every move."),
-            ("MILESTONE CANCEL", "MILESTONE CANCEL <id> reason=\"...\"", "Cancel an open milestone."),
-            ("MILESTONE HISTORY", "MILESTONE HISTORY <id>", "The milestone and every change of it as history records."),
+            .init("MILESTONE ADD", "MILESTONE ADD <trajectory> <YYYY-MM-DD> <title> [owner=<node>] [remind=14d,3d,0d]", "Add a milestone: OK id=N.",
+                  arity: .atLeast(4), permission: .write),
+            .init("MILESTONE DONE", "MILESTONE DONE <id> [note=...]", "Mark a milestone done (ERR CONFLICT if it is not open).",
+                  arity: .exactly(2), permission: .write),
+            .init("MILESTONE REOPEN", "MILESTONE REOPEN <id>", "Reopen a done or cancelled milestone.", arity: .exactly(2), permission: .write),
+            .init("MILESTONE MOVE", "MILESTONE MOVE <id> <YYYY-MM-DD> reason=\"...\"", "Move an open milestone's due date; the history keeps every move.",
+                  arity: .exactly(3), permission: .write),
+            .init("MILESTONE CANCEL", "MILESTONE CANCEL <id> reason=\"...\"", "Cancel an open milestone.", arity: .exactly(2), permission: .write),
+            .init("MILESTONE HISTORY", "MILESTONE HISTORY <id>", "The milestone and every change of it as history records.",
+                  arity: .exactly(2), permission: .read),
         ]
     ) { request, context in
         switch subverb(request) {
         case "ADD":
-            guard request.arguments.count >= 4 else { throw ProtocolError(.usage, "usage: MILESTONE ADD <trajectory> <YYYY-MM-DD> <title> [owner=<node>] [remind=14d,3d,0d]") }
             let due = try date(request.arguments[2], "the due date")
             let title = request.arguments.dropFirst(3).joined(separator: " ")
             let owner = try request.options["owner"].map { try nodeKey(context, $0) }
@@ -36,7 +39,6 @@ extension WorkflowCommands {
                 return id
             }.answer { id in Response(status: Status([("id", .int(id))])) })
         case "HISTORY":
-            guard request.arguments.count == 2 else { throw ProtocolError(.usage, "usage: MILESTONE HISTORY <id>") }
             let id = try id(request.arguments[1], "milestone")
             return .later(read(context) { connection in
                 guard let milestone = try WorkflowStore.milestone(connection, id: id) else { throw ProtocolError(.notFound, "no milestone \(id)") }
@@ -50,24 +52,14 @@ extension WorkflowCommands {
                 return Response(records: [record(milestone)] + history, status: Status([("changes", .int(history.count))]))
             })
         case let verb:
-            guard let transition = MilestoneTransition(rawValue: verb.lowercased()), request.arguments.count >= 2 else {
-                throw ProtocolError(.usage, "usage: MILESTONE ADD|DONE|REOPEN|MOVE|CANCEL|HISTORY ...")
-            }
+            // The table checked the argument count of each known sub-verb.
+            guard let transition = MilestoneTransition(rawValue: verb.lowercased()) else { throw ProtocolError(.usage, "") }
             let id = try id(request.arguments[1], "milestone")
             var newDue: String?
-            switch transition {
-            case .move:
-                guard request.arguments.count == 3, let reason = request.options["reason"], !reason.isEmpty else {
-                    throw ProtocolError(.usage, "usage: MILESTONE MOVE <id> <YYYY-MM-DD> reason=\"...\"")
-                }
-                newDue = try date(request.arguments[2], "the new due date")
-            case .cancel:
-                guard request.arguments.count == 2, let reason = request.options["reason"], !reason.isEmpty else {
-                    throw ProtocolError(.usage, "usage: MILESTONE CANCEL <id> reason=\"...\"")
-                }
-            default:
-                guard request.arguments.count == 2 else { throw ProtocolError(.usage, "usage: MILESTONE \(verb) <id>") }
+            if transition == .move || transition == .cancel {
+                guard let reason = request.options["reason"], !reason.isEmpty else { throw ProtocolError(.usage, "") }
             }
+            if transition == .move { newDue = try date(request.arguments[2], "the new due date") }
             let reason = request.options["reason"], note = request.options["note"]
             let frozenDue = newDue
             return .later(write(context, request, audit: ["milestone": String(id), "action": "milestone \(transition.rawValue)"]) { tx in
@@ -85,9 +77,8 @@ extension WorkflowCommands {
 
     static let milestones = Command(
         "MILESTONES", usage: "MILESTONES [trajectory] [status=open|done|overdue|cancelled] [owner=<node>] [limit=N]",
-        summary: "List milestones, soonest first.", options: ["status", "owner", "limit"]
+        summary: "List milestones, soonest first.", arity: .between(0, 1), options: ["status", "owner", "limit"]
     ) { request, context in
-        guard request.arguments.count <= 1 else { throw ProtocolError(.usage, "") }
         let filter = try request.enumOption("status", MilestoneFilter.self)
         let owner = try request.options["owner"].map { try nodeKey(context, $0) }
         let limit = try request.intOption("limit", default: 100, range: 1...1000)
@@ -102,9 +93,8 @@ extension WorkflowCommands {
     static let due = Command(
         "DUE", usage: "DUE [within=14d] [trajectory=T] [owner=<node>] [theme=T] [limit=N]",
         summary: "Open milestones due within the window and every overdue one, soonest first, with days_left.",
-        options: ["within", "trajectory", "owner", "theme", "limit"]
+        arity: .exactly(0), options: ["within", "trajectory", "owner", "theme", "limit"]
     ) { request, context in
-        guard request.arguments.isEmpty else { throw ProtocolError(.usage, "") }
         guard let days = Durations.days(request.options["within"] ?? "14d") else { throw ProtocolError(.invalid, "within= is a number of days like 14d or 2w") }
         let owner = try request.options["owner"].map { try nodeKey(context, $0) }
         let theme = try request.themeOption(context.services.graph.vocabulary)

@@ -11,9 +11,8 @@ enum MonitoringCommands {
     static let report = Command(
         "REPORT", usage: "REPORT [from=YYYY-MM-DD] [to=YYYY-MM-DD]",
         summary: "Monitoring figures as metric records: meetings per axis and tri-party share per month, milestones on time and late, kansenagenda coverage, municipalities without a vertical meeting, signals.",
-        options: ["from", "to"]
+        arity: .exactly(0), options: ["from", "to"]
     ) { request, context in
-        guard request.arguments.isEmpty else { throw ProtocolError(.usage, "") }
         let from = try WorkflowCommands.optionalDate(request, "from"), to = try WorkflowCommands.optionalDate(request, "to")
         let unaffiliated = context.services.graph.read { graph in Set(graph.unaffiliatedMunicipalities(today: Today.amsterdam()).map { graph.node(id: $0).key }) }
         return .later(WorkflowCommands.read(context) { connection in

@@ -13,17 +13,16 @@ enum NamingCommands {
     static let maximumLength = 200
 
     static let alias = Command(
-        "ALIAS", usage: "ALIAS ADD|REMOVE <node> <alias>", summary: "Other names of a node.",
+        "ALIAS", usage: "ALIAS ADD|REMOVE <node> <alias>", summary: "Other names of a node.", permission: .write,
         subcommands: [
-            ("ALIAS ADD", "ALIAS ADD <node> <alias>",
-             "Give a node another name people use (Den Haag, BZK): FIND searches it and every <node> argument resolves it."),
-            ("ALIAS REMOVE", "ALIAS REMOVE <node> <alias>", "Take an alias off a node."),
+            .init("ALIAS ADD", "ALIAS ADD <node> <alias>",
+                  "Give a node another name people use (Den Haag, BZK): FIND searches it and every <node> argument resolves it.",
+                  arity: .atLeast(3), permission: .write),
+            .init("ALIAS REMOVE", "ALIAS REMOVE <node> <alias>", "Take an alias off a node.", arity: .atLeast(3), permission: .write),
         ]
     ) { request, context in
         let verb = request.arguments.first?.uppercased() ?? ""
-        guard ["ADD", "REMOVE"].contains(verb), request.arguments.count >= 3 else {
-            throw ProtocolError(.usage, "usage: ALIAS ADD|REMOVE <node> <alias>")
-        }
+        guard ["ADD", "REMOVE"].contains(verb) else { throw ProtocolError(.usage, "") }
         let alias = request.arguments.dropFirst(2).joined(separator: " ")
         let folded = Search.fold(alias)
         let node = try context.services.graph.read { graph throws(ProtocolError) -> Node in
@@ -68,24 +67,23 @@ enum NamingCommands {
 
     static let themes = Command(
         "THEMES", usage: "THEMES",
-        summary: "The theme vocabulary: one theme record per theme (key, label, synonyms). Every theme= and themes= resolves through it."
+        summary: "The theme vocabulary: one theme record per theme (key, label, synonyms). Every theme= and themes= resolves through it.",
+        arity: .exactly(0)
     ) { request, context in
-        guard request.arguments.isEmpty else { throw ProtocolError(.usage, "usage: THEMES") }
         let records = context.services.graph.vocabulary.themes.sorted { $0.key < $1.key }.map(record)
         return .now(Response(records: records, status: Status([("rows", .int(records.count))])))
     }
 
     static let theme = Command(
         "THEME", usage: "THEME ADD <key> <label> [synonyms=a,b]", summary: "Extend the theme vocabulary.",
-        options: ["synonyms"],
+        permission: .write, options: ["synonyms"],
         subcommands: [
-            ("THEME ADD", "THEME ADD <key> <label> [synonyms=a,b]",
-             "Add a theme: a key of [a-z0-9-] words joined by -, a Dutch label, other words that mean it."),
+            .init("THEME ADD", "THEME ADD <key> <label> [synonyms=a,b]",
+                  "Add a theme: a key of [a-z0-9-] words joined by -, a Dutch label, other words that mean it.",
+                  arity: .atLeast(3), permission: .write),
         ]
     ) { request, context in
-        guard request.arguments.first?.uppercased() == "ADD", request.arguments.count >= 3 else {
-            throw ProtocolError(.usage, "usage: THEME ADD <key> <label> [synonyms=a,b]")
-        }
+        guard request.arguments.first?.uppercased() == "ADD" else { throw ProtocolError(.usage, "") }
         let key = request.arguments[1]
         guard ThemeVocabulary.normalize(key) == key, !key.isEmpty, key.count <= 64 else {
             throw ProtocolError(.invalid, "a theme key is lower-case words of [a-z0-9] joined by - (like brede-welvaart)")

@@ -16,7 +16,6 @@ enum ReminderCommands {
     }
 
     static func token(_ request: Request) throws(ProtocolError) -> (Int, String) {
-        guard request.arguments.count == 3 else { throw ProtocolError(.usage, "usage: REMINDERS \(request.arguments.first?.uppercased() ?? "") <id> <token>") }
         return (try WorkflowCommands.id(request.arguments[1], "reminder"), request.arguments[2])
     }
 
@@ -51,20 +50,23 @@ enum ReminderCommands {
         summary: "Milestone reminders for cron workers.",
         options: ["limit", "lease", "retry", "error", "state", "milestone", "undo"],
         subcommands: [
-            ("REMINDERS CLAIM", "REMINDERS CLAIM <worker> [limit=N] [lease=5m]",
-             "Lease up to N due reminders: reminder records with id, token, attempt, late, to, subject, text, idempotency_key; OK claimed=N."),
-            ("REMINDERS ACK", "REMINDERS ACK <id> <token>", "The reminder was sent (ERR CONFLICT unless the token holds the current lease)."),
-            ("REMINDERS RELEASE", "REMINDERS RELEASE <id> <token> [retry=10m] [error=\"...\"] [undo=yes]",
-             "Sending failed: retry later; dead after 5 attempts. undo=yes gives it back untouched (a dry run: no attempt counted)."),
-            ("REMINDERS TOUCH", "REMINDERS TOUCH <id> <token> [lease=5m]", "Extend a lease."),
-            ("REMINDERS RETRY", "REMINDERS RETRY <id>", "Put a dead reminder back in the queue."),
-            ("REMINDERS", "REMINDERS [state=pending|leased|sent|dead|cancelled|superseded|expired] [milestone=N] [limit=N]", "List reminders."),
+            .init("REMINDERS CLAIM", "REMINDERS CLAIM <worker> [limit=N] [lease=5m]",
+                  "Lease up to N due reminders: reminder records with id, token, attempt, late, to, subject, text, idempotency_key; OK claimed=N.",
+                  arity: .exactly(2), permission: .send),
+            .init("REMINDERS ACK", "REMINDERS ACK <id> <token>", "The reminder was sent (ERR CONFLICT unless the token holds the current lease).",
+                  arity: .exactly(3), permission: .send),
+            .init("REMINDERS RELEASE", "REMINDERS RELEASE <id> <token> [retry=10m] [error=\"...\"] [undo=yes]",
+                  "Sending failed: retry later; dead after 5 attempts. undo=yes gives it back untouched (a dry run: no attempt counted).",
+                  arity: .exactly(3), permission: .send),
+            .init("REMINDERS TOUCH", "REMINDERS TOUCH <id> <token> [lease=5m]", "Extend a lease.", arity: .exactly(3), permission: .send),
+            .init("REMINDERS RETRY", "REMINDERS RETRY <id>", "Put a dead reminder back in the queue.", arity: .exactly(2), permission: .write),
+            .init("REMINDERS", "REMINDERS [state=pending|leased|sent|dead|cancelled|superseded|expired] [milestone=N] [limit=N]", "List reminders.",
+                  arity: .exactly(0), permission: .read),
         ]
     ) { request, context in
         let pool = context.services.pool
         switch request.arguments.first?.uppercased() {
         case "CLAIM"?:
-            guard request.arguments.count == 2 else { throw ProtocolError(.usage, "usage: REMINDERS CLAIM <worker> [limit=N] [lease=5m]") }
             let worker = request.arguments[1]
             let limit = try request.intOption("limit", default: 10, range: 1...1000)
             let lease = try seconds(request, "lease", default: "5m", range: 10...86_400)
@@ -106,7 +108,6 @@ enum ReminderCommands {
                 return Response(status: Status([("id", .int(id)), ("state", .string(state))]))
             })
         case "RETRY"?:
-            guard request.arguments.count == 2 else { throw ProtocolError(.usage, "usage: REMINDERS RETRY <id>") }
             let id = try WorkflowCommands.id(request.arguments[1], "reminder")
             return .later(WorkflowCommands.write(context, request, audit: ["reminder": String(id), "action": "reminder retry"]) { tx in
                 guard try ReminderStore.retry(tx, id: id) else {
@@ -131,16 +132,17 @@ enum ReminderCommands {
 
     static let contact = Command(
         "CONTACT", usage: "CONTACT ADD|REMOVE|FORGET ...", summary: "Contacts: the people reminders go to.",
-        options: ["role"],
+        permission: .write, options: ["role"],
         subcommands: [
-            ("CONTACT ADD", "CONTACT ADD <node> <name> <email> [role=...]", "Attach a contact person to a node: OK id=N."),
-            ("CONTACT REMOVE", "CONTACT REMOVE <id>", "Remove a contact."),
-            ("CONTACT FORGET", "CONTACT FORGET <email>", "Erase a person everywhere; the audit keeps that it happened, not the address."),
+            .init("CONTACT ADD", "CONTACT ADD <node> <name> <email> [role=...]", "Attach a contact person to a node: OK id=N.",
+                  arity: .exactly(4), permission: .write),
+            .init("CONTACT REMOVE", "CONTACT REMOVE <id>", "Remove a contact.", arity: .exactly(2), permission: .write),
+            .init("CONTACT FORGET", "CONTACT FORGET <email>", "Erase a person everywhere; the audit keeps that it happened, not the address.",
+                  arity: .exactly(2), permission: .write),
         ]
     ) { request, context in
         switch request.arguments.first?.uppercased() {
         case "ADD"?:
-            guard request.arguments.count == 4 else { throw ProtocolError(.usage, "usage: CONTACT ADD <node> <name> <email> [role=...]") }
             let node = try WorkflowCommands.nodeKey(context, request.arguments[1])
             let name = request.arguments[2], email = request.arguments[3]
             guard email.split(separator: "@").count == 2, !email.contains(" ") else { throw ProtocolError(.invalid, "not an e-mail address") }
@@ -150,13 +152,11 @@ enum ReminderCommands {
                 try ReminderStore.addContact(tx, node: node, name: name, email: email, role: role)
             }.answer { id in Response(status: Status([("id", .int(id))])) })
         case "REMOVE"?:
-            guard request.arguments.count == 2 else { throw ProtocolError(.usage, "usage: CONTACT REMOVE <id>") }
             let id = try WorkflowCommands.id(request.arguments[1], "contact")
             return .later(WorkflowCommands.write(context, request, audit: ["contact": String(id), "action": "contact remove"]) { tx in
                 guard try ReminderStore.removeContact(tx, id: id) else { throw ProtocolError(.notFound, "no contact \(id)") }
             }.answer { Response() })
         case "FORGET"?:
-            guard request.arguments.count == 2 else { throw ProtocolError(.usage, "usage: CONTACT FORGET <email>") }
             let email = request.arguments[1]
             return .later(WorkflowCommands.write(context, request, audit: ["action": "contact forget"], auditCommand: "CONTACT FORGET <email>") { tx in
                 try ReminderStore.forget(tx, email: email)
@@ -167,9 +167,8 @@ enum ReminderCommands {
     }
 
     static let contacts = Command(
-        "CONTACTS", usage: "CONTACTS <node>", summary: "The contact persons of a node."
+        "CONTACTS", usage: "CONTACTS <node>", summary: "The contact persons of a node.", arity: .exactly(1)
     ) { request, context in
-        guard request.arguments.count == 1 else { throw ProtocolError(.usage, "") }
         let node = try WorkflowCommands.nodeKey(context, request.arguments[0])
         // E-mail addresses are personal data: only roles that need them see them.
         let showEmail = context.services.access.isProtected || context.session.role?.seesPersonalData == true

@@ -9,11 +9,12 @@ extension WorkflowCommands {
     // MARK: - Signals
 
     static let signal = Command(
-        "SIGNAL", usage: "SIGNAL ADD <node> <kind> <theme> <text>", summary: "Signals.",
-        subcommands: [("SIGNAL ADD", "SIGNAL ADD <node> problem|solution|example|need <theme> <text>",
-                       "Bring in a problem analysis, solution, practice example or support need: OK id=N.")]
+        "SIGNAL", usage: "SIGNAL ADD <node> problem|solution|example|need <theme> <text>", summary: "Signals.", permission: .write,
+        subcommands: [.init("SIGNAL ADD", "SIGNAL ADD <node> problem|solution|example|need <theme> <text>",
+                            "Bring in a problem analysis, solution, practice example or support need: OK id=N.",
+                            arity: .atLeast(5), permission: .write)]
     ) { request, context in
-        guard subverb(request) == "ADD", request.arguments.count >= 5 else { throw ProtocolError(.usage, "usage: SIGNAL ADD <node> <kind> <theme> <text>") }
+        guard subverb(request) == "ADD" else { throw ProtocolError(.usage, "") }
         let node = try nodeKey(context, request.arguments[1])
         let kind = try enumValue(request.arguments[2], SignalKind.self, "kind").rawValue
         let theme = try context.services.graph.vocabulary.require(request.arguments[3])
@@ -25,9 +26,8 @@ extension WorkflowCommands {
 
     static let signals = Command(
         "SIGNALS", usage: "SIGNALS [theme=T] [kind=K] [node=<node>] [tier=T] [limit=N]", summary: "List signals.",
-        options: ["theme", "kind", "node", "tier", "limit"]
+        arity: .exactly(0), options: ["theme", "kind", "node", "tier", "limit"]
     ) { request, context in
-        guard request.arguments.isEmpty else { throw ProtocolError(.usage, "") }
         let kind = try request.enumOption("kind", SignalKind.self)?.rawValue
         let node = try request.options["node"].map { try nodeKey(context, $0) }
         let tier = try request.enumOption("tier", Tier.self)
@@ -45,9 +45,8 @@ extension WorkflowCommands {
     static let match = Command(
         "MATCH", usage: "MATCH <signal-id> [limit=N]",
         summary: "For a problem or need: solutions and practice examples on the same theme from elsewhere, most similar sources first.",
-        options: ["limit"]
+        arity: .exactly(1), options: ["limit"]
     ) { request, context in
-        guard request.arguments.count == 1 else { throw ProtocolError(.usage, "") }
         let id = try id(request.arguments[0], "signal")
         let limit = try request.intOption("limit", default: 20, range: 1...1000)
         let graph = context.services.graph

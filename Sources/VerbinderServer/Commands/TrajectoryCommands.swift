@@ -10,20 +10,20 @@ extension WorkflowCommands {
 
     static let trajectory = Command(
         "TRAJECTORY", usage: "TRAJECTORY ADD|SET|<key> ...", summary: "Trajectories: add, change, show.",
+        arity: .exactly(1), permission: .read,
         options: ["kind", "lead", "region", "themes", "goal", "start", "end", "name", "status", "remind"],
         subcommands: [
-            ("TRAJECTORY ADD", "TRAJECTORY ADD <key> <name> kind=K lead=<node> [region=<node>] [themes=a,b] [goal=\"...\"] [start=YYYY-MM-DD] [end=YYYY-MM-DD] [remind=14d,3d,0d]",
-             "Start a trajectory (kansenagenda, codesign, programme, regiodeal, other); its lead becomes a stakeholder."),
-            ("TRAJECTORY SET", "TRAJECTORY SET <key> name=value... (fields: name, kind, lead, region, themes, goal, status, start, end, remind)",
-             "Change a trajectory; status is active, paused, done or stopped."),
-            ("TRAJECTORY", "TRAJECTORY <key>", "A trajectory with its stakeholders, milestones and meetings."),
+            .init("TRAJECTORY ADD", "TRAJECTORY ADD <key> <name> kind=K lead=<node> [region=<node>] [themes=a,b] [goal=\"...\"] [start=YYYY-MM-DD] [end=YYYY-MM-DD] [remind=14d,3d,0d]",
+                  "Start a trajectory (kansenagenda, codesign, programme, regiodeal, other); its lead becomes a stakeholder.",
+                  arity: .atLeast(3), permission: .write),
+            .init("TRAJECTORY SET", "TRAJECTORY SET <key> name=value... (fields: name, kind, lead, region, themes, goal, status, start, end, remind)",
+                  "Change a trajectory; status is active, paused, done or stopped.", arity: .exactly(2), permission: .write),
+            .init("TRAJECTORY", "TRAJECTORY <key>", "A trajectory with its stakeholders, milestones and meetings.", arity: .exactly(1), permission: .read),
         ]
     ) { request, context in
         switch subverb(request) {
         case "ADD":
-            guard request.arguments.count >= 3, let kindText = request.options["kind"], let leadText = request.options["lead"] else {
-                throw ProtocolError(.usage, "usage: TRAJECTORY ADD <key> <name> kind=K lead=<node> [region=<node>] [themes=a,b] [goal=\"...\"] [start=] [end=]")
-            }
+            guard let kindText = request.options["kind"], let leadText = request.options["lead"] else { throw ProtocolError(.usage, "") }
             let key = request.arguments[1]
             guard Keys.isValid(key) else { throw ProtocolError(.invalid, "key must be 1-64 letters, digits, - or _") }
             let kind = try enumValue(kindText, TrajectoryKind.self, "kind")
@@ -50,7 +50,7 @@ extension WorkflowCommands {
                 if let remind { try WorkflowStore.setRemind(tx, trajectory: key, remind: remind) }
             }.answer { Response(status: Status([("key", .string(key))])) })
         case "SET":
-            guard request.arguments.count == 2, !request.options.isEmpty else { throw ProtocolError(.usage, "usage: TRAJECTORY SET <key> name=value...") }
+            guard !request.options.isEmpty else { throw ProtocolError(.usage, "") }
             var fields: [String: String?] = [:]
             if let name = request.options["name"] { guard !name.isEmpty else { throw ProtocolError(.invalid, "name must not be empty") }; fields["name"] = name }
             if let kind = request.options["kind"] { fields["kind"] = try enumValue(kind, TrajectoryKind.self, "kind").rawValue }
@@ -79,7 +79,6 @@ extension WorkflowCommands {
                 return updated.key
             }.answer { key in Response(status: Status([("key", .string(key))])) })
         default:
-            guard request.arguments.count == 1 else { throw ProtocolError(.usage, "usage: TRAJECTORY ADD|SET|<key> ...") }
             let text = request.arguments[0]
             let graph = context.services.graph
             return .later(read(context) { connection -> Response in
@@ -110,9 +109,8 @@ extension WorkflowCommands {
 
     static let trajectories = Command(
         "TRAJECTORIES", usage: "TRAJECTORIES [kind=K] [status=S] [node=<node>] [theme=T] [limit=N]",
-        summary: "List trajectories.", options: ["kind", "status", "node", "theme", "limit"]
+        summary: "List trajectories.", arity: .exactly(0), options: ["kind", "status", "node", "theme", "limit"]
     ) { request, context in
-        guard request.arguments.isEmpty else { throw ProtocolError(.usage, "") }
         let kind = try request.enumOption("kind", TrajectoryKind.self)?.rawValue
         let status = try request.enumOption("status", TrajectoryStatus.self)?.rawValue
         let node = try request.options["node"].map { try nodeKey(context, $0) }
@@ -128,16 +126,16 @@ extension WorkflowCommands {
 
     static let stakeholder = Command(
         "STAKEHOLDER", usage: "STAKEHOLDER ADD|REMOVE <trajectory> <node> [role=R]", summary: "Stakeholders of a trajectory.",
-        options: ["role"],
+        permission: .write, options: ["role"],
         subcommands: [
-            ("STAKEHOLDER ADD", "STAKEHOLDER ADD <trajectory> <node> [role=lead|partner|advisor|funder|observer]", "Add a stakeholder (default role partner)."),
-            ("STAKEHOLDER REMOVE", "STAKEHOLDER REMOVE <trajectory> <node>", "Remove a stakeholder (not the lead)."),
+            .init("STAKEHOLDER ADD", "STAKEHOLDER ADD <trajectory> <node> [role=lead|partner|advisor|funder|observer]", "Add a stakeholder (default role partner).",
+                  arity: .exactly(3), permission: .write),
+            .init("STAKEHOLDER REMOVE", "STAKEHOLDER REMOVE <trajectory> <node>", "Remove a stakeholder (not the lead).",
+                  arity: .exactly(3), permission: .write),
         ]
     ) { request, context in
         let verb = subverb(request)
-        guard ["ADD", "REMOVE"].contains(verb), request.arguments.count == 3 else {
-            throw ProtocolError(.usage, "usage: STAKEHOLDER ADD|REMOVE <trajectory> <node> [role=R]")
-        }
+        guard ["ADD", "REMOVE"].contains(verb) else { throw ProtocolError(.usage, "") }
         let node = try nodeKey(context, request.arguments[2])
         let text = request.arguments[1]
         if verb == "ADD" {
