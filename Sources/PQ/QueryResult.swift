@@ -77,6 +77,11 @@ public struct QueryResult: Sendable {
             guard let text = values[index], let value = Double(text) else { throw decodingError(index, "double", values[index]) }
             return value
         }
+        /// A value of a closed vocabulary (a status, a kind): the column's text as the enum's raw value.
+        public func value<T: RawRepresentable>(_ index: Int, as type: T.Type = T.self) throws -> T where T.RawValue == String {
+            guard let text = values[index], let value = T(rawValue: text) else { throw decodingError(index, String(describing: T.self), values[index]) }
+            return value
+        }
         /// A PostgreSQL `text[]` in its text form (`{a,b,"c d"}`).
         public func textArray(_ index: Int) throws -> [String] {
             guard let text = values[index] else { return [] }

@@ -36,6 +36,15 @@ public enum SignalKind: String, Sendable, CaseIterable {
     case problem, solution, example, need
 }
 
+public enum SignalStatus: String, Sendable, CaseIterable {
+    case open, closed
+}
+
+/// Where a reminder occurrence stands: waiting, leased to a worker, or done one way or another.
+public enum ReminderState: String, Sendable, CaseIterable {
+    case pending, leased, sent, dead, cancelled, superseded, expired
+}
+
 /// A milestone change the protocol can ask for.
 public enum MilestoneTransition: String, Sendable {
     case done, reopen, move, cancel

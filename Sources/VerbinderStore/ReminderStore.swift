@@ -1,4 +1,5 @@
 import PQ
+import VerbinderGraph
 
 /// A contact person of a node.
 public struct Contact: Sendable {
@@ -12,7 +13,7 @@ public struct Contact: Sendable {
 /// A reminder occurrence as handed to a worker or listed.
 public struct Reminder: Sendable {
     public var id: Int
-    public var state: String
+    public var state: ReminderState
     public var token: String?
     public var attempt: Int
     public var late: Bool
@@ -90,7 +91,7 @@ public enum ReminderStore {
         """
 
     static func decode(_ row: QueryResult.Row) throws -> Reminder {
-        Reminder(id: try row.int(0), state: try row.string(1), token: row.optionalString(2), attempt: try row.int(3), late: try row.bool(4),
+        Reminder(id: try row.int(0), state: try row.value(1), token: row.optionalString(2), attempt: try row.int(3), late: try row.bool(4),
                  milestone: try row.int(5), trajectory: try row.string(6), title: try row.string(7), due: try row.string(8),
                  rule: try row.string(9), fireAt: try row.string(10), recipients: try row.textArray(11),
                  lastError: row.optionalString(12), leaseUntil: row.optionalString(13))

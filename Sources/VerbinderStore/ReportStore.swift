@@ -1,4 +1,5 @@
 import PQ
+import VerbinderGraph
 
 /// SQL for monitoring: the figures `REPORT` shows and the calendar `EXPORT ics` writes.
 public enum ReportStore {
@@ -88,7 +89,7 @@ public enum ReportStore {
         public var stamp: String
         public var title: String
         public var place: String
-        public var status: String
+        public var status: MeetingStatus
         public var trajectory: String?
         public var notes: String
         public var participants: [String]
@@ -100,7 +101,7 @@ public enum ReportStore {
         public var due: String
         public var stamp: String
         public var title: String
-        public var status: String
+        public var status: MilestoneStatus
         public var trajectory: String
     }
 
@@ -117,7 +118,7 @@ public enum ReportStore {
             ORDER BY m.starts_at, m.id
             """, [trajectory, node]).all.map { row in
             CalendarEvent(id: try row.int(0), start: try row.string(1), end: try row.string(2), stamp: try row.string(3),
-                          title: try row.string(4), place: try row.string(5), status: try row.string(6),
+                          title: try row.string(4), place: try row.string(5), status: try row.value(6),
                           trajectory: row.optionalString(7), notes: try row.string(8), participants: try row.textArray(9))
         }
         let todos = try connection.query("""
@@ -129,7 +130,7 @@ public enum ReportStore {
             ORDER BY ms.due, ms.id
             """, [trajectory, node]).all.map { row in
             CalendarTodo(id: try row.int(0), due: try row.string(1), stamp: try row.string(2), title: try row.string(3),
-                         status: try row.string(4), trajectory: try row.string(5))
+                         status: try row.value(4), trajectory: try row.string(5))
         }
         return (events, todos)
     }

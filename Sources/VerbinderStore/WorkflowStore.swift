@@ -5,17 +5,17 @@ import VerbinderGraph
 public struct Trajectory: Sendable {
     public var key: String
     public var name: String
-    public var kind: String
+    public var kind: TrajectoryKind
     public var lead: String
     public var region: String?
     public var themes: [String]
     public var goal: String?
-    public var status: String
+    public var status: TrajectoryStatus
     public var start: String?
     public var end: String?
 
-    public init(key: String, name: String, kind: String, lead: String, region: String?, themes: [String], goal: String?,
-                status: String, start: String?, end: String?) {
+    public init(key: String, name: String, kind: TrajectoryKind, lead: String, region: String?, themes: [String], goal: String?,
+                status: TrajectoryStatus, start: String?, end: String?) {
         self.key = key
         self.name = name
         self.kind = kind
@@ -36,13 +36,13 @@ public struct Milestone: Sendable {
     public var title: String
     public var due: String
     public var owner: String?
-    public var status: String
+    public var status: MilestoneStatus
     public var doneOn: String?
     public var note: String?
     public var remind: String
     public var meeting: Int?
     public var daysLeft: Int
-    public var overdue: Bool { status == "open" && daysLeft < 0 }
+    public var overdue: Bool { status == .open && daysLeft < 0 }
 }
 
 /// A meeting as stored; times are shown on the Europe/Amsterdam wall clock with their offset.
@@ -54,10 +54,10 @@ public struct Meeting: Sendable {
     public var duration: Int
     public var title: String
     public var place: String
-    public var status: String
+    public var status: MeetingStatus
     public var notes: String
     public var outcome: String?
-    public var axis: String
+    public var axis: Axis
     public var tripartite: Bool
     public var participants: [String]
 }
@@ -66,10 +66,10 @@ public struct Meeting: Sendable {
 public struct Signal: Sendable {
     public var id: Int
     public var node: String
-    public var kind: String
+    public var kind: SignalKind
     public var theme: String
     public var text: String
-    public var status: String
+    public var status: SignalStatus
     public var created: String
 }
 
@@ -83,9 +83,9 @@ public enum WorkflowStore {
     static let trajectoryColumns = "key, name, kind, lead_key, region_key, themes, goal, status, start_date::text, end_date::text"
 
     static func decodeTrajectory(_ row: QueryResult.Row) throws -> Trajectory {
-        Trajectory(key: try row.string(0), name: try row.string(1), kind: try row.string(2), lead: try row.string(3),
+        Trajectory(key: try row.string(0), name: try row.string(1), kind: try row.value(2), lead: try row.string(3),
                    region: row.optionalString(4), themes: try row.textArray(5), goal: row.optionalString(6),
-                   status: try row.string(7), start: row.optionalString(8), end: row.optionalString(9))
+                   status: try row.value(7), start: row.optionalString(8), end: row.optionalString(9))
     }
 
     /// The stored key of a trajectory, compared case-insensitively; nil when there is none.
@@ -110,7 +110,7 @@ public enum WorkflowStore {
         try tx.query("""
             INSERT INTO trajectories (key, name, kind, lead_key, region_key, themes, goal, status, start_date, end_date)
             VALUES ($1, $2, $3, $4, $5, $6::text[], $7, $8, $9::date, $10::date)
-            """, [t.key, t.name, t.kind, t.lead, t.region, PostgresArray.literal(t.themes), t.goal, t.status, t.start, t.end])
+            """, [t.key, t.name, t.kind.rawValue, t.lead, t.region, PostgresArray.literal(t.themes), t.goal, t.status.rawValue, t.start, t.end])
         try tx.query("INSERT INTO stakeholders (trajectory, node_key, role) VALUES ($1, $2, 'lead')", [t.key, t.lead])
     }
 
@@ -147,7 +147,7 @@ public enum WorkflowStore {
         try connection.query("SELECT \(trajectoryColumns) FROM trajectories WHERE lower(key) = lower($1)", [key]).all.first.map(decodeTrajectory)
     }
 
-    public static func trajectories(_ connection: Connection, kind: String?, status: String?, node: String?, theme: String?, limit: Int) throws -> [Trajectory] {
+    public static func trajectories(_ connection: Connection, kind: TrajectoryKind?, status: TrajectoryStatus?, node: String?, theme: String?, limit: Int) throws -> [Trajectory] {
         try connection.query("""
             SELECT \(trajectoryColumns) FROM trajectories t
             WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR status = $2)
@@ -155,7 +155,7 @@ public enum WorkflowStore {
                    OR EXISTS (SELECT 1 FROM stakeholders s WHERE s.trajectory = t.key AND s.node_key = $3))
               AND ($4::text IS NULL OR $4 = ANY(themes))
             ORDER BY key LIMIT $5
-            """, [kind, status, node, theme, String(limit)]).all.map(decodeTrajectory)
+            """, [kind?.rawValue, status?.rawValue, node, theme, String(limit)]).all.map(decodeTrajectory)
     }
 
     public static func stakeholders(_ connection: Connection, trajectory: String) throws -> [(node: String, role: String)] {
@@ -163,8 +163,8 @@ public enum WorkflowStore {
             .all.map { (try $0.string(0), try $0.string(1)) }
     }
 
-    public static func addStakeholder(_ tx: Connection, trajectory: String, node: String, role: String) throws {
-        try tx.query("INSERT INTO stakeholders (trajectory, node_key, role) VALUES ($1, $2, $3)", [trajectory, node, role])
+    public static func addStakeholder(_ tx: Connection, trajectory: String, node: String, role: StakeholderRole) throws {
+        try tx.query("INSERT INTO stakeholders (trajectory, node_key, role) VALUES ($1, $2, $3)", [trajectory, node, role.rawValue])
     }
 
     /// Returns false when the node was no stakeholder.
@@ -181,7 +181,7 @@ public enum WorkflowStore {
 
     static func decodeMilestone(_ row: QueryResult.Row) throws -> Milestone {
         Milestone(id: try row.int(0), trajectory: try row.string(1), title: try row.string(2), due: try row.string(3),
-                  owner: row.optionalString(4), status: try row.string(5), doneOn: row.optionalString(6), note: row.optionalString(7),
+                  owner: row.optionalString(4), status: try row.value(5), doneOn: row.optionalString(6), note: row.optionalString(7),
                   remind: try row.string(8), meeting: try row.optionalInt(9), daysLeft: try row.int(10))
     }
 
@@ -279,8 +279,8 @@ public enum WorkflowStore {
         let start = Self.clock(try row.string(2)) + Self.offset(try row.int(13))
         let end = Self.clock(try row.string(3)) + Self.offset(try row.int(14))
         return Meeting(id: try row.int(0), trajectory: row.optionalString(1), start: start, end: end,
-                       duration: try row.int(4), title: try row.string(5), place: try row.string(6), status: try row.string(7),
-                       notes: try row.string(8), outcome: row.optionalString(9), axis: try row.string(10),
+                       duration: try row.int(4), title: try row.string(5), place: try row.string(6), status: try row.value(7),
+                       notes: try row.string(8), outcome: row.optionalString(9), axis: try row.value(10),
                        tripartite: try row.bool(11), participants: try row.textArray(12))
     }
 
@@ -373,17 +373,17 @@ public enum WorkflowStore {
         try tx.query("SELECT \(meetingColumns) FROM meetings m WHERE id = $1 FOR UPDATE", [String(id)]).all.first.map(decodeMeeting)
     }
 
-    public static func updateMeeting(_ tx: Connection, id: Int, status: String?, appendNote: String?, outcome: String?) throws {
+    public static func updateMeeting(_ tx: Connection, id: Int, status: MeetingStatus?, appendNote: String?, outcome: String?) throws {
         try tx.query("""
             UPDATE meetings SET status = coalesce($2, status),
                    notes = CASE WHEN $3::text IS NULL THEN notes WHEN notes = '' THEN $3 ELSE notes || E'\\n' || $3 END,
                    outcome = coalesce($4, outcome), updated_at = now()
             WHERE id = $1
-            """, [String(id), status, appendNote, outcome])
+            """, [String(id), status?.rawValue, appendNote, outcome])
     }
 
     public static func meetings(_ connection: Connection, node: String?, trajectory: String?, from: String?, to: String?,
-                                axis: String?, tripartiteOnly: Bool, limit: Int) throws -> [Meeting] {
+                                axis: Axis?, tripartiteOnly: Bool, limit: Int) throws -> [Meeting] {
         try connection.query("""
             SELECT \(meetingColumns) FROM meetings m
             WHERE ($1::text IS NULL OR EXISTS (SELECT 1 FROM meeting_participants p WHERE p.meeting = m.id AND p.node_key = $1))
@@ -392,7 +392,7 @@ public enum WorkflowStore {
               AND ($4::date IS NULL OR m.starts_at < ($4::date + 1)::timestamp AT TIME ZONE 'Europe/Amsterdam')
               AND ($5::text IS NULL OR m.axis = $5) AND (NOT $6::boolean OR m.tripartite)
             ORDER BY m.starts_at, m.id LIMIT $7
-            """, [node, trajectory, from, to, axis, tripartiteOnly ? "true" : "false", String(limit)]).all.map(decodeMeeting)
+            """, [node, trajectory, from, to, axis?.rawValue, tripartiteOnly ? "true" : "false", String(limit)]).all.map(decodeMeeting)
     }
 
     /// The start of the next planned meeting of the trajectory after `id`'s start (for the agenda).
@@ -409,26 +409,26 @@ public enum WorkflowStore {
     static let signalColumns = "id, node_key, kind, theme, text, status, to_char(created_at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD')"
 
     static func decodeSignal(_ row: QueryResult.Row) throws -> Signal {
-        Signal(id: try row.int(0), node: try row.string(1), kind: try row.string(2), theme: try row.string(3),
-               text: try row.string(4), status: try row.string(5), created: try row.string(6))
+        Signal(id: try row.int(0), node: try row.string(1), kind: try row.value(2), theme: try row.string(3),
+               text: try row.string(4), status: try row.value(5), created: try row.string(6))
     }
 
-    public static func insertSignal(_ tx: Connection, node: String, kind: String, theme: String, text: String) throws -> Int {
+    public static func insertSignal(_ tx: Connection, node: String, kind: SignalKind, theme: String, text: String) throws -> Int {
         try tx.query("INSERT INTO signals (node_key, kind, theme, text) VALUES ($1, $2, $3, $4) RETURNING id",
-                     [node, kind, theme, text])[0].int(0)
+                     [node, kind.rawValue, theme, text])[0].int(0)
     }
 
     public static func signal(_ connection: Connection, id: Int) throws -> Signal? {
         try connection.query("SELECT \(signalColumns) FROM signals WHERE id = $1", [String(id)]).all.first.map(decodeSignal)
     }
 
-    public static func signals(_ connection: Connection, theme: String?, kind: String?, node: String?, nodes: [String]?, openOnly: Bool, limit: Int) throws -> [Signal] {
+    public static func signals(_ connection: Connection, theme: String?, kind: SignalKind?, node: String?, nodes: [String]?, openOnly: Bool, limit: Int) throws -> [Signal] {
         try connection.query("""
             SELECT \(signalColumns) FROM signals
             WHERE ($1::text IS NULL OR theme = $1) AND ($2::text IS NULL OR kind = $2) AND ($3::text IS NULL OR node_key = $3)
               AND ($4::text[] IS NULL OR node_key = ANY($4::text[])) AND (NOT $5::boolean OR status = 'open')
             ORDER BY id LIMIT $6
-            """, [theme, kind, node, nodes.map(PostgresArray.literal), openOnly ? "true" : "false", String(limit)]).all.map(decodeSignal)
+            """, [theme, kind?.rawValue, node, nodes.map(PostgresArray.literal), openOnly ? "true" : "false", String(limit)]).all.map(decodeSignal)
     }
 
     /// Open signals on any of the themes (for a meeting's agenda).

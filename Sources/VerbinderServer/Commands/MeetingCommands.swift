@@ -40,10 +40,10 @@ extension WorkflowCommands {
             let outcome = request.options["outcome"]
             return .later(write(context, request, audit: ["meeting": String(id), "action": held ? "meeting held" : "meeting cancel"]) { tx in
                 guard let meeting = try WorkflowStore.meetingForUpdate(tx, id: id) else { throw ProtocolError(.notFound, "no meeting \(id)") }
-                guard meeting.status == "planned" || (held && meeting.status == "held" && outcome != nil) else {
-                    throw ProtocolError(.conflict, "meeting \(id) is \(meeting.status)")
+                guard meeting.status == .planned || (held && meeting.status == .held && outcome != nil) else {
+                    throw ProtocolError(.conflict, "meeting \(id) is \(meeting.status.rawValue)")
                 }
-                try WorkflowStore.updateMeeting(tx, id: id, status: held ? "held" : "cancelled", appendNote: nil, outcome: outcome)
+                try WorkflowStore.updateMeeting(tx, id: id, status: held ? .held : .cancelled, appendNote: nil, outcome: outcome)
             }.answer { Response(status: Status([("id", .int(id)), ("status", .string(held ? "held" : "cancelled"))])) })
         case "FOLLOWUP":
             let id = try id(request.arguments[1], "meeting")
@@ -135,7 +135,7 @@ extension WorkflowCommands {
             }
             records += planned.milestones.map { Record("agenda", [("item", "milestone"), ("id", .int($0.id)), ("title", .string($0.title)),
                                                                   ("due", .string($0.due)), ("days_left", .int($0.daysLeft))]) }
-            records += planned.signals.map { Record("agenda", [("item", "signal"), ("id", .int($0.id)), ("kind", .string($0.kind)),
+            records += planned.signals.map { Record("agenda", [("item", "signal"), ("id", .int($0.id)), ("kind", .string($0.kind.rawValue)),
                                                                ("theme", .string($0.theme)), ("node", .string($0.node)), ("text", .string($0.text))]) }
             return Response(records: records, status: Status([("id", .int(planned.meeting.id)), ("axis", .string(classification.axis.rawValue)),
                                                               ("tripartite", .bool(classification.tripartite))]))
@@ -162,7 +162,7 @@ extension WorkflowCommands {
     ) { request, context in
         let node = try request.options["node"].map { try nodeKey(context, $0) }
         let from = try optionalDate(request, "from"), to = try optionalDate(request, "to")
-        let axis = try request.enumOption("axis", Axis.self)?.rawValue
+        let axis = try request.enumOption("axis", Axis.self)
         let tripartite = ["yes", "true", "1"].contains((request.options["tripartite"] ?? "no").lowercased())
         let limit = try request.intOption("limit", default: 100, range: 1...1000)
         let text = request.options["trajectory"]

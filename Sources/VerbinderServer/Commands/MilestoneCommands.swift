@@ -64,14 +64,14 @@ extension WorkflowCommands {
             let frozenDue = newDue
             return .later(write(context, request, audit: ["milestone": String(id), "action": "milestone \(transition.rawValue)"]) { tx in
                 guard let milestone = try WorkflowStore.milestoneForUpdate(tx, id: id) else { throw ProtocolError(.notFound, "no milestone \(id)") }
-                guard let status = MilestoneStatus(rawValue: milestone.status), transition.isAllowed(from: status) else {
+                guard transition.isAllowed(from: milestone.status) else {
                     let action = ["done": "mark it done", "reopen": "reopen it", "move": "move it", "cancel": "cancel it"][transition.rawValue]!
-                    throw ProtocolError(.conflict, "milestone \(id) is \(milestone.status): cannot \(action)")
+                    throw ProtocolError(.conflict, "milestone \(id) is \(milestone.status.rawValue): cannot \(action)")
                 }
                 try WorkflowStore.transition(tx, id: id, to: transition, due: frozenDue, reason: reason, note: note)
                 try ReminderStore.plan(tx, milestone: id)
                 return try WorkflowStore.milestone(tx, id: id)!
-            }.answer { milestone in Response(status: Status([("id", .int(id)), ("status", .string(milestone.status)), ("due", .string(milestone.due))])) })
+            }.answer { milestone in Response(status: Status([("id", .int(id)), ("status", .string(milestone.status.rawValue)), ("due", .string(milestone.due))])) })
         }
     }
 

@@ -80,7 +80,7 @@ enum MonitoringCommands {
                     var description = event.trajectory.map { "Traject: \($0)" } ?? ""
                     if !event.notes.isEmpty { description += (description.isEmpty ? "" : "\n") + event.notes }
                     if !description.isEmpty { calendar.add("DESCRIPTION", description) }
-                    calendar.add("STATUS", event.status == "cancelled" ? "CANCELLED" : "CONFIRMED", escape: false)
+                    calendar.add("STATUS", event.status == .cancelled ? "CANCELLED" : "CONFIRMED", escape: false)
                     for participant in event.participants {
                         let name = graph.node(key: participant)?.name ?? participant
                         let quoted = name.replacingQuotes()
@@ -96,7 +96,7 @@ enum MonitoringCommands {
                 calendar.add("DUE;VALUE=DATE", todo.due, escape: false)
                 calendar.add("SUMMARY", todo.title)
                 calendar.add("DESCRIPTION", "Traject: \(todo.trajectory)")
-                calendar.add("STATUS", todo.status == "done" ? "COMPLETED" : todo.status == "cancelled" ? "CANCELLED" : "NEEDS-ACTION", escape: false)
+                calendar.add("STATUS", todo.status == .done ? "COMPLETED" : todo.status == .cancelled ? "CANCELLED" : "NEEDS-ACTION", escape: false)
                 calendar.raw("END:VTODO")
             }
             let lines = calendar.finish()

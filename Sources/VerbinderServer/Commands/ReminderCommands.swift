@@ -37,7 +37,7 @@ enum ReminderCommands {
     }
 
     static func listRecord(_ r: Reminder) -> Record {
-        var record = Record("reminder", [("id", .int(r.id)), ("state", .string(r.state)), ("attempt", .int(r.attempt)),
+        var record = Record("reminder", [("id", .int(r.id)), ("state", .string(r.state.rawValue)), ("attempt", .int(r.attempt)),
                                          ("milestone", .int(r.milestone)), ("trajectory", .string(r.trajectory)), ("due", .string(r.due)),
                                          ("rule", .string(r.rule)), ("fire_at", .string(r.fireAt))])
         record.append("lease_until", r.leaseUntil.map(Value.string))

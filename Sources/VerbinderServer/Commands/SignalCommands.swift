@@ -16,10 +16,10 @@ extension WorkflowCommands {
     ) { request, context in
         guard subverb(request) == "ADD" else { throw ProtocolError(.usage, "") }
         let node = try nodeKey(context, request.arguments[1])
-        let kind = try enumValue(request.arguments[2], SignalKind.self, "kind").rawValue
+        let kind = try enumValue(request.arguments[2], SignalKind.self, "kind")
         let theme = try context.services.graph.vocabulary.require(request.arguments[3])
         let text = request.arguments.dropFirst(4).joined(separator: " ")
-        return .later(write(context, request, audit: ["node": node, "kind": kind, "theme": theme, "action": "signal add"]) { tx in
+        return .later(write(context, request, audit: ["node": node, "kind": kind.rawValue, "theme": theme, "action": "signal add"]) { tx in
             try WorkflowStore.insertSignal(tx, node: node, kind: kind, theme: theme, text: text)
         }.answer { id in Response(status: Status([("id", .int(id))])) })
     }
@@ -28,7 +28,7 @@ extension WorkflowCommands {
         "SIGNALS", usage: "SIGNALS [theme=T] [kind=K] [node=<node>] [tier=T] [limit=N]", summary: "List signals.",
         arity: .exactly(0), options: ["theme", "kind", "node", "tier", "limit"]
     ) { request, context in
-        let kind = try request.enumOption("kind", SignalKind.self)?.rawValue
+        let kind = try request.enumOption("kind", SignalKind.self)
         let node = try request.options["node"].map { try nodeKey(context, $0) }
         let tier = try request.enumOption("tier", Tier.self)
         let tierNodes: [String]? = tier.map { tier in
@@ -52,11 +52,11 @@ extension WorkflowCommands {
         let graph = context.services.graph
         return .later(read(context) { connection -> (Signal, [Signal]) in
             guard let signal = try WorkflowStore.signal(connection, id: id) else { throw ProtocolError(.notFound, "no signal \(id)") }
-            guard signal.kind == "problem" || signal.kind == "need" else {
-                throw ProtocolError(.invalid, "signal \(id) is a \(signal.kind); MATCH takes a problem or a need")
+            guard signal.kind == .problem || signal.kind == .need else {
+                throw ProtocolError(.invalid, "signal \(id) is a \(signal.kind.rawValue); MATCH takes a problem or a need")
             }
             let answers = try WorkflowStore.signals(connection, theme: signal.theme, kind: nil, node: nil, nodes: nil, openOnly: false, limit: 10_000)
-                .filter { ($0.kind == "solution" || $0.kind == "example") && Keys.fold($0.node) != Keys.fold(signal.node) }
+                .filter { ($0.kind == .solution || $0.kind == .example) && Keys.fold($0.node) != Keys.fold(signal.node) }
             return (signal, answers)
         }.map { signal, answers in
             graph.read { graph in
@@ -84,7 +84,7 @@ extension WorkflowCommands {
                 scored.sort { ($0.1, $1.0.id) > ($1.1, $0.0.id) }
                 let records = scored.prefix(limit).map { answer, score, reason -> Record in
                     Record("match", [("id", .int(answer.id)), ("node", .string(answer.node)),
-                                     ("name", .string(graph.node(key: answer.node)?.name ?? answer.node)), ("kind", .string(answer.kind)),
+                                     ("name", .string(graph.node(key: answer.node)?.name ?? answer.node)), ("kind", .string(answer.kind.rawValue)),
                                      ("theme", .string(answer.theme)), ("score", .double(score)), ("reason", .string(reason)),
                                      ("text", .string(answer.text))])
                 }

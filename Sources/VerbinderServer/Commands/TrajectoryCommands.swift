@@ -39,8 +39,8 @@ extension WorkflowCommands {
             if let start, let end, end < start { throw ProtocolError(.invalid, "end= is before start=") }
             if request.options["status"] != nil || request.options["name"] != nil { throw ProtocolError(.usage, "status= and name= go with TRAJECTORY SET") }
             let remind = try remindOption(request)
-            let trajectory = Trajectory(key: key, name: request.arguments.dropFirst(2).joined(separator: " "), kind: kind.rawValue,
-                                        lead: lead, region: region, themes: themes, goal: request.options["goal"], status: "active",
+            let trajectory = Trajectory(key: key, name: request.arguments.dropFirst(2).joined(separator: " "), kind: kind,
+                                        lead: lead, region: region, themes: themes, goal: request.options["goal"], status: .active,
                                         start: start, end: end)
             return .later(write(context, request, audit: ["trajectory": key, "action": "add"]) { tx in
                 if try WorkflowStore.trajectoryKey(tx, key) != nil {
@@ -111,8 +111,8 @@ extension WorkflowCommands {
         "TRAJECTORIES", usage: "TRAJECTORIES [kind=K] [status=S] [node=<node>] [theme=T] [limit=N]",
         summary: "List trajectories.", arity: .exactly(0), options: ["kind", "status", "node", "theme", "limit"]
     ) { request, context in
-        let kind = try request.enumOption("kind", TrajectoryKind.self)?.rawValue
-        let status = try request.enumOption("status", TrajectoryStatus.self)?.rawValue
+        let kind = try request.enumOption("kind", TrajectoryKind.self)
+        let status = try request.enumOption("status", TrajectoryStatus.self)
         let node = try request.options["node"].map { try nodeKey(context, $0) }
         let theme = try request.themeOption(context.services.graph.vocabulary)
         let limit = try request.intOption("limit", default: 100, range: 1...1000)
@@ -139,14 +139,14 @@ extension WorkflowCommands {
         let node = try nodeKey(context, request.arguments[2])
         let text = request.arguments[1]
         if verb == "ADD" {
-            let role = try enumValue(request.options["role"] ?? "partner", StakeholderRole.self, "role").rawValue
-            return .later(write(context, request, audit: ["trajectory": text, "node": node, "role": role, "action": "stakeholder add"]) { tx in
+            let role = try enumValue(request.options["role"] ?? "partner", StakeholderRole.self, "role")
+            return .later(write(context, request, audit: ["trajectory": text, "node": node, "role": role.rawValue, "action": "stakeholder add"]) { tx in
                 let key = try trajectoryKey(tx, text)
                 if try WorkflowStore.isStakeholder(tx, trajectory: key, node: node) {
                     throw ProtocolError(.conflict, "\(node) is already a stakeholder of \(key)")
                 }
                 try WorkflowStore.addStakeholder(tx, trajectory: key, node: node, role: role)
-            }.answer { Response(status: Status([("role", .string(role))])) })
+            }.answer { Response(status: Status([("role", .string(role.rawValue))])) })
         }
         if request.options["role"] != nil { throw ProtocolError(.usage, "role= goes with STAKEHOLDER ADD") }
         return .later(write(context, request, audit: ["trajectory": text, "node": node, "action": "stakeholder remove"]) { tx in

@@ -87,12 +87,12 @@ enum WorkflowCommands {
     // MARK: - Records
 
     static func record(_ t: Trajectory) -> Record {
-        var record = Record("trajectory", [("key", .string(t.key)), ("name", .string(t.name)), ("kind", .string(t.kind)),
+        var record = Record("trajectory", [("key", .string(t.key)), ("name", .string(t.name)), ("kind", .string(t.kind.rawValue)),
                                            ("lead", .string(t.lead))])
         record.append("region", t.region.map(Value.string))
         if !t.themes.isEmpty { record.append("themes", .list(t.themes)) }
         record.append("goal", t.goal.map(Value.string))
-        record.append("status", .string(t.status))
+        record.append("status", .string(t.status.rawValue))
         record.append("start", t.start.map(Value.string))
         record.append("end", t.end.map(Value.string))
         return record
@@ -102,7 +102,7 @@ enum WorkflowCommands {
         var record = Record("milestone", [("id", .int(m.id)), ("trajectory", .string(m.trajectory)), ("title", .string(m.title)),
                                           ("due", .string(m.due))])
         record.append("owner", m.owner.map(Value.string))
-        record.append("status", .string(m.status))
+        record.append("status", .string(m.status.rawValue))
         if m.overdue { record.append("overdue", .bool(true)) }
         record.append("done", m.doneOn.map(Value.string))
         record.append("days_left", .int(m.daysLeft))
@@ -120,8 +120,8 @@ enum WorkflowCommands {
         record.append("duration", .int(m.duration))
         record.append("title", .string(m.title))
         if !m.place.isEmpty { record.append("place", .string(m.place)) }
-        record.append("status", .string(m.status))
-        record.append("axis", .string(m.axis))
+        record.append("status", .string(m.status.rawValue))
+        record.append("axis", .string(m.axis.rawValue))
         record.append("tripartite", .bool(m.tripartite))
         record.append("participants", .list(m.participants))
         record.append("outcome", m.outcome.map(Value.string))
@@ -130,7 +130,7 @@ enum WorkflowCommands {
     }
 
     static func record(_ s: Signal) -> Record {
-        Record("signal", [("id", .int(s.id)), ("node", .string(s.node)), ("kind", .string(s.kind)), ("theme", .string(s.theme)),
-                          ("text", .string(s.text)), ("status", .string(s.status)), ("created", .string(s.created))])
+        Record("signal", [("id", .int(s.id)), ("node", .string(s.node)), ("kind", .string(s.kind.rawValue)), ("theme", .string(s.theme)),
+                          ("text", .string(s.text)), ("status", .string(s.status.rawValue)), ("created", .string(s.created))])
     }
 }
