@@ -61,32 +61,12 @@ extension WorkflowCommands {
         }.map { signal, answers in
             graph.read { graph in
                 guard let source = graph.id(forKey: signal.node) else { return Response(records: [], status: Status([("rows", 0)])) }
-                let sourceNode = graph.node(id: source)
-                let sourceRegions = Set(graph.edges(source).filter { graph.node(id: $0.neighbor).kind == .region }.map(\.neighbor))
-                var scored: [(Signal, Double, String)] = []
-                for answer in answers {
-                    guard let other = graph.id(forKey: answer.node) else { continue }
-                    let otherNode = graph.node(id: other)
-                    var score = 1.0
-                    var reasons: [String] = []
-                    if otherNode.tier == sourceNode.tier { score += 1; reasons.append("same tier (\(otherNode.tier.rawValue))") }
-                    let shared = sourceRegions.intersection(graph.edges(other).map(\.neighbor))
-                    if !shared.isEmpty {
-                        score += Double(shared.count)
-                        reasons.append("shared region " + shared.map { graph.node(id: $0).name }.sorted().joined(separator: ", "))
-                    }
-                    if let path = graph.shortestPath(from: source, to: other, maxHops: 6) {
-                        score += 2.0 / Double(1 + path.hops)
-                        reasons.append("\(path.hops) step\(path.hops == 1 ? "" : "s") away")
-                    }
-                    scored.append((answer, score, reasons.joined(separator: "; ")))
-                }
-                scored.sort { ($0.1, $1.0.id) > ($1.1, $0.0.id) }
-                let records = scored.prefix(limit).map { answer, score, reason -> Record in
-                    Record("match", [("id", .int(answer.id)), ("node", .string(answer.node)),
-                                     ("name", .string(graph.node(key: answer.node)?.name ?? answer.node)), ("kind", .string(answer.kind.rawValue)),
-                                     ("theme", .string(answer.theme)), ("score", .double(score)), ("reason", .string(reason)),
-                                     ("text", .string(answer.text))])
+                let records = graph.matches(for: source, answers: answers.map(\.node), limit: limit).map { match -> Record in
+                    let answer = answers[match.index]
+                    return Record("match", [("id", .int(answer.id)), ("node", .string(answer.node)),
+                                            ("name", .string(graph.node(key: answer.node)?.name ?? answer.node)), ("kind", .string(answer.kind.rawValue)),
+                                            ("theme", .string(answer.theme)), ("score", .double(match.score)), ("reason", .string(match.reason)),
+                                            ("text", .string(answer.text))])
                 }
                 return Response(records: Array(records), status: Status([("rows", .int(records.count))]))
             }
