@@ -83,6 +83,8 @@ let package = Package(
         ),
         .testTarget(name: "VerbinderProtocolTests", dependencies: ["VerbinderProtocol"]),
         .testTarget(name: "VerbinderGraphTests", dependencies: ["VerbinderGraph"]),
+        // The client's parts that need no daemon: mail composition (RFC 5322), the sending subprocess.
+        .testTarget(name: "VerbinderClientTests", dependencies: ["verbinder"]),
         .testTarget(name: "VerbinderServerTests", dependencies: ["VerbinderServer", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "VerbinderIntegrationTests",
