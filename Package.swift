@@ -79,7 +79,10 @@ let package = Package(
         // The load generator of scripts/bench (poll, one thread per core, HdrHistogram latencies).
         .executableTarget(
             name: "verbinder-bench",
-            dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")]
+            dependencies: [
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .testTarget(name: "VerbinderProtocolTests", dependencies: ["VerbinderProtocol"]),
         .testTarget(name: "VerbinderGraphTests", dependencies: ["VerbinderGraph"]),
