@@ -49,12 +49,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var draining = false
     /// Set by ``handle(_:context:)`` for a line that is a request (not blank, not a comment).
     private var requestSeen = false
-    /// The last complete request, or the end of the last answer that took time: the idle clock.
-    private var lastActivity = NIODeadline.now()
-    /// Since when a started line has been waiting for its end (only while the daemon waits for the client).
-    private var partialSince: NIODeadline?
-    /// Since when answers have been waiting for the client to read them (the channel is not writable).
-    private var blockedSince: NIODeadline?
+    /// The idle, line and unread-answer clocks.
+    private var timeouts: ConnectionTimeouts
     private var timer: Scheduled<Void>?
     private var timerDeadline: NIODeadline?
     private var closing = false
@@ -78,6 +74,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
         self.registry = registry
         self.logger = services.logger
         self.splitter = LineSplitter(maximumLength: services.configuration.maxLineLength)
+        self.timeouts = ConnectionTimeouts(idleSeconds: services.configuration.idleTimeoutSeconds,
+                                           lineSeconds: services.configuration.lineTimeoutSeconds)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -114,7 +112,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         greeting.writeString("OK verbinder \(configuration.version) ready\(services.access.isProtected ? " protected=yes" : "")\n")
         context.writeAndFlush(wrapOutboundOut(greeting), promise: nil)
         context.fireChannelActive()
-        lastActivity = .now()
+        timeouts.lastActivity = .now()
         armTimer(context: context)
         readIfReady(context: context)
     }
@@ -209,20 +207,20 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 // Answers wait to be sent: push them to the socket, and go on only if it took them.
                 flushIfNeeded(context: context)
                 if !context.channel.isWritable {
-                    if blockedSince == nil { blockedSince = .now() }
+                    if timeouts.blockedSince == nil { timeouts.blockedSince = .now() }
                     break
                 }
             }
             guard let line = splitter.nextLine() ?? (endOfInput ? splitter.finish() : nil) else { break }
-            partialSince = nil
+            timeouts.partialSince = nil
             handle(line, context: context)
         }
         if requestSeen {
             requestSeen = false
-            lastActivity = .now()
+            timeouts.lastActivity = .now()
         }
         guard !closing else { return }
-        if !busy, blockedSince == nil, !hasQueuedRequest() {
+        if !busy, timeouts.blockedSince == nil, !hasQueuedRequest() {
             if inputClosed {
                 closing = true
                 closeAfterFlush(context: context)
@@ -230,9 +228,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
             }
             // Waiting for the client: a line it has started must end within the line timeout.
             if splitter.holdsPartialLine {
-                if partialSince == nil { partialSince = .now() }
+                if timeouts.partialSince == nil { timeouts.partialSince = .now() }
             } else {
-                partialSince = nil
+                timeouts.partialSince = nil
             }
         }
         armTimer(context: context)
@@ -274,20 +272,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     // MARK: - Timers
 
-    /// The next moment a timer rule may close the connection, or nil if none applies now.
-    private func nextDeadline() -> NIODeadline? {
-        let configuration = services.configuration
-        var next: NIODeadline?
-        if !busy, blockedSince == nil { next = lastActivity + .seconds(configuration.idleTimeoutSeconds) }
-        if let since = blockedSince { next = Swift.min(next ?? .distantFuture, since + .seconds(configuration.idleTimeoutSeconds)) }
-        if let since = partialSince { next = Swift.min(next ?? .distantFuture, since + .seconds(configuration.lineTimeoutSeconds)) }
-        return next
-    }
-
-    /// Schedules the timer for ``nextDeadline()`` unless it is already due by then (it looks
+    /// Schedules the timer for the next deadline unless it is already due by then (it looks
     /// again when it fires), so a busy connection does not reschedule per request.
     private func armTimer(context: ChannelHandlerContext) {
-        guard admitted, !closing, let next = nextDeadline() else { return }
+        guard admitted, !closing, let next = timeouts.nextDeadline(busy: busy) else { return }
         if let current = timerDeadline, current <= next { return }
         timer?.cancel()
         timerDeadline = next
@@ -302,17 +290,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         timer = nil
         timerDeadline = nil
         guard !closing, context.channel.isActive else { return }
-        let configuration = services.configuration
-        let now = NIODeadline.now()
-        var reason: String?
-        if let since = partialSince, now >= since + .seconds(configuration.lineTimeoutSeconds) {
-            reason = "line timeout: a request line was not completed within \(configuration.lineTimeoutSeconds) s"
-        } else if let since = blockedSince, now >= since + .seconds(configuration.idleTimeoutSeconds) {
-            reason = "idle timeout: the client read none of its answers for \(configuration.idleTimeoutSeconds) s"
-        } else if !busy, blockedSince == nil, now >= lastActivity + .seconds(configuration.idleTimeoutSeconds) {
-            reason = "idle timeout"
-        }
-        if let reason {
+        if let reason = timeouts.expiry(at: .now(), busy: busy) {
             logger.debug("\(reason)")
             closing = true
             context.close(promise: nil)
@@ -365,7 +343,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             future.hop(to: context.eventLoop).whenComplete { result in
                 let (handler, context) = loopBound.value
                 handler.busy = false
-                handler.lastActivity = .now()
+                handler.timeouts.lastActivity = .now()
                 switch result {
                 case .success(let response): handler.send(response, context: context)
                 case .failure(let error):
@@ -403,7 +381,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             guard let chunk = stream.nextChunk() else {
                 streaming = nil
                 busy = false
-                lastActivity = .now()
+                timeouts.lastActivity = .now()
                 send(Response(status: stream.status(stream.count)), context: context)
                 drain(context: context)
                 flushIfNeeded(context: context)
@@ -423,13 +401,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
             context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
         }
         streaming = stream
-        if blockedSince == nil { blockedSince = .now() }
+        if timeouts.blockedSince == nil { timeouts.blockedSince = .now() }
         armTimer(context: context)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
-            blockedSince = nil
+            timeouts.blockedSince = nil
             if let stream = streaming {
                 streaming = nil
                 pump(stream, context: context)

@@ -1,0 +1,215 @@
+import NIOCore
+import PQ
+import VerbinderGraph
+import VerbinderProtocol
+import VerbinderStore
+
+/// The graph's queries, answered from memory: NEIGHBORS, PATH, SUGGEST, GAPS, CENTRAL, EXPORT.
+extension GraphCommands {
+    // MARK: - Queries (from memory)
+
+    static let neighbors = Command(
+        "NEIGHBORS", usage: "NEIGHBORS <node> [axis=vertical|horizontal] [relation=R] [kind=K] [depth=1..3]",
+        summary: "The relations around a stakeholder as link records; depth 2 or 3 gives the ego network.",
+        arity: .exactly(1), permission: .read, options: ["axis", "relation", "kind", "depth"]
+    ) { request, context in
+        let axis = try request.enumOption("axis", Axis.self)
+        let relation = try request.options["relation"].map(relationArgument)
+        let kind = try request.enumOption("kind", NodeKind.self)
+        let depth = try depthOption(request, maximum: 3)
+        let compute = { (graph: borrowing Graph) throws -> Response in
+            let start = try graph.require(request.arguments[0])
+            let startID = graph.id(forKey: start.key)!
+            let filter = WalkFilter(axis: axis, relations: relation.map { [$0] } ?? [])
+            var records: [Record] = []
+            var nodes: Set<NodeID> = []
+            for (index, level) in graph.neighborhood(of: startID, depth: depth, filter: filter) {
+                let ends = graph.ends(of: index)
+                let others = [ends.from, ends.to].filter { $0 != startID }
+                if let kind, !others.contains(where: { graph.node(id: $0).kind == kind }) { continue }
+                nodes.formUnion(others)
+                var record = Records.link(index: index, in: graph)
+                record.append("depth", .int(level))
+                records.append(record)
+            }
+            return Response(records: records, status: Status([("links", .int(records.count)), ("nodes", .int(nodes.count))]))
+        }
+        // The plain form is the common one: answered from the render cache.
+        if request.options.isEmpty {
+            return .now(try context.services.renderCache.answer(request, about: request.arguments[0], format: context.session.format,
+                                                                 today: Today.amsterdam(), graph: context.services.graph, compute))
+        }
+        return .now(try context.services.graph.read { try compute($0) })
+    }
+
+    static let path = Command(
+        "PATH", usage: "PATH <from> <to> [axis=vertical|horizontal] [via=kind,...] [avoid=node,...] [max=N] [k=K]",
+        summary: "The shortest chain of relations between two stakeholders as hop records; k=K gives the K shortest.",
+        arity: .exactly(2), permission: .read, options: ["axis", "via", "avoid", "max", "k"]
+    ) { request, context in
+        let axis = try request.enumOption("axis", Axis.self)
+        let maxHops = try request.intOption("max", default: 8, range: 1...12)
+        let k = try request.intOption("k", default: 1, range: 1...10)
+        var via: Set<NodeKind> = []
+        for name in (request.options["via"] ?? "").split(separator: ",") {
+            guard let kind = NodeKind(rawValue: name.lowercased()) else {
+                throw ProtocolError(.invalid, "via=\(name) is not a node kind (\(NodeKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            via.insert(kind)
+        }
+        return .now(try context.services.graph.read { graph in
+            let from = graph.id(forKey: try graph.require(request.arguments[0]).key)!
+            let to = graph.id(forKey: try graph.require(request.arguments[1]).key)!
+            var avoid: Set<NodeID> = []
+            for text in (request.options["avoid"] ?? "").split(separator: ",") {
+                avoid.insert(graph.id(forKey: try graph.require(String(text)).key)!)
+            }
+            if avoid.contains(from) || avoid.contains(to) { throw ProtocolError(.invalid, "avoid= names an end of the path") }
+            let filter = WalkFilter(axis: axis, via: via, avoid: avoid)
+            let paths = k == 1
+                ? graph.shortestPath(from: from, to: to, filter: filter, maxHops: maxHops).map { [$0] } ?? []
+                : graph.shortestPaths(from: from, to: to, k: k, filter: filter, maxHops: maxHops)
+            guard let first = paths.first else { throw ProtocolError(.noPath, "no path within \(maxHops) hops") }
+            var records: [Record] = []
+            for (number, path) in paths.enumerated() {
+                records += hopRecords(path, in: graph, number: request.options["k"] == nil ? nil : number + 1)
+            }
+            var status: [(String, Value)] = [("hops", .int(first.hops))]
+            if request.options["k"] != nil { status.append(("paths", .int(paths.count))) }
+            return Response(records: records, status: Status(status))
+        })
+    }
+
+    static func hopRecords(_ path: GraphPath, in graph: Graph, number: Int?) -> [Record] {
+        path.nodes.enumerated().map { n, id in
+            let node = graph.node(id: id)
+            var record = Record("hop")
+            record.append("path", number.map(Value.int))
+            record.append("n", .int(n))
+            record.append("key", .string(node.key))
+            record.append("name", .string(node.name))
+            record.append("kind", .string(node.kind.rawValue))
+            record.append("tier", .string(node.tier.rawValue))
+            record.append("layer", .string(node.layer.rawValue))
+            if n > 0 {
+                let relation = path.relations[n - 1]
+                record.append("relation", .string(graph.kind(of: relation).rawValue))
+                record.append("direction", .string(graph.ends(of: relation).from == path.nodes[n - 1] ? "out" : "in"))
+                record.append("axis", .string(graph.axis(ofRelation: relation).rawValue))
+            }
+            return record
+        }
+    }
+
+    static let suggest = Command(
+        "SUGGEST", usage: "SUGGEST <node> [theme=T] [axis=vertical|horizontal] [limit=N]",
+        summary: "Who this stakeholder should meet and is not yet linked to, best first, with the evidence.",
+        arity: .exactly(1), permission: .read, options: ["theme", "axis", "limit"]
+    ) { request, context in
+        let axis = try request.enumOption("axis", Axis.self)
+        let limit = try request.intOption("limit", default: 10, range: 1...1000)
+        let today = Today.amsterdam()
+        return .now(try context.services.graph.read { graph in
+            let theme = try request.themeOption(graph.vocabulary)
+            let node = try graph.require(request.arguments[0])
+            let suggestions = graph.suggestions(for: graph.id(forKey: node.key)!, theme: theme, axis: axis, limit: limit, today: today)
+            let records = suggestions.map { suggestion -> Record in
+                let other = graph.node(id: suggestion.node)
+                var record = Record("suggestion", [
+                    ("key", .string(other.key)), ("name", .string(other.name)), ("kind", .string(other.kind.rawValue)),
+                    ("tier", .string(other.tier.rawValue)), ("layer", .string(other.layer.rawValue)),
+                    ("score", .double(suggestion.score)), ("reason", .string(suggestion.reason)),
+                ])
+                if !suggestion.path.isEmpty {
+                    record.append("path", .string(suggestion.path.map { graph.node(id: $0).key }.joined(separator: ">")))
+                }
+                return record
+            }
+            return Response(records: records, status: Status([("rows", .int(records.count))]))
+        })
+    }
+
+    static let gaps = Command(
+        "GAPS", usage: "GAPS unaffiliated|isolated|vertical [theme=T] [limit=N] | GAPS agenda [limit=N] | GAPS stale [days=180] [limit=N]",
+        summary: "Who is missing out: municipalities in no network, nodes with no relation, no vertical tie to a ministry, regions without an active kansenagenda, trajectories and stakeholders without a meeting held lately.",
+        arity: .exactly(1), permission: .read, options: ["theme", "limit", "days"]
+    ) { request, context in
+        let limit = try request.intOption("limit", default: 100_000, range: 1...100_000)
+        let which = request.arguments[0].lowercased()
+        if which == "agenda" || which == "stale" {
+            if request.options["theme"] != nil || (which == "agenda" && request.options["days"] != nil) { throw ProtocolError(.usage, "") }
+            return try MonitoringCommands.gaps(which, request, context)
+        }
+        if request.options["days"] != nil { throw ProtocolError(.usage, "days= goes with GAPS stale") }
+        if request.options["theme"] != nil, which != "vertical" { throw ProtocolError(.usage, "theme= goes with GAPS vertical") }
+        let today = Today.amsterdam()
+        return .now(try context.services.graph.read { graph in
+            let ids: [NodeID]
+            switch which {
+            case "unaffiliated": ids = graph.unaffiliatedMunicipalities(today: today)
+            case "isolated": ids = graph.isolatedNodes(today: today)
+            case "vertical": ids = graph.verticalGaps(theme: try request.themeOption(graph.vocabulary), today: today)
+            default: throw ProtocolError(.usage, "")
+            }
+            let nodes = ids.map(graph.node(id:)).sorted { $0.key < $1.key }
+            return Response(records: nodes.prefix(limit).map { Records.node($0, today: today) }, status: Status([("count", .int(nodes.count))]))
+        })
+    }
+
+    static let central = Command(
+        "CENTRAL", usage: "CENTRAL [kind=K] [limit=N]",
+        summary: "The key connectors by exact betweenness centrality, with their degree.",
+        arity: .exactly(0), permission: .read, options: ["kind", "limit"]
+    ) { request, context in
+        let kind = try request.enumOption("kind", NodeKind.self)
+        let limit = try request.intOption("limit", default: 20, range: 1...1000)
+        let graph = context.services.graph
+        let today = Today.amsterdam()
+        // Brandes is O(V·E): run it on the pool's threads, never on an event loop, on a snapshot,
+        // so writers never wait for it. Above 20,000 nodes exact work takes hours: estimate from
+        // 500 evenly spread sources and say so (exact=no).
+        return .later(context.services.pool.compute(on: context.eventLoop) {
+            let graph = graph.snapshot()
+            let exact = graph.nodeCount <= 20_000
+            let scores = graph.betweenness(sources: exact ? nil : 500)
+            // An ended node is history, not a connector of today.
+            let gone = graph.notCurrent(on: today)
+            let ranked = scores.filter { (kind == nil || graph.node(id: $0.key).kind == kind) && !gone.contains($0.key) }
+                .sorted { ($0.value, graph.node(id: $1.key).key) > ($1.value, graph.node(id: $0.key).key) }
+                .prefix(limit)
+            let records = ranked.enumerated().map { rank, entry -> Record in
+                let node = graph.node(id: entry.key)
+                return Record("central", [
+                    ("rank", .int(rank + 1)), ("key", .string(node.key)), ("name", .string(node.name)),
+                    ("kind", .string(node.kind.rawValue)), ("betweenness", .double(entry.value)),
+                    ("degree", .int(graph.degree(entry.key))),
+                ])
+            }
+            return Response(records: records, status: Status([("rows", .int(records.count)), ("exact", .bool(exact))]))
+        })
+    }
+
+    static let export = Command(
+        "EXPORT", usage: "EXPORT dot [<node>] [depth=N] [axis=vertical|horizontal] | EXPORT ics [trajectory=T] [node=<node>]",
+        summary: "The graph or an ego network as GraphViz DOT, or meetings and milestones as an iCalendar file; one line per data line.",
+        arity: .between(1, 2), options: ["depth", "axis", "trajectory", "node"]
+    ) { request, context in
+        if request.arguments.count == 1, request.arguments[0].lowercased() == "ics" {
+            if request.options["depth"] != nil || request.options["axis"] != nil { throw ProtocolError(.usage, "") }
+            return try MonitoringCommands.ics(request, context)
+        }
+        if request.options["trajectory"] != nil || request.options["node"] != nil { throw ProtocolError(.usage, "") }
+        guard (1...2).contains(request.arguments.count), request.arguments[0].lowercased() == "dot" else {
+            throw ProtocolError(.usage, "")
+        }
+        let axis = try request.enumOption("axis", Axis.self)
+        let depth = try depthOption(request, maximum: 3)
+        // Streamed from a snapshot: a million relations never sit in memory as text, a slow
+        // reader only slows its own answer, and writers carry on meanwhile.
+        let graph = context.services.graph.snapshot()
+        let center = try request.arguments.count == 2 ? graph.id(forKey: graph.require(request.arguments[1]).key) : nil
+        var writer = DotWriter(graph: graph, center: center, depth: depth, filter: WalkFilter(axis: axis))
+        return .stream(ResponseStream(nextChunk: { writer.next(upTo: 512).map { $0.map(Record.raw) } },
+                                      status: { Status([("lines", .int($0))]) }))
+    }
+}
