@@ -310,12 +310,7 @@ struct AdviceTests {
     /// Migration 0007 from the previous schema with data in it: nothing is lost, every theme
     /// becomes a key, the period of validity moves to its columns, meetings take the new rule.
     @Test func migrationFromThePreviousSchemaKeepsEveryRow() throws {
-        let conninfo = try SharedCluster.freshDatabase("migrate-0007")
-        let db = try Connection(conninfo)
-        let previous = try Migrator(directory: Paths.sql + "/migrations").migrations.filter { $0.version < 7 }
-        #expect(previous.count == 6)
-        try Migrator(migrations: previous).migrate(db)
-        try db.executeScript("""
+        let (conninfo, db) = try databaseBefore(migration: 7, label: "migrate-0007", rows: """
             INSERT INTO nodes (key, kind, name, search_name, tier, province, themes, attributes) VALUES
               ('PV23', 'province', 'Overijssel', 'overijssel', 'provincial', NULL, '{}', '{}'),
               ('GM0153', 'municipality', 'Enschede', 'enschede', 'local', 'PV23', '{healthcare,space-travel,healthcare}', '{}'),
@@ -335,8 +330,7 @@ struct AdviceTests {
             """)
         let counts = "SELECT (SELECT count(*) FROM nodes), (SELECT count(*) FROM relations), (SELECT count(*) FROM trajectories), (SELECT count(*) FROM signals), (SELECT count(*) FROM meetings), (SELECT count(*) FROM meeting_participants)"
         let before = try db.query(counts)[0].values
-        let (code, output) = try runVerbinderd(["migrate", "--database-url", conninfo])
-        #expect(code == 0, "\(output)")
+        try migrate(conninfo, recording: 7, on: db)
         #expect(try db.query(counts)[0].values == before)
         #expect(try db.query("SELECT themes::text FROM nodes WHERE key = 'GM0153'")[0].string(0) == "{zorg,space-travel}")
         #expect(try db.query("SELECT themes::text FROM nodes WHERE key = 'lnv'")[0].string(0) == "{landbouw,natuur}")
@@ -361,22 +355,15 @@ struct AdviceTests {
 
     /// Migration 0008 (the daemon that wrote an audit row) keeps every audit row, with no daemon named.
     @Test func auditMigrationKeepsEveryRow() throws {
-        let conninfo = try SharedCluster.freshDatabase("migrate-0008")
-        let db = try Connection(conninfo)
-        let previous = try Migrator(directory: Paths.sql + "/migrations").migrations.filter { $0.version < 8 }
-        #expect(previous.count == 7)
-        try Migrator(migrations: previous).migrate(db)
-        try db.executeScript("""
+        let (conninfo, db) = try databaseBefore(migration: 8, label: "migrate-0008", rows: """
             INSERT INTO audit (actor, remote, connection, command, changes) VALUES
               ('admin', '127.0.0.1:5000', 3, 'ADD GM0153', '{"action":"add","node":"GM0153"}'),
               ('seed', NULL, NULL, 'seed', '{}');
             """)
         let rows = "SELECT id::text, actor, coalesce(remote, '-'), command, changes::text FROM audit ORDER BY id"
         let before = try db.query(rows).all.map { $0.values }
-        let (code, output) = try runVerbinderd(["migrate", "--database-url", conninfo])
-        #expect(code == 0, "\(output)")
+        try migrate(conninfo, recording: 8, on: db)
         #expect(try db.query(rows).all.map { $0.values } == before)
         #expect(try db.query("SELECT count(*) FROM audit WHERE daemon IS NULL")[0].int(0) == 2)
-        #expect(try db.query("SELECT count(*) FROM schema_migrations WHERE version = 8")[0].int(0) == 1)
     }
 }

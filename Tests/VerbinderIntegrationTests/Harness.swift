@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import VerbinderStore
 import VerbinderCluster
 #if canImport(Glibc)
 import Glibc
@@ -307,6 +308,27 @@ func parseRecord(_ line: String) throws -> (type: String, fields: [String: Strin
         if case .option(let name, let value) = token { fields[name] = value }
     }
     return (type, fields)
+}
+
+/// A fresh database at the schema before migration `version`, with `rows` inserted: for tests
+/// that a migration keeps every row. Returns its conninfo and a connection to it.
+func databaseBefore(migration version: Int, label: String, rows: String) throws -> (String, Connection) {
+    let conninfo = try SharedCluster.freshDatabase(label)
+    let db = try Connection(conninfo)
+    let previous = try Migrator(directory: Paths.sql + "/migrations").migrations.filter { $0.version < version }
+    guard previous.count == version - 1 else { throw HarnessError("expected \(version - 1) migrations before \(version), found \(previous.count)") }
+    try Migrator(migrations: previous).migrate(db)
+    try db.executeScript(rows)
+    return (conninfo, db)
+}
+
+/// Runs `verbinderd migrate` on `conninfo` and expects it to succeed and to record `version`.
+func migrate(_ conninfo: String, recording version: Int, on db: Connection) throws {
+    let (code, output) = try runVerbinderd(["migrate", "--database-url", conninfo])
+    guard code == 0 else { throw HarnessError("migrate failed: \(output)") }
+    guard try db.query("SELECT count(*) FROM schema_migrations WHERE version = $1", [String(version)])[0].int(0) == 1 else {
+        throw HarnessError("migration \(version) is not recorded")
+    }
 }
 
 /// A fresh database loaded with the seed; returns its conninfo.
