@@ -72,6 +72,10 @@ let package = Package(
             dependencies: [
                 "VerbinderProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
             ]
         ),
         // libFuzzer target for the tokenizer and parser (scripts/fuzz); a corpus replayer when built normally.

@@ -103,9 +103,10 @@ final class Connection {
     private(set) var atEnd = false
     private var writeBroken = false
 
-    /// With `tls`, the system's `openssl s_client` carries the connection (it verifies the
-    /// daemon's certificate against the system's CAs, or `VERBINDER_TLS_CA`); we talk to it over
-    /// a socket pair, so the rest of the client is the same for plain and TLS connections.
+    /// With `tls`, the connection is wrapped in TLS in process (``TLSTunnel``): the daemon's
+    /// certificate is verified against the system's CAs, or `VERBINDER_TLS_CA`, and must name
+    /// the host; the client talks to the tunnel over a socket pair, so the rest of the client
+    /// is the same for plain and TLS connections.
     init(address: Address, timeoutSeconds: Int32 = 10, tls: Bool = false) throws(ClientFailure) {
         self.address = address
         switch address {
@@ -113,70 +114,17 @@ final class Connection {
             if tls { throw ClientFailure("--tls needs a host:port address, not a Unix socket") }
             fd = try Connection.connectUnix(path, timeoutSeconds: timeoutSeconds)
         case .tcp(let host, let port):
+            let socket = try Connection.connectTCP(host, port, timeoutSeconds: timeoutSeconds)
             if tls {
-                (fd, tlsProcess) = try Connection.connectTLS(host, port)
+                let ca = getenv("VERBINDER_TLS_CA").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+                fd = try TLSTunnel.open(connectedSocket: socket, host: host, caFile: ca, timeoutSeconds: timeoutSeconds)
             } else {
-                fd = try Connection.connectTCP(host, port, timeoutSeconds: timeoutSeconds)
+                fd = socket
             }
         }
     }
 
-    /// The `openssl s_client` process of a TLS connection.
-    private var tlsProcess: pid_t = 0
-
-    deinit {
-        close(fd)
-        if tlsProcess > 0 {
-            kill(tlsProcess, SIGTERM)
-            var status: Int32 = 0
-            _ = waitpid(tlsProcess, &status, 0)
-        }
-    }
-
-    private static func connectTLS(_ host: String, _ port: Int) throws(ClientFailure) -> (Int32, pid_t) {
-        var pair: [Int32] = [0, 0]
-        #if canImport(Glibc)
-        let created = socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair)
-        #else
-        let created = socketpair(AF_UNIX, SOCK_STREAM, 0, &pair)
-        #endif
-        guard created == 0 else { throw ClientFailure("socketpair(): \(String(cString: strerror(errno)))") }
-        var arguments = ["openssl", "s_client", "-quiet", "-verify_quiet", "-verify_return_error",
-                         "-connect", host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)", "-servername", host]
-        if let ca = getenv("VERBINDER_TLS_CA").map({ String(cString: $0) }), !ca.isEmpty { arguments += ["-CAfile", ca] }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, pair[1], 0)
-        posix_spawn_file_actions_adddup2(&actions, pair[1], 1)
-        posix_spawn_file_actions_addclose(&actions, pair[0])
-        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        // A clean signal state: the parent may block signals (test runners do), and a child
-        // that inherits a blocked SIGTERM would never stop.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGTERM)
-        sigaddset(&defaults, SIGPIPE)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var pid: pid_t = 0
-        let spawned = posix_spawnp(&pid, "openssl", &actions, &attributes, argv, environ)
-        close(pair[1])
-        guard spawned == 0 else {
-            close(pair[0])
-            throw ClientFailure("--tls needs the openssl command: \(String(cString: strerror(spawned)))", exitCode: ExitStatus.unreachable)
-        }
-        _ = fcntl(pair[0], F_SETFD, fcntl(pair[0], F_GETFD) | FD_CLOEXEC)
-        _ = fcntl(pair[0], F_SETFL, fcntl(pair[0], F_GETFL) | O_NONBLOCK)
-        return (pair[0], pid)
-    }
+    deinit { close(fd) }
 
     // MARK: connecting
 
