@@ -67,15 +67,22 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .executableTarget(
-            name: "verbinder",
+        // The line-protocol client: TCP, Unix socket or TLS (swift-nio-ssl), pipelined requests,
+        // responses read to their status line. Used by `verbinder` and by the integration tests.
+        .target(
+            name: "VerbinderClient",
             dependencies: [
-                "VerbinderProtocol",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "verbinder",
+            dependencies: [
+                "VerbinderProtocol", "VerbinderClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // libFuzzer target for the tokenizer and parser (scripts/fuzz); a corpus replayer when built normally.
@@ -95,7 +102,7 @@ let package = Package(
         .testTarget(name: "VerbinderServerTests", dependencies: ["VerbinderServer", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "VerbinderIntegrationTests",
-            dependencies: ["VerbinderCluster", "PQ", "VerbinderStore", "VerbinderProtocol", "verbinderd", "verbinder",
+            dependencies: ["VerbinderCluster", "PQ", "VerbinderStore", "VerbinderProtocol", "VerbinderClient", "verbinderd", "verbinder",
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                            .product(name: "NIOCore", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import Foundation
 import VerbinderProtocol
+import VerbinderClient
 
 /// A malformed CSV file: the line number and what is wrong.
 struct CSVError: Error {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import VerbinderClient
 
 /// What TAB does: a new line and cursor, and candidates to list when the line did not change.
 struct CompletionResult {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import VerbinderClient
 
 /// A small buffered writer on a file descriptor (stdout and stderr without C's FILE globals).
 /// The client is single-threaded: the shared writers are only touched from the main thread.

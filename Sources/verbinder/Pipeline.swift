@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import VerbinderClient
 
 /// One request to send, with the number of the input line it came from.
 struct PendingRequest {

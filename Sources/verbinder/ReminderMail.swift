@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import VerbinderClient
 
 /// One claimed reminder, from its `reminder` record.
 struct ClaimedReminder {

@@ -4,6 +4,7 @@ import VerbinderProtocol
 #if canImport(Glibc)
 import Glibc
 #endif
+import VerbinderClient
 
 /// The options of `verbinder reminders send`, parsed from the words after `reminders`.
 struct ReminderSendOptions: ParsableCommand {

@@ -4,6 +4,7 @@ import VerbinderProtocol
 #if canImport(Glibc)
 import Glibc
 #endif
+import VerbinderClient
 
 /// The options of `verbinder report`, parsed from the words after `report`.
 struct ReportOptions: ParsableCommand {

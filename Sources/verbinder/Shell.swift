@@ -3,6 +3,7 @@ import VerbinderProtocol
 #if canImport(Glibc)
 import Glibc
 #endif
+import VerbinderClient
 
 /// The interactive shell: a prompt with line editing, history and TAB completion; answers
 /// rendered as tables, long ones through the pager.

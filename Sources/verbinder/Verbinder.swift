@@ -4,6 +4,7 @@ import VerbinderProtocol
 #if canImport(Glibc)
 import Glibc
 #endif
+import VerbinderClient
 
 /// `verbinder`: the client of verbinderd for people and scripts.
 struct Verbinder: ParsableCommand {

@@ -1,5 +1,6 @@
 import Foundation
 import PQ
+import func VerbinderClient.isStatusLine
 import VerbinderStore
 import VerbinderCluster
 #if canImport(Glibc)
@@ -273,7 +274,7 @@ final class LineClient {
     func readResponse() throws -> (lines: [String], status: String) {
         var lines: [String] = []
         while let line = try readLine() {
-            if line == "OK" || line.hasPrefix("OK ") || line.hasPrefix("ERR ") || line == "ERR" { return (lines, line) }
+            if isStatusLine(Array(line.utf8)) { return (lines, line) }
             lines.append(line)
         }
         throw HarnessError("connection closed before a status line; got \(lines)")

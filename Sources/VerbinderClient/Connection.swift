@@ -5,37 +5,37 @@ import Darwin
 #endif
 
 /// A failure that ends the client with a message on stderr and an exit code.
-struct ClientFailure: Error, CustomStringConvertible {
-    let message: String
-    let exitCode: Int32
+public struct ClientFailure: Error, CustomStringConvertible {
+    public let message: String
+    public let exitCode: Int32
 
-    init(_ message: String, exitCode: Int32 = ExitStatus.unreachable) {
+    public init(_ message: String, exitCode: Int32 = ExitStatus.unreachable) {
         self.message = message
         self.exitCode = exitCode
     }
 
-    var description: String { message }
+    public var description: String { message }
 }
 
 /// The client's exit codes (documented in docs/verbinder.1).
-enum ExitStatus {
-    static let ok: Int32 = 0
+public enum ExitStatus {
+    public static let ok: Int32 = 0
     /// The daemon answered `ERR` (or an import/CSV failed).
-    static let failed: Int32 = 1
+    public static let failed: Int32 = 1
     /// The daemon could not be reached, the connection broke, or the feature is not available.
-    static let unreachable: Int32 = 2
+    public static let unreachable: Int32 = 2
 }
 
 /// Where the daemon listens: `host:port` or `unix:/path`.
-enum Address: Equatable, CustomStringConvertible {
+public enum Address: Equatable, CustomStringConvertible, Sendable {
     case tcp(host: String, port: Int)
     case unix(path: String)
 
-    static let defaultHost = "127.0.0.1"
-    static let defaultPort = 7411
+    public static let defaultHost = "127.0.0.1"
+    public static let defaultPort = 7411
 
     /// Parses `host:port`, `[v6]:port`, `host` (default port) or `unix:/path`.
-    static func parse(_ text: String) throws(ClientFailure) -> Address {
+    public static func parse(_ text: String) throws(ClientFailure) -> Address {
         if text.hasPrefix("unix:") {
             let path = String(text.dropFirst(5))
             guard !path.isEmpty else { throw ClientFailure("bad address \(text): unix: needs a path") }
@@ -69,7 +69,7 @@ enum Address: Equatable, CustomStringConvertible {
         return .tcp(host: host, port: port)
     }
 
-    var description: String {
+    public var description: String {
         switch self {
         case .tcp(let host, let port): return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         case .unix(let path): return "unix:\(path)"
@@ -78,7 +78,7 @@ enum Address: Equatable, CustomStringConvertible {
 }
 
 /// Whether a line read from the daemon ends a response (`OK`, `OK ...`, `ERR ...`).
-func isStatusLine(_ line: [UInt8]) -> Bool {
+public func isStatusLine(_ line: [UInt8]) -> Bool {
     if line.starts(with: [0x4F, 0x4B]) { // OK
         return line.count == 2 || line[2] == 0x20
     }
@@ -88,26 +88,26 @@ func isStatusLine(_ line: [UInt8]) -> Bool {
     return false
 }
 
-func isErrorLine(_ line: [UInt8]) -> Bool { line.starts(with: [0x45, 0x52, 0x52]) }
+public func isErrorLine(_ line: [UInt8]) -> Bool { line.starts(with: [0x45, 0x52, 0x52]) }
 
 /// A connection to the daemon: a non-blocking socket with an outbound and an inbound buffer,
 /// driven by `poll`, so that pipelined writes and reads never deadlock.
-final class Connection {
-    let fd: Int32
-    let address: Address
+public final class Connection {
+    public let fd: Int32
+    public let address: Address
     private var inbound: [UInt8] = []
     private var inStart = 0
     private var outbound: [UInt8] = []
     private var outStart = 0
     /// The daemon closed its side (or the connection broke): no more input will come.
-    private(set) var atEnd = false
+    public private(set) var atEnd = false
     private var writeBroken = false
 
     /// With `tls`, the connection is wrapped in TLS in process (``TLSTunnel``): the daemon's
     /// certificate is verified against the system's CAs, or `VERBINDER_TLS_CA`, and must name
     /// the host; the client talks to the tunnel over a socket pair, so the rest of the client
     /// is the same for plain and TLS connections.
-    init(address: Address, timeoutSeconds: Int32 = 10, tls: Bool = false) throws(ClientFailure) {
+    public init(address: Address, timeoutSeconds: Int32 = 10, tls: Bool = false) throws(ClientFailure) {
         self.address = address
         switch address {
         case .unix(let path):
@@ -211,13 +211,13 @@ final class Connection {
     // MARK: sending
 
     /// Queues one request line (a LF is added) to be written by ``pump(extra:)`` or ``flush()``.
-    func queue(_ line: String) {
+    public func queue(_ line: String) {
         guard !writeBroken else { return }
         outbound += Array(line.utf8)
         outbound.append(0x0A)
     }
 
-    var hasPendingOutput: Bool { outStart < outbound.count }
+    public var hasPendingOutput: Bool { outStart < outbound.count }
 
     /// Writes whatever the socket takes right now.
     private func writeAvailable() {
@@ -240,7 +240,7 @@ final class Connection {
     }
 
     /// Writes everything queued, reading whatever arrives meanwhile.
-    func flush() throws(ClientFailure) {
+    public func flush() throws(ClientFailure) {
         while hasPendingOutput && !writeBroken {
             _ = try pump(extra: nil)
         }
@@ -268,7 +268,7 @@ final class Connection {
 
     /// Waits until the socket can move data (and `extra` is readable), moves it, and says
     /// whether `extra` is readable. `timeout` is in milliseconds, -1 for none.
-    func pump(extra: Int32?, timeout: Int32 = -1) throws(ClientFailure) -> Bool {
+    public func pump(extra: Int32?, timeout: Int32 = -1) throws(ClientFailure) -> Bool {
         let writing = hasPendingOutput && !writeBroken
         // After the end of the stream the socket is only watched to find out that writes fail.
         let watchSocket = !atEnd || writing
@@ -291,7 +291,7 @@ final class Connection {
 
     /// The next complete line already received, without LF (and a CR before it); at the end of
     /// the stream, the unterminated rest. Nil when no line is available yet.
-    func takeLine() -> [UInt8]? {
+    public func takeLine() -> [UInt8]? {
         if let newline = inbound[inStart...].firstIndex(of: 0x0A) {
             var end = newline
             if end > inStart, inbound[end - 1] == 0x0D { end -= 1 }
@@ -320,7 +320,7 @@ final class Connection {
     }
 
     /// The next line, waiting for it; nil when the daemon closed the connection.
-    func readLine() throws(ClientFailure) -> [UInt8]? {
+    public func readLine() throws(ClientFailure) -> [UInt8]? {
         while true {
             if let line = takeLine() { return line }
             if atEnd { return nil }
@@ -329,7 +329,7 @@ final class Connection {
     }
 
     /// Reads one response, handing each data line to `data`; returns the status line.
-    func readResponse(_ data: ([UInt8]) -> Void) throws(ClientFailure) -> [UInt8] {
+    public func readResponse(_ data: ([UInt8]) -> Void) throws(ClientFailure) -> [UInt8] {
         while let line = try readLine() {
             if isStatusLine(line) { return line }
             data(line)
@@ -338,7 +338,7 @@ final class Connection {
     }
 
     /// Sends one request and collects its whole response.
-    func request(_ line: String) throws(ClientFailure) -> (data: [[UInt8]], status: [UInt8]) {
+    public func request(_ line: String) throws(ClientFailure) -> (data: [[UInt8]], status: [UInt8]) {
         queue(line)
         var data: [[UInt8]] = []
         let status = try readResponse { data.append($0) }
@@ -347,5 +347,5 @@ final class Connection {
 }
 
 extension Array where Element == UInt8 {
-    var text: String { String(decoding: self, as: UTF8.self) }
+    public var text: String { String(decoding: self, as: UTF8.self) }
 }
