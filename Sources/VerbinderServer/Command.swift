@@ -64,12 +64,17 @@ public struct Command: Sendable {
     /// For verbs with sub-verbs (`TRAJECTORY ADD`, ...): one form each, in `HELP` order.
     public let subcommands: [Form]
 
+    /// BEGIN, COMMIT and ROLLBACK: an error they answer does not abort the open batch (their
+    /// handlers decide what becomes of it), where any other command's error does.
+    public let controlsBatch: Bool
+
     public var usage: String { form.usage }
     public var summary: String { form.summary }
 
     public init(_ verb: String, usage: String, summary: String, arity: Arity? = nil, permission: Permission = .read,
-                options: Set<String> = [], subcommands: [Form] = [], handler: @escaping Handler) {
+                options: Set<String> = [], subcommands: [Form] = [], controlsBatch: Bool = false, handler: @escaping Handler) {
         self.verb = verb
+        self.controlsBatch = controlsBatch
         self.form = Form(verb, usage, summary, arity: arity, permission: permission)
         self.options = options
         self.subcommands = subcommands

@@ -9,6 +9,9 @@ struct CommandDispatcher: Sendable {
     let services: Services
     let table: CommandTable
 
+    /// Whether the verb is one of BEGIN, COMMIT and ROLLBACK (``Command/controlsBatch``).
+    func controlsBatch(_ verb: String) -> Bool { table.command(for: verb)?.controlsBatch ?? false }
+
     /// The reply to `request` on a connection with `session`, its answer made on `eventLoop`.
     func reply(to request: Request, session: Session, eventLoop: any EventLoop) -> Reply {
         do {
@@ -49,7 +52,7 @@ struct CommandDispatcher: Sendable {
     /// Any other command does not take it (`ERR USAGE unknown option`, as for any option).
     private func idempotencyKey(_ request: inout Request, command: Command, form: Command.Form, session: Session) throws -> IdempotencyKey? {
         guard let key = request.options[IdempotencyKey.option], form.permission == .write,
-              !["BEGIN", "COMMIT", "ROLLBACK"].contains(command.verb) else { return nil }
+              !command.controlsBatch else { return nil }
         guard session.batch == nil else {
             throw ProtocolError(.usage, "inside a batch idem= goes on COMMIT, for the whole batch")
         }

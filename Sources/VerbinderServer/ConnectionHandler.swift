@@ -58,8 +58,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Responses not yet handed to the channel (written at the end of the read burst).
     private var outbound: ByteBuffer?
     private var admitted = false
-    /// The verb of the request being answered (batch bookkeeping needs it).
-    private var currentVerb = ""
+    /// The request being answered is BEGIN, COMMIT or ROLLBACK (its error does not abort the batch).
+    private var requestControlsBatch = false
     /// The remote address this connection counts against.
     private var addressKey = ""
     /// The server is stopping: close once everything received is answered and the line is quiet.
@@ -300,7 +300,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     private func handle(_ line: InboundLine, context: ChannelHandlerContext) {
-        currentVerb = ""
+        requestControlsBatch = false
         let request: Request
         switch line {
         case .tooLong:
@@ -322,7 +322,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
         requestSeen = true
         services.stats.commands.add(1, ordering: .relaxed)
-        currentVerb = request.verb
+        requestControlsBatch = dispatcher.controlsBatch(request.verb)
         if let expired = session.expiredBatch, request.verb != "QUIT" {
             // The daemon rolled this connection's idle batch back: say so instead of running.
             session.expiredBatch = nil
@@ -360,7 +360,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func send(_ response: Response, context: ChannelHandlerContext) {
         // Any error inside BEGIN … COMMIT aborts the batch: COMMIT will then write nothing.
         if case .failure(let error) = response.outcome, let batch = session?.batch, batch.failure == nil,
-           !["BEGIN", "COMMIT", "ROLLBACK"].contains(currentVerb) {
+           !requestControlsBatch {
             batch.failure = error
         }
         if outbound == nil { outbound = context.channel.allocator.buffer(capacity: 512) }

@@ -41,7 +41,8 @@ enum BatchCommands {
     static let begin = Command(
         "BEGIN", usage: "BEGIN",
         summary: "Start a batch: the following writes commit together at COMMIT, or not at all.",
-        permission: .write  // its arguments are checked by the handler: a nested BEGIN aborts the open batch either way
+        permission: .write,  // its arguments are checked by the handler: a nested BEGIN aborts the open batch either way
+        controlsBatch: true
     ) { request, context in
         if let open = context.session.batch {
             // Like any ERR inside a batch, a nested BEGIN aborts it: COMMIT will write nothing.
@@ -104,7 +105,7 @@ enum BatchCommands {
     static let commit = Command(
         "COMMIT", usage: "COMMIT [idem=K]",
         summary: "Commit the open batch: OK applied=N, or ERR and nothing written. With idem=K a retried batch gets the first answer and writes nothing.",
-        arity: .exactly(0), permission: .write, options: [IdempotencyKey.option]
+        arity: .exactly(0), permission: .write, options: [IdempotencyKey.option], controlsBatch: true
     ) { request, context in
         guard let batch = context.session.batch else { throw ProtocolError(.conflict, "no batch is open (BEGIN first)") }
         let services = context.services
@@ -171,7 +172,8 @@ enum BatchCommands {
     }
 
     static let rollback = Command(
-        "ROLLBACK", usage: "ROLLBACK", summary: "Discard the open batch.", arity: .exactly(0), permission: .write
+        "ROLLBACK", usage: "ROLLBACK", summary: "Discard the open batch.", arity: .exactly(0), permission: .write,
+        controlsBatch: true
     ) { request, context in
         guard let batch = context.session.batch else { throw ProtocolError(.conflict, "no batch is open") }
         context.session.batch = nil
