@@ -129,19 +129,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 if counts[key] == 0 { counts[key] = nil }
             }
         }
-        if let batch = session?.batch {
-            session.batch = nil
-            BatchCommands.abandon(batch, services: services, eventLoop: context.eventLoop)
-        }
-        if session?.holdsLeases == true {
-            // A worker that went away: its reminders go back to the queue now, not when the lease ends.
-            let holder = "\(services.sync.instance):\(session.id)"
-            let logger = self.logger
-            services.pool.withConnection(on: context.eventLoop) { try ReminderStore.releaseHolder($0, holder: holder) }
-                .whenComplete { result in
-                    if case .failure(let error) = result { logger.warning("could not release reminder leases: \(error)") }
-                }
-        }
+        session?.end(services: services, eventLoop: context.eventLoop, logger: logger)
         admitted = false
         logger.debug("disconnected")
         context.fireChannelInactive()

@@ -1,3 +1,5 @@
+import Logging
+import NIOCore
 import VerbinderProtocol
 
 /// Per-connection state. Lives on the connection's event loop only.
@@ -24,5 +26,19 @@ public final class Session {
     init(id: UInt64, remote: String) {
         self.id = id
         self.remote = remote
+    }
+}
+
+extension Session {
+    /// The connection closed: an open batch is rolled back and its database connection
+    /// returned; reminder leases it holds are released.
+    func end(services: Services, eventLoop: any EventLoop, logger: Logger) {
+        if let batch {
+            self.batch = nil
+            BatchCommands.abandon(batch, services: services, eventLoop: eventLoop)
+        }
+        if holdsLeases {
+            ReminderCommands.releaseLeases(of: self, services: services, eventLoop: eventLoop, logger: logger)
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import PQ
 import VerbinderGraph
@@ -20,7 +21,17 @@ enum ReminderCommands {
     }
 
     /// Where a connection's leases are recorded, so closing it releases them.
-    static func holder(_ context: CommandContext) -> String { "\(context.services.sync.instance):\(context.session.id)" }
+    static func holder(_ services: Services, _ session: Session) -> String { "\(services.sync.instance):\(session.id)" }
+    static func holder(_ context: CommandContext) -> String { holder(context.services, context.session) }
+
+    /// A worker that went away: its reminders go back to the queue now, not when the lease ends.
+    static func releaseLeases(of session: Session, services: Services, eventLoop: any EventLoop, logger: Logger) {
+        let holder = holder(services, session)
+        services.pool.withConnection(on: eventLoop) { try ReminderStore.releaseHolder($0, holder: holder) }
+            .whenComplete { result in
+                if case .failure(let error) = result { logger.warning("could not release reminder leases: \(error)") }
+            }
+    }
 
     static func deliveryRecord(_ r: Reminder) -> Record {
         let overdue = r.rule == "overdue"
