@@ -43,13 +43,18 @@ public struct Command: Sendable {
         /// (`PING` takes anything).
         public let arity: Arity?
         public let permission: Permission
+        /// The options this form takes; nil: the command's (a verb without sub-verbs, or the
+        /// verb's own form).
+        public let options: Set<String>?
 
-        public init(_ name: String, _ usage: String, _ summary: String, arity: Arity?, permission: Permission) {
+        public init(_ name: String, _ usage: String, _ summary: String, arity: Arity?, permission: Permission,
+                    options: Set<String>? = nil) {
             self.name = name
             self.usage = usage
             self.summary = summary
             self.arity = arity
             self.permission = permission
+            self.options = options
         }
     }
 
@@ -93,6 +98,9 @@ public struct Command: Sendable {
         let name = verb + " " + first.uppercased()
         return subcommands.first { $0.name == name } ?? form
     }
+
+    /// The options a request of `form` may give.
+    public func options(of form: Form) -> Set<String> { form.options ?? options }
 
     /// The `command` records `HELP` shows for this verb.
     var helpRecords: [(name: String, record: Record)] {

@@ -22,7 +22,8 @@ struct CommandDispatcher: Sendable {
             try authorize(form.permission, verb: request.verb, session: session)
             var request = request
             let idempotency = try idempotencyKey(&request, command: command, form: form, session: session)
-            if let unknown = request.optionOrder.first(where: { !command.options.contains($0) }) {
+            let allowed = command.options(of: form)
+            if let unknown = request.optionOrder.first(where: { !allowed.contains($0) }) {
                 throw ProtocolError(.usage, "unknown option \(unknown)=; usage: \(form.usage)")
             }
             if let arity = form.arity, !arity.allows(request.arguments.count) {

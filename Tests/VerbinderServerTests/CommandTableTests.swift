@@ -93,3 +93,49 @@ struct CommandTableTests {
         #expect(Arity.between(1, 2).allows(1) && Arity.between(1, 2).allows(2) && !Arity.between(1, 2).allows(0))
     }
 }
+
+/// Each form takes exactly the options its usage line names (docs/protocol.md: "Each command
+/// takes only the options listed in its usage line").
+@Suite("The command table's options")
+struct CommandOptionTests {
+    /// `[limit=N]`, `kind=K`, and the `(fields: a, b)` of a `name=value...` form.
+    static func optionsNamed(in usage: String) -> Set<String> {
+        var names: Set<String> = []
+        let characters = Array(usage)
+        var index = 0
+        while index < characters.count {
+            if characters[index] == "=", index > 0 {
+                var start = index
+                while start > 0, characters[start - 1].isLowercase || characters[start - 1] == "_" { start -= 1 }
+                let name = String(characters[start..<index])
+                if !name.isEmpty, start == 0 || " [".contains(characters[start - 1]) { names.insert(name) }
+            }
+            index += 1
+        }
+        if let fields = usage.range(of: "(fields: ") {
+            let list = usage[fields.upperBound...].prefix { $0 != ")" }
+            names.remove("name")
+            names.formUnion(list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        }
+        return names
+    }
+
+    @Test func everyFormTakesTheOptionsOfItsUsageLine() {
+        for command in CommandTableTests.table.commands {
+            if command.subcommands.isEmpty {
+                #expect(command.options == Self.optionsNamed(in: command.usage), "\(command.verb): \(command.usage)")
+                continue
+            }
+            for form in command.subcommands where form.name != command.verb {
+                #expect(command.options(of: form) == Self.optionsNamed(in: form.usage), "\(form.name): \(form.usage)")
+            }
+        }
+    }
+
+    @Test func theUsageParserReadsEveryShape() {
+        #expect(Self.optionsNamed(in: "MILESTONE MOVE <id> <YYYY-MM-DD> reason=\"...\"") == ["reason"])
+        #expect(Self.optionsNamed(in: "SET <node> name=value... (fields: name, kind, tier)") == ["name", "kind", "tier"])
+        #expect(Self.optionsNamed(in: "GAPS a|b [theme=T] [limit=N] | GAPS stale [days=180] [limit=N]") == ["theme", "limit", "days"])
+        #expect(Self.optionsNamed(in: "PING").isEmpty)
+    }
+}

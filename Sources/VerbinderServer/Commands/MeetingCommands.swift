@@ -15,14 +15,14 @@ extension WorkflowCommands {
         subcommands: [
             .init("MEETING PLAN", "MEETING PLAN <trajectory|-> <YYYY-MM-DDTHH:MM> <participant> <participant>... [duration=90m] [title=...] [place=...] [strict=yes]",
                   "Plan a meeting: its meeting record (axis, tripartite), conflict, missing and agenda records. Times are Europe/Amsterdam unless an offset is given.",
-                  arity: .atLeast(5), permission: .write),
-            .init("MEETING NOTE", "MEETING NOTE <id> <text>", "Append a note to a meeting.", arity: .atLeast(3), permission: .write),
+                  arity: .atLeast(5), permission: .write, options: ["duration", "title", "place", "strict"]),
+            .init("MEETING NOTE", "MEETING NOTE <id> <text>", "Append a note to a meeting.", arity: .atLeast(3), permission: .write, options: []),
             .init("MEETING HELD", "MEETING HELD <id> [outcome=\"...\"]", "Record that a meeting was held, with its outcome.",
-                  arity: .exactly(2), permission: .write),
-            .init("MEETING CANCEL", "MEETING CANCEL <id>", "Cancel a planned meeting.", arity: .exactly(2), permission: .write),
+                  arity: .exactly(2), permission: .write, options: ["outcome"]),
+            .init("MEETING CANCEL", "MEETING CANCEL <id>", "Cancel a planned meeting.", arity: .exactly(2), permission: .write, options: []),
             .init("MEETING FOLLOWUP", "MEETING FOLLOWUP <id> <YYYY-MM-DD> <title> [owner=<node>]", "A milestone born from a meeting, linked to it: OK id=N.",
-                  arity: .atLeast(4), permission: .write),
-            .init("MEETING", "MEETING <id>", "One meeting.", arity: .exactly(1), permission: .read),
+                  arity: .atLeast(4), permission: .write, options: ["owner"]),
+            .init("MEETING", "MEETING <id>", "One meeting.", arity: .exactly(1), permission: .read, options: []),
         ]
     ) { request, context in
         switch subverb(request) {

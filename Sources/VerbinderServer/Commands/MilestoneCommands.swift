@@ -13,15 +13,17 @@ extension WorkflowCommands {
         permission: .write, options: ["owner", "remind", "note", "reason"],
         subcommands: [
             .init("MILESTONE ADD", "MILESTONE ADD <trajectory> <YYYY-MM-DD> <title> [owner=<node>] [remind=14d,3d,0d]", "Add a milestone: OK id=N.",
-                  arity: .atLeast(4), permission: .write),
+                  arity: .atLeast(4), permission: .write, options: ["owner", "remind"]),
             .init("MILESTONE DONE", "MILESTONE DONE <id> [note=...]", "Mark a milestone done (ERR CONFLICT if it is not open).",
-                  arity: .exactly(2), permission: .write),
-            .init("MILESTONE REOPEN", "MILESTONE REOPEN <id>", "Reopen a done or cancelled milestone.", arity: .exactly(2), permission: .write),
+                  arity: .exactly(2), permission: .write, options: ["note"]),
+            .init("MILESTONE REOPEN", "MILESTONE REOPEN <id>", "Reopen a done or cancelled milestone.", arity: .exactly(2), permission: .write,
+                  options: []),
             .init("MILESTONE MOVE", "MILESTONE MOVE <id> <YYYY-MM-DD> reason=\"...\"", "Move an open milestone's due date; the history keeps every move.",
-                  arity: .exactly(3), permission: .write),
-            .init("MILESTONE CANCEL", "MILESTONE CANCEL <id> reason=\"...\"", "Cancel an open milestone.", arity: .exactly(2), permission: .write),
+                  arity: .exactly(3), permission: .write, options: ["reason"]),
+            .init("MILESTONE CANCEL", "MILESTONE CANCEL <id> reason=\"...\"", "Cancel an open milestone.", arity: .exactly(2), permission: .write,
+                  options: ["reason"]),
             .init("MILESTONE HISTORY", "MILESTONE HISTORY <id>", "The milestone and every change of it as history records.",
-                  arity: .exactly(2), permission: .read),
+                  arity: .exactly(2), permission: .read, options: []),
         ]
     ) { request, context in
         switch subverb(request) {

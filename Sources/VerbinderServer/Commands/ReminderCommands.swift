@@ -63,16 +63,18 @@ enum ReminderCommands {
         subcommands: [
             .init("REMINDERS CLAIM", "REMINDERS CLAIM <worker> [limit=N] [lease=5m]",
                   "Lease up to N due reminders: reminder records with id, token, attempt, late, to, subject, text, idempotency_key; OK claimed=N.",
-                  arity: .exactly(2), permission: .send),
+                  arity: .exactly(2), permission: .send, options: ["limit", "lease"]),
             .init("REMINDERS ACK", "REMINDERS ACK <id> <token>", "The reminder was sent (ERR CONFLICT unless the token holds the current lease).",
-                  arity: .exactly(3), permission: .send),
+                  arity: .exactly(3), permission: .send, options: []),
             .init("REMINDERS RELEASE", "REMINDERS RELEASE <id> <token> [retry=10m] [error=\"...\"] [undo=yes]",
                   "Sending failed: retry later; dead after 5 attempts. undo=yes gives it back untouched (a dry run: no attempt counted).",
-                  arity: .exactly(3), permission: .send),
-            .init("REMINDERS TOUCH", "REMINDERS TOUCH <id> <token> [lease=5m]", "Extend a lease.", arity: .exactly(3), permission: .send),
-            .init("REMINDERS RETRY", "REMINDERS RETRY <id>", "Put a dead reminder back in the queue.", arity: .exactly(2), permission: .write),
+                  arity: .exactly(3), permission: .send, options: ["retry", "error", "undo"]),
+            .init("REMINDERS TOUCH", "REMINDERS TOUCH <id> <token> [lease=5m]", "Extend a lease.", arity: .exactly(3), permission: .send,
+                  options: ["lease"]),
+            .init("REMINDERS RETRY", "REMINDERS RETRY <id>", "Put a dead reminder back in the queue.", arity: .exactly(2), permission: .write,
+                  options: []),
             .init("REMINDERS", "REMINDERS [state=pending|leased|sent|dead|cancelled|superseded|expired] [milestone=N] [limit=N]", "List reminders.",
-                  arity: .exactly(0), permission: .read),
+                  arity: .exactly(0), permission: .read, options: ["state", "milestone", "limit"]),
         ]
     ) { request, context in
         let pool = context.services.pool
@@ -146,10 +148,10 @@ enum ReminderCommands {
         permission: .write, options: ["role"],
         subcommands: [
             .init("CONTACT ADD", "CONTACT ADD <node> <name> <email> [role=...]", "Attach a contact person to a node: OK id=N.",
-                  arity: .exactly(4), permission: .write),
-            .init("CONTACT REMOVE", "CONTACT REMOVE <id>", "Remove a contact.", arity: .exactly(2), permission: .write),
+                  arity: .exactly(4), permission: .write, options: ["role"]),
+            .init("CONTACT REMOVE", "CONTACT REMOVE <id>", "Remove a contact.", arity: .exactly(2), permission: .write, options: []),
             .init("CONTACT FORGET", "CONTACT FORGET <email>", "Erase a person everywhere; the audit keeps that it happened, not the address.",
-                  arity: .exactly(2), permission: .write),
+                  arity: .exactly(2), permission: .write, options: []),
         ]
     ) { request, context in
         switch request.arguments.first?.uppercased() {

@@ -15,10 +15,12 @@ extension WorkflowCommands {
         subcommands: [
             .init("TRAJECTORY ADD", "TRAJECTORY ADD <key> <name> kind=K lead=<node> [region=<node>] [themes=a,b] [goal=\"...\"] [start=YYYY-MM-DD] [end=YYYY-MM-DD] [remind=14d,3d,0d]",
                   "Start a trajectory (kansenagenda, codesign, programme, regiodeal, other); its lead becomes a stakeholder.",
-                  arity: .atLeast(3), permission: .write),
+                  arity: .atLeast(3), permission: .write, options: ["kind", "lead", "region", "themes", "goal", "start", "end", "remind"]),
             .init("TRAJECTORY SET", "TRAJECTORY SET <key> name=value... (fields: name, kind, lead, region, themes, goal, status, start, end, remind)",
-                  "Change a trajectory; status is active, paused, done or stopped.", arity: .exactly(2), permission: .write),
-            .init("TRAJECTORY", "TRAJECTORY <key>", "A trajectory with its stakeholders, milestones and meetings.", arity: .exactly(1), permission: .read),
+                  "Change a trajectory; status is active, paused, done or stopped.", arity: .exactly(2), permission: .write,
+                  options: ["name", "kind", "lead", "region", "themes", "goal", "status", "start", "end", "remind"]),
+            .init("TRAJECTORY", "TRAJECTORY <key>", "A trajectory with its stakeholders, milestones and meetings.", arity: .exactly(1), permission: .read,
+                  options: []),
         ]
     ) { request, context in
         switch subverb(request) {
@@ -129,9 +131,9 @@ extension WorkflowCommands {
         permission: .write, options: ["role"],
         subcommands: [
             .init("STAKEHOLDER ADD", "STAKEHOLDER ADD <trajectory> <node> [role=lead|partner|advisor|funder|observer]", "Add a stakeholder (default role partner).",
-                  arity: .exactly(3), permission: .write),
+                  arity: .exactly(3), permission: .write, options: ["role"]),
             .init("STAKEHOLDER REMOVE", "STAKEHOLDER REMOVE <trajectory> <node>", "Remove a stakeholder (not the lead).",
-                  arity: .exactly(3), permission: .write),
+                  arity: .exactly(3), permission: .write, options: []),
         ]
     ) { request, context in
         let verb = subverb(request)
