@@ -36,3 +36,20 @@ struct ClientLibraryTests {
         #expect(throws: ClientFailure.self) { try Connection(address: .unix(path: "/nonexistent/socket"), timeoutSeconds: 1) }
     }
 }
+
+/// The command table on the wire: each form's arguments and options, and its usage in the error.
+@Suite("Forms on the wire")
+struct FormTests {
+    @Test func aSubVerbTakesOnlyItsOwnOptionsAndArgumentCount() throws {
+        let client = try SeededDaemon.get().connect()
+        _ = try client.readLine()
+        #expect(try client.request("MILESTONE DONE 4 reason=x").status == "ERR USAGE unknown option reason=; usage: MILESTONE DONE <id> [note=...]")
+        #expect(try client.request("MILESTONE DONE").status == "ERR USAGE usage: MILESTONE DONE <id> [note=...]")
+        #expect(try client.request("milestone history 1 2").status == "ERR USAGE usage: MILESTONE HISTORY <id>")
+        #expect(try client.request("TRAJECTORY ADD x \"X\" kind=codesign lead=GM0153 status=done").status.hasPrefix("ERR USAGE unknown option status="))
+        #expect(try client.request("REMINDERS ACK 1 t lease=5m").status.hasPrefix("ERR USAGE unknown option lease="))
+        #expect(try client.request("MILESTONE FROB 1").status == "ERR USAGE usage: MILESTONE ADD|DONE|REOPEN|MOVE|CANCEL|HISTORY ...")
+        #expect(try client.request("SHOW").status == "ERR USAGE usage: SHOW <node>")
+        #expect(try client.request("PING").status == "OK pong")
+    }
+}

@@ -101,7 +101,8 @@ enum ReminderCommands {
             let retry = try seconds(request, "retry", default: "10m", range: 0...604_800)
             let error = request.options["error"]
             let undo = ["yes", "true", "1"].contains((request.options["undo"] ?? "no").lowercased())
-            if undo, verb != "RELEASE" || request.options["error"] != nil || request.options["retry"] != nil {
+            // The table lets undo= through on RELEASE only; there it stands alone.
+            if undo, request.options["error"] != nil || request.options["retry"] != nil {
                 throw ProtocolError(.usage, "undo=yes goes with REMINDERS RELEASE <id> <token> alone")
             }
             let statement = switch verb {

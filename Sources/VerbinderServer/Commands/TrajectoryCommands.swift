@@ -39,7 +39,6 @@ extension WorkflowCommands {
             let themes = try request.themesOption(context.services.graph.vocabulary) ?? []
             let start = try optionalDate(request, "start"), end = try optionalDate(request, "end")
             if let start, let end, end < start { throw ProtocolError(.invalid, "end= is before start=") }
-            if request.options["status"] != nil || request.options["name"] != nil { throw ProtocolError(.usage, "status= and name= go with TRAJECTORY SET") }
             let remind = try remindOption(request)
             let trajectory = Trajectory(key: key, name: request.arguments.dropFirst(2).joined(separator: " "), kind: kind,
                                         lead: lead, region: region, themes: themes, goal: request.options["goal"], status: .active,
@@ -150,7 +149,6 @@ extension WorkflowCommands {
                 try WorkflowStore.addStakeholder(tx, trajectory: key, node: node, role: role)
             }.answer { Response(status: Status([("role", .string(role.rawValue))])) })
         }
-        if request.options["role"] != nil { throw ProtocolError(.usage, "role= goes with STAKEHOLDER ADD") }
         return .later(write(context, request, audit: ["trajectory": text, "node": node, "action": "stakeholder remove"]) { tx in
             let key = try trajectoryKey(tx, text)
             if try WorkflowStore.isLead(tx, trajectory: key, node: node) {
