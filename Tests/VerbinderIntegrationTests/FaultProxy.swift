@@ -92,9 +92,14 @@ final class FaultProxy: @unchecked Sendable {
         let client: Int32, server: Int32
         private let lock = NSLock()
         private var closed = false
-        /// Set when the proxy broke this pair: nothing more is passed either way.
-        var cut = false
-        /// Armed for COMMIT (``Mode/dropAtCommit``).
+        private var isCut = false
+        /// Set when the proxy broke this pair: nothing more is passed either way. Both pumps
+        /// read it, so it is kept under the pair's lock.
+        var cut: Bool {
+            get { lock.withLock { isCut } }
+            set { lock.withLock { isCut = newValue } }
+        }
+        /// Armed for COMMIT (``Mode/dropAtCommit``); read and written under the proxy's lock.
         var awaitingCommit = false
         init(client: Int32, server: Int32) { self.client = client; self.server = server }
         func closeBoth() {
