@@ -99,7 +99,14 @@ let package = Package(
         .testTarget(name: "VerbinderGraphTests", dependencies: ["VerbinderGraph"]),
         // The client's parts that need no daemon: mail composition (RFC 5322), the sending subprocess.
         .testTarget(name: "VerbinderClientTests", dependencies: ["verbinder"]),
-        .testTarget(name: "VerbinderServerTests", dependencies: ["VerbinderServer", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(
+            name: "VerbinderServerTests",
+            dependencies: ["VerbinderServer", "VerbinderGraph", "VerbinderStore", "VerbinderProtocol", "PQ",
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOEmbedded", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "VerbinderIntegrationTests",
             dependencies: ["VerbinderCluster", "PQ", "VerbinderStore", "VerbinderProtocol", "VerbinderClient", "verbinderd", "verbinder",
