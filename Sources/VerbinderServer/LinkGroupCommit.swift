@@ -138,12 +138,9 @@ final class LinkGroupCommit: Sendable {
             for request in group { request.promise.fail(error) }
             return
         }
-        let wait = TimeInterval(services.configuration.outcomeWaitMilliseconds) / 1000
-        let committed = WriteOutcome.committed(group.compactMap(\.row.actor.writeID), lostBackend: connection.backendPID,
-                                               conninfo: services.pool.conninfo, deadline: Date().addingTimeInterval(wait))
-        guard let committed else {
+        guard let committed = services.committedWrites(group.compactMap(\.row.actor.writeID), lostBackend: connection.backendPID) else {
             services.sync.refresh(changes)
-            let doubt = ProtocolError(.inDoubt, "the database connection broke while the relation was written, and the database could not be asked in time whether it was; retry with idem=, or look with SHOW")
+            let doubt = Services.inDoubt("the relation", retry: "retry with idem=, or look with SHOW")
             for request in group { request.promise.fail(doubt) }
             return
         }

@@ -1,7 +1,9 @@
+import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import PQ
 import Synchronization
+import VerbinderProtocol
 import VerbinderStore
 
 /// Limits and identity of a running server (all configurable from `verbinderd serve`).
@@ -85,6 +87,21 @@ public final class Services: Sendable {
     /// Batches open now (BEGIN without COMMIT or ROLLBACK yet).
     let openBatches = Atomic<Int>(0)
     private let writeCounter = Atomic<UInt64>(0)
+
+    /// After a connection broke while writes committed: the ids among `writeIDs` that did, asked
+    /// of the database within `--outcome-wait` (``WriteOutcome``); nil when it could not be asked.
+    /// Blocking: on a database thread only.
+    func committedWrites(_ writeIDs: [String], lostBackend pid: Int32) -> Set<String>? {
+        let wait = Double(configuration.outcomeWaitMilliseconds) / 1000
+        return WriteOutcome.committed(writeIDs, lostBackend: pid, conninfo: pool.conninfo,
+                                      deadline: Date().addingTimeInterval(wait))
+    }
+
+    /// The answer when ``committedWrites(_:lostBackend:)`` could not tell: `what` committed
+    /// ("the write", "the batch", ...) may or may not have.
+    static func inDoubt(_ what: String, retry: String) -> ProtocolError {
+        ProtocolError(.inDoubt, "the database connection broke while \(what) committed, and the database could not be asked in time whether it did; \(retry)")
+    }
 
     /// A new write id: this daemon's instance and a counter, unique across daemons.
     func newWriteID() -> String {

@@ -109,7 +109,6 @@ extension CommandContext {
             }
         }
         let idempotency = self.idempotency
-        let outcomeWait = TimeInterval(services.configuration.outcomeWaitMilliseconds) / 1000
         return services.pool.withConnection(on: eventLoop) { connection in
             try services.sync.locks.withLocks(keys) {
                 // With idem= even a one-statement write takes a transaction: its answer is kept beside it.
@@ -137,13 +136,10 @@ extension CommandContext {
                     // Lost before the write was sent to be committed: it surely did not. After:
                     // only the database can say whether it did.
                     guard sentToCommit else { throw error }
-                    let committed = WriteOutcome.committed([writeID], lostBackend: connection.backendPID,
-                                                           conninfo: services.pool.conninfo,
-                                                           deadline: Date().addingTimeInterval(outcomeWait))
-                    guard let committed else {
+                    guard let committed = services.committedWrites([writeID], lostBackend: connection.backendPID) else {
                         // Memory is brought in line with the database once it answers again.
                         services.sync.refresh(announce)
-                        throw ProtocolError(.inDoubt, "the database connection broke while the write committed, and the database could not be asked in time whether it did (write \(writeID)); retry with the same idem= key, or look for it with AUDIT")
+                        throw Services.inDoubt("the write", retry: "retry with the same idem= key, or look for it with AUDIT")
                     }
                     guard committed.contains(writeID) else { throw error }
                     if result == nil, let value = oneStatement {

@@ -1,4 +1,3 @@
-import Foundation
 import NIOCore
 import PQ
 import VerbinderGraph
@@ -124,7 +123,6 @@ enum BatchCommands {
         let connection = batch.connection
         let bound = NIOLoopBound(batch, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        let outcomeWait = TimeInterval(services.configuration.outcomeWaitMilliseconds) / 1000
         return .later(services.pool.run(on: context.eventLoop, with: connection) { connection -> (Response, Bool) in
             if let failure {
                 try connection.rollback()
@@ -150,11 +148,9 @@ enum BatchCommands {
                     try connection.commit()
                 } catch let error as PQError where error.isUnavailable && !writeIDs.isEmpty {
                     // Lost while committing: only the database can say whether it did.
-                    guard let committed = WriteOutcome.committed(writeIDs, lostBackend: connection.backendPID,
-                                                                 conninfo: services.pool.conninfo,
-                                                                 deadline: Date().addingTimeInterval(outcomeWait)) else {
+                    guard let committed = services.committedWrites(writeIDs, lostBackend: connection.backendPID) else {
                         services.sync.refresh(announcements)
-                        throw ProtocolError(.inDoubt, "the database connection broke while the batch committed, and the database could not be asked in time whether it did; retry with the same idem= key on COMMIT, or look for it with AUDIT")
+                        throw Services.inDoubt("the batch", retry: "retry with the same idem= key on COMMIT, or look for it with AUDIT")
                     }
                     guard !committed.isEmpty else { throw error }
                 }
