@@ -46,11 +46,21 @@ let package = Package(
         ),
         // Starts and stops a private PostgreSQL cluster (embedded default and tests).
         .target(name: "VerbinderCluster"),
-        // The TCP server: framing, limits, per-connection state, command dispatch.
+        // The use cases, one service per area, and the write path (lock, SQL with its audit row,
+        // apply in memory, announce). No sockets, no event loops.
+        .target(
+            name: "VerbinderCore",
+            dependencies: [
+                "VerbinderGraph", "VerbinderStore", "VerbinderProtocol", "PQ",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        // The TCP server, transport only: admission, framing, per-connection state, and the
+        // commands that turn requests into use-case calls and results into records.
         .target(
             name: "VerbinderServer",
             dependencies: [
-                "VerbinderProtocol", "VerbinderGraph", "VerbinderStore", "PQ",
+                "VerbinderProtocol", "VerbinderGraph", "VerbinderStore", "VerbinderCore",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -61,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "verbinderd",
             dependencies: [
-                "VerbinderServer", "VerbinderStore", "VerbinderCluster", "PQ",
+                "VerbinderServer", "VerbinderCore", "VerbinderStore", "VerbinderCluster", "PQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -101,9 +111,16 @@ let package = Package(
         .testTarget(name: "VerbinderClientTests", dependencies: ["verbinder"]),
         .testTarget(
             name: "VerbinderServerTests",
-            dependencies: ["VerbinderServer", "VerbinderGraph", "VerbinderStore", "VerbinderProtocol", "PQ",
+            dependencies: ["VerbinderServer", "VerbinderCore", "VerbinderGraph", "VerbinderStore", "VerbinderProtocol", "PQ",
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOEmbedded", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")]
+        ),
+        // The use cases against a throwaway PostgreSQL, without any socket.
+        .testTarget(
+            name: "VerbinderCoreTests",
+            dependencies: ["VerbinderCore", "VerbinderCluster", "VerbinderStore", "VerbinderGraph", "VerbinderProtocol", "PQ",
                            .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")]
         ),

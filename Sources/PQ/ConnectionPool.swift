@@ -123,6 +123,30 @@ public final class ConnectionPool: Sendable {
         threadPool.runIfActive(eventLoop: eventLoop) { try body(connection) }
     }
 
+    /// Callback forms, for callers without an event loop of their own (the use cases): each
+    /// completes on the caller's event loop when it runs on one, otherwise on any of the group's.
+    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T,
+                                            completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
+        withConnection(on: eventLoopGroup.any(), body).whenComplete(completion)
+    }
+
+    /// Callback form of ``checkout(on:)``.
+    public func checkout(completion: @escaping @Sendable (Result<Connection, any Error>) -> Void) {
+        checkout(on: eventLoopGroup.any()).whenComplete(completion)
+    }
+
+    /// Callback form of ``run(on:with:_:)``.
+    public func run<T: Sendable>(with connection: Connection, _ body: @escaping @Sendable (Connection) throws -> T,
+                                 completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
+        run(on: eventLoopGroup.any(), with: connection, body).whenComplete(completion)
+    }
+
+    /// Callback form of ``compute(on:_:)``.
+    public func compute<T: Sendable>(_ body: @escaping @Sendable () throws -> T,
+                                     completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
+        compute(on: eventLoopGroup.any(), body).whenComplete(completion)
+    }
+
     /// Returns a checked-out connection.
     public func checkin(_ connection: Connection) { release(connection) }
 

@@ -1,4 +1,5 @@
 import NIOCore
+import VerbinderCore
 import VerbinderGraph
 import VerbinderProtocol
 

@@ -1,4 +1,5 @@
 import NIOCore
+import VerbinderCore
 import VerbinderProtocol
 import VerbinderStore
 
@@ -70,9 +71,7 @@ struct CommandDispatcher: Sendable {
         let format = context.session.format
         let eventLoop = context.eventLoop
         let bound = NIOLoopBound(context, eventLoop: eventLoop)
-        return services.pool.withConnection(on: eventLoop) { connection in
-            try Idempotency.lookup(connection, actor: idempotency.actor, key: idempotency.key)
-        }.flatMap { kept -> EventLoopFuture<Response> in
+        return context.future { services.core.writes.keptAnswer(for: idempotency, completion: $0) }.flatMap { kept -> EventLoopFuture<Response> in
             if let kept { return eventLoop.makeCompletedFuture { try idempotency.replay(kept, format: format) } }
             do {
                 switch try Self.run(command, form, request, bound.value) {

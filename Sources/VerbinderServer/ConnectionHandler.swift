@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import VerbinderCore
 import VerbinderProtocol
 import VerbinderStore
 

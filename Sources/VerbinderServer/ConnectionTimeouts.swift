@@ -1,4 +1,5 @@
 import NIOCore
+import VerbinderCore
 
 /// The three clocks that may close a connection, as a value: the idle time since the last
 /// complete request, a request line that does not end, and answers the client does not read.

@@ -1,3 +1,4 @@
+import VerbinderCore
 import VerbinderGraph
 import VerbinderProtocol
 

@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import VerbinderCore
 import VerbinderGraph
 import VerbinderProtocol
 import VerbinderStore

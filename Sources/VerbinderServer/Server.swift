@@ -6,6 +6,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
+import VerbinderCore
 import VerbinderStore
 
 /// Open connections, so a stopping server can tell each one to finish.
@@ -86,7 +87,7 @@ public final class VerbinderServer: Sendable {
         let services = self.services
         let loop = group.next()
         let task = loop.scheduleRepeatedTask(initialDelay: .minutes(1), delay: .hours(1)) { _ in
-            services.pool.withConnection(on: loop) { try Idempotency.purge($0) }.whenComplete { result in
+            services.core.writes.purgeKeptAnswers { result in
                 switch result {
                 case .success(let purged): if purged > 0 { services.logger.info("purged expired idem keys", metadata: ["count": "\(purged)"]) }
                 case .failure(let error): services.logger.warning("purging expired idem keys failed: \(error)")

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
-import PQ
+import VerbinderCore
 import Synchronization
 import VerbinderProtocol
 import VerbinderStore
@@ -67,55 +67,25 @@ public final class Stats: Sendable {
     public var uptimeSeconds: Int { Int((ContinuousClock.now - startedAt).components.seconds) }
 }
 
-/// Everything a command handler may use, shared by all connections.
+/// Everything a command handler may use, shared by all connections: the use cases, and what
+/// the transport keeps itself (limits, counters, the per-address count, rendered answers).
 public final class Services: Sendable {
     public let configuration: ServerConfiguration
-    public let pool: ConnectionPool
-    public let graph: LiveGraph
-    public let sync: GraphSync
-    public let access: AccessControl
-    /// The database's health as last seen by a probe of its own (INFO never waits for it).
-    public let probe: DatabaseProbe
+    public let core: UseCases
     public let stats: Stats
     public let logger: Logger
     /// Open connections per remote address, for the per-address cap.
     let perAddress = NIOLockedValueBox<[String: Int]>([:])
     /// Rendered answers of the commonest reads, kept per node version.
     let renderCache = RenderCache()
-    /// `LINK`s outside a batch, written in groups.
-    let linkGroups = LinkGroupCommit()
-    /// Batches open now (BEGIN without COMMIT or ROLLBACK yet).
-    let openBatches = Atomic<Int>(0)
-    private let writeCounter = Atomic<UInt64>(0)
 
-    /// After a connection broke while writes committed: the ids among `writeIDs` that did, asked
-    /// of the database within `--outcome-wait` (``WriteOutcome``); nil when it could not be asked.
-    /// Blocking: on a database thread only.
-    func committedWrites(_ writeIDs: [String], lostBackend pid: Int32) -> Set<String>? {
-        let wait = Double(configuration.outcomeWaitMilliseconds) / 1000
-        return WriteOutcome.committed(writeIDs, lostBackend: pid, conninfo: pool.conninfo,
-                                      deadline: Date().addingTimeInterval(wait))
-    }
+    public var graph: LiveGraph { core.graph }
+    public var sync: GraphSync { core.sync }
+    public var access: AccessControl { core.access }
 
-    /// The answer when ``committedWrites(_:lostBackend:)`` could not tell: `what` committed
-    /// ("the write", "the batch", ...) may or may not have.
-    static func inDoubt(_ what: String, retry: String) -> ProtocolError {
-        ProtocolError(.inDoubt, "the database connection broke while \(what) committed, and the database could not be asked in time whether it did; \(retry)")
-    }
-
-    /// A new write id: this daemon's instance and a counter, unique across daemons.
-    func newWriteID() -> String {
-        "\(sync.instance)-\(writeCounter.wrappingAdd(1, ordering: .relaxed).newValue)"
-    }
-
-    public init(configuration: ServerConfiguration, pool: ConnectionPool, graph: LiveGraph, sync: GraphSync,
-                access: AccessControl, probe: DatabaseProbe, stats: Stats = Stats(), logger: Logger) {
-        self.access = access
-        self.probe = probe
+    public init(configuration: ServerConfiguration, core: UseCases, stats: Stats = Stats(), logger: Logger) {
         self.configuration = configuration
-        self.pool = pool
-        self.graph = graph
-        self.sync = sync
+        self.core = core
         self.stats = stats
         self.logger = logger
     }

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import VerbinderCore
 import VerbinderProtocol
 
 /// Per-connection state. Lives on the connection's event loop only.
@@ -35,10 +36,10 @@ extension Session {
     func end(services: Services, eventLoop: any EventLoop, logger: Logger) {
         if let batch {
             self.batch = nil
-            BatchCommands.abandon(batch, services: services, eventLoop: eventLoop)
+            BatchCommands.abandon(batch, services: services)
         }
         if holdsLeases {
-            ReminderCommands.releaseLeases(of: self, services: services, eventLoop: eventLoop, logger: logger)
+            ReminderCommands.releaseLeases(of: self, services: services, logger: logger)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import VerbinderCore
 import VerbinderGraph
 import VerbinderProtocol
 import VerbinderStore

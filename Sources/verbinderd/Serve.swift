@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PQ
+import VerbinderCore
 import VerbinderServer
 import VerbinderStore
 
@@ -121,7 +122,9 @@ struct Serve: AsyncParsableCommand {
         let probe = DatabaseProbe(conninfo: conninfo)
         probe.start()
         probe.waitForFirstAnswer(timeout: 2)
-        let services = Services(configuration: configuration, pool: pool, graph: graph, sync: sync, access: access, probe: probe, logger: logger)
+        let core = UseCases(pool: pool, graph: graph, sync: sync, access: access, probe: probe,
+                            outcomeWait: .milliseconds(Int64(outcomeWait)))
+        let services = Services(configuration: configuration, core: core, logger: logger)
         let server = VerbinderServer(services: services, group: group)
         try await server.start()
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VerbinderProtocol
+import VerbinderCore
 @testable import VerbinderServer
 
 /// The command table is the one place that says what each form of a command takes and needs:

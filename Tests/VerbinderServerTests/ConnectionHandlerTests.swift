@@ -4,6 +4,7 @@ import NIOEmbedded
 import NIOPosix
 import PQ
 import Testing
+import VerbinderCore
 import VerbinderGraph
 import VerbinderStore
 @testable import VerbinderServer
@@ -27,9 +28,10 @@ struct ConnectionHandlerTests {
         let nowhere = "host=/nonexistent port=1 dbname=none connect_timeout=1"
         let live = LiveGraph(graph)
         let logger = Logger(label: "test")
-        return Services(configuration: ServerConfiguration(), pool: ConnectionPool(conninfo: nowhere, maxConnections: 1, eventLoopGroup: group),
-                        graph: live, sync: GraphSync(graph: live, conninfo: nowhere, locks: KeyLocks(), logger: logger),
-                        access: AccessControl(), probe: DatabaseProbe(conninfo: nowhere), logger: logger)
+        let core = UseCases(pool: ConnectionPool(conninfo: nowhere, maxConnections: 1, eventLoopGroup: group), graph: live,
+                            sync: GraphSync(graph: live, conninfo: nowhere, locks: KeyLocks(), logger: logger),
+                            access: AccessControl(), probe: DatabaseProbe(conninfo: nowhere))
+        return Services(configuration: ServerConfiguration(), core: core, logger: logger)
     }
 
     /// A connected channel with the greeting read; `from` is the client's address.

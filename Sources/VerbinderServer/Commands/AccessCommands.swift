@@ -1,6 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
-import PQ
+import VerbinderCore
 import VerbinderProtocol
 import VerbinderStore
 
@@ -15,15 +15,15 @@ enum AccessCommands {
         let token = request.arguments[0]
         let session = NIOLoopBound(context.session, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        return .later(context.services.pool.withConnection(on: eventLoop) { try TokenStore.lookup($0, token: token) }
+        return .later(context.future { context.core.tokens.authenticate(token, completion: $0) }
             .flatMap { found -> EventLoopFuture<Response> in
                 let session = session.value
-                if let found, let role = Role(rawValue: found.role) {
+                if let found {
                     session.tokenName = found.name
-                    session.role = role
+                    session.role = found.role
                     session.actorName = found.name
                     session.authFailures = 0
-                    return eventLoop.makeSucceededFuture(Response(status: Status([("role", .string(role.rawValue)), ("name", .string(found.name))])))
+                    return eventLoop.makeSucceededFuture(Response(status: Status([("role", .string(found.role.rawValue)), ("name", .string(found.name))])))
                 }
                 session.authFailures += 1
                 let failures = session.authFailures
@@ -43,8 +43,7 @@ enum AccessCommands {
         let since = try WorkflowCommands.optionalDate(request, "since")
         let actor = request.options["token"]
         let limit = try request.intOption("limit", default: 100, range: 1...1000)
-        return .later(WorkflowCommands.read(context) { connection in
-            let rows = try TokenStore.audit(connection, node: node, since: since, actor: actor, limit: limit)
+        return .later(context.future { context.core.tokens.audit(node: node, since: since, actor: actor, limit: limit, completion: $0) }.map { rows in
             let records = rows.map { row -> Record in
                 var record = Record("audit", [("id", .int(row.id)), ("at", .string(row.at)), ("actor", .string(row.actor))])
                 record.append("remote", row.remote.map(Value.string))

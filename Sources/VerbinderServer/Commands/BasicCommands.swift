@@ -1,5 +1,5 @@
 import NIOCore
-import PQ
+import VerbinderCore
 import VerbinderGraph
 import VerbinderProtocol
 import VerbinderStore
@@ -36,8 +36,7 @@ enum BasicCommands {
                 let services = context.services
                 let counts = services.graph.counts
                 let indexBytes = services.graph.read { $0.approximateBytes }
-                // From the probe's last answer: INFO never waits for the database or the pool.
-                let database = services.probe.reading(otherFailure: services.pool.lastConnectionFailure)
+                let database = services.core.databaseStatus
                 var stats: [(String, Value)] = [
                     ("version", .string(services.configuration.version)),
                     ("uptime_s", .int(services.stats.uptimeSeconds)),
@@ -45,11 +44,11 @@ enum BasicCommands {
                     ("max_connections", .int(services.configuration.maxConnections)),
                     ("commands", .int(services.stats.commandsServed)),
                     ("database", .string(database.up ? "up" : "down")),
-                    ("database_connections", .int(services.pool.openConnections)),
+                    ("database_connections", .int(database.openConnections)),
                     ("nodes", .int(counts.nodes)),
                     ("relations", .int(counts.relations)),
                     ("index_bytes", .int(indexBytes)),
-                    ("batches", .int(services.openBatches.load(ordering: .relaxed))),
+                    ("batches", .int(database.openTransactions)),
                     ("max_batches", .int(services.configuration.maxBatches)),
                 ]
                 if let age = database.secondsSinceAnswer { stats.append(("database_answered_s_ago", .int(age))) }
@@ -63,9 +62,7 @@ enum BasicCommands {
                 guard !text.isEmpty else { throw ProtocolError(.usage, "") }
                 let kind = try request.enumOption("kind", NodeKind.self)
                 let limit = try request.intOption("limit", default: 20, range: 1...1000)
-                let found = context.services.pool.withConnection(on: context.eventLoop) { connection in
-                    try GraphQueries.find(connection, text: text, kind: kind, limit: limit)
-                }
+                let found = context.future { context.core.graphChanges.find(text, kind: kind, limit: limit, completion: $0) }
                 let today = Today.amsterdam()
                 return .later(found.map { nodes in
                     Response(records: nodes.map { Records.node($0, today: today) }, status: Status([("rows", .int(nodes.count))]))

@@ -1,5 +1,5 @@
 import NIOCore
-import PQ
+import VerbinderCore
 import VerbinderGraph
 import VerbinderProtocol
 import VerbinderStore
@@ -51,10 +51,9 @@ enum GraphCommands {
         let node = Node(key: key, kind: kind, name: name, tier: tier, province: province, themes: themes ?? [],
                         attributes: JSONText.object(attributes), validFrom: validFrom ?? nil, validTo: validTo ?? nil)
         let finalKey = key
-        return .later(context.commit(request, locking: [finalKey], audit: ["node": finalKey, "action": "add"], announce: [.node(key: finalKey)],
-                                     statement: GraphWrites.insertNode(node),
-                                     apply: { graph, _ in graph.upsert(node) },
-                                     answer: { _ in Response(status: Status([("key", .string(finalKey))])) }))
+        return context.write(request) { scope, done in
+            context.core.graphChanges.add(node, scope, answer: { Response(status: Status([("key", .string(finalKey))])) }, completion: done)
+        }
     }
 
     static let set = Command(
@@ -80,20 +79,14 @@ enum GraphCommands {
         if let from = effective.0, let to = effective.1, to <= from {
             throw ProtocolError(.invalid, "valid_to= must be after valid_from=")
         }
-        return .later(context.commit(request, locking: [key], audit: changes, announce: [.node(key: key)],
-                                     sql: { tx -> Node? in
-                                         let stored = try GraphWrites.updateNode(tx, key: key, kind: kind, name: name, tier: tier,
-                                                                                 province: province, themes: themes, note: note,
-                                                                                 validFrom: validFrom.map { $0 ?? "" }, validTo: validTo.map { $0 ?? "" })
-                                         // A new kind or tier can move the node to another layer: its meetings follow.
-                                         if kind != nil || tier != nil { try WorkflowStore.reclassifyMeetings(tx, node: key) }
-                                         return stored
-                                     },
-                                     apply: { graph, stored in if let stored { graph.upsert(stored) } },
-                                     answer: { stored in
-                                         guard stored != nil else { throw ProtocolError(.notFound, "node \(key) is gone") }
-                                         return Response(status: Status([("key", .string(key))]))
-                                     }))
+        let change = GraphService.NodeChange(kind: kind, name: name, tier: tier, province: province, themes: themes, note: note,
+                                             validFrom: validFrom.map { $0 ?? "" }, validTo: validTo.map { $0 ?? "" })
+        return context.write(request) { scope, done in
+            context.core.graphChanges.set(key, change, audit: changes, scope, answer: { stored in
+                guard stored != nil else { throw ProtocolError(.notFound, "node \(key) is gone") }
+                return Response(status: Status([("key", .string(key))]))
+            }, completion: done)
+        }
     }
 
     static let remove = Command(
@@ -102,10 +95,10 @@ enum GraphCommands {
         arity: .exactly(1), permission: .write
     ) { request, context in
         let key = try context.services.graph.read { try $0.require(request.arguments[0]).key }
-        return .later(context.commit(request, locking: [key], audit: ["node": key, "action": "remove"], announce: [.node(key: key)],
-                                     sql: { try GraphWrites.deleteNode($0, key: key) },
-                                     apply: { graph, _ in graph.remove(key: key) },
-                                     answer: { links in Response(status: Status([("key", .string(key)), ("links", .int(links))])) }))
+        return context.write(request) { scope, done in
+            context.core.graphChanges.remove(key, scope, answer: { links in Response(status: Status([("key", .string(key)), ("links", .int(links))])) },
+                                             completion: done)
+        }
     }
 
     static let link = Command(
@@ -143,20 +136,10 @@ enum GraphCommands {
             }
             return (relation, Axis.of(from.layer, to.layer))
         }
-        let audit = ["from": relation.from, "relation": kind.rawValue, "to": relation.to, "action": "link"]
         let answer = Response(status: Status([("axis", .string(axis.rawValue))]))
-        // In a batch, and with idem= (its answer is kept in the write's transaction), one at a time.
-        guard context.session.batch == nil, context.idempotency == nil else {
-            return .later(context.commit(request, locking: [relation.from, relation.to], audit: audit, announce: [.relation(relation)],
-                                         statement: GraphWrites.insertRelation(relation),
-                                         apply: { graph, _ in graph.link(relation) },
-                                         answer: { _ in answer }))
+        return context.write(request) { scope, done in
+            context.core.graphChanges.link(relation, scope, answer: answer, completion: done)
         }
-        // Outside BEGIN … COMMIT, concurrent LINKs share one statement and one commit.
-        var actor = context.actor
-        actor.writeID = context.services.newWriteID()
-        let row = LinkBatch.Row(relation: relation, actor: actor, command: request.line, changes: audit)
-        return .later(context.services.linkGroups.submit(row, services: context.services, eventLoop: context.eventLoop).map { answer })
     }
 
     static let unlink = Command(
@@ -172,15 +155,9 @@ enum GraphCommands {
             }
             return relation
         }
-        return .later(context.commit(request, locking: [relation.from, relation.to],
-                                     audit: ["from": relation.from, "relation": kind.rawValue, "to": relation.to, "action": "unlink"],
-                                     announce: [.relation(relation)],
-                                     statement: GraphWrites.deleteRelation(relation),
-                                     apply: { graph, _ in graph.unlink(relation) },
-                                     answer: { deleted in
-                                         guard deleted > 0 else { throw ProtocolError(.notFound, "no relation \(relation.from) \(kind.rawValue) \(relation.to)") }
-                                         return Response()
-                                     }))
+        return context.write(request) { scope, done in
+            context.core.graphChanges.unlink(relation, scope, completion: done)
+        }
     }
 
     // MARK: - Option parsing

@@ -1,5 +1,5 @@
 import NIOCore
-import PQ
+import VerbinderCore
 import VerbinderGraph
 import VerbinderProtocol
 import VerbinderStore
@@ -168,7 +168,7 @@ extension GraphCommands {
         // Brandes is O(V·E): run it on the pool's threads, never on an event loop, on a snapshot,
         // so writers never wait for it. Above 20,000 nodes exact work takes hours: estimate from
         // 500 evenly spread sources and say so (exact=no).
-        return .later(context.services.pool.compute(on: context.eventLoop) {
+        return .later(context.future { done in context.core.compute({
             let graph = graph.snapshot()
             let exact = graph.nodeCount <= 20_000
             let scores = graph.betweenness(sources: exact ? nil : 500)
@@ -186,7 +186,7 @@ extension GraphCommands {
                 ])
             }
             return Response(records: records, status: Status([("rows", .int(records.count)), ("exact", .bool(exact))]))
-        })
+        }, completion: done) })
     }
 
     static let export = Command(

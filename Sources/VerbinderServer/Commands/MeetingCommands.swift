@@ -1,5 +1,5 @@
 import NIOCore
-import PQ
+import VerbinderCore
 import VerbinderGraph
 import VerbinderProtocol
 import VerbinderStore
@@ -30,39 +30,32 @@ extension WorkflowCommands {
         case "NOTE":
             let id = try id(request.arguments[1], "meeting")
             let text = request.arguments.dropFirst(2).joined(separator: " ")
-            return .later(write(context, request, audit: ["meeting": String(id), "action": "meeting note"]) { tx in
-                guard try WorkflowStore.meetingForUpdate(tx, id: id) != nil else { throw ProtocolError(.notFound, "no meeting \(id)") }
-                try WorkflowStore.updateMeeting(tx, id: id, status: nil, appendNote: text, outcome: nil)
-            }.answer { Response(status: Status([("id", .int(id))])) })
+            return context.write(request) { scope, done in
+                context.core.meetings.note(id, text: text, scope, answer: { Response(status: Status([("id", .int(id))])) }, completion: done)
+            }
         case "HELD", "CANCEL":
             let id = try id(request.arguments[1], "meeting")
             let held = subverb(request) == "HELD"
             let outcome = request.options["outcome"]
-            return .later(write(context, request, audit: ["meeting": String(id), "action": held ? "meeting held" : "meeting cancel"]) { tx in
-                guard let meeting = try WorkflowStore.meetingForUpdate(tx, id: id) else { throw ProtocolError(.notFound, "no meeting \(id)") }
-                guard meeting.status == .planned || (held && meeting.status == .held && outcome != nil) else {
-                    throw ProtocolError(.conflict, "meeting \(id) is \(meeting.status.rawValue)")
-                }
-                try WorkflowStore.updateMeeting(tx, id: id, status: held ? .held : .cancelled, appendNote: nil, outcome: outcome)
-            }.answer { Response(status: Status([("id", .int(id)), ("status", .string(held ? "held" : "cancelled"))])) })
+            return context.write(request) { scope, done in
+                context.core.meetings.close(id, held: held, outcome: outcome, scope,
+                                            answer: { Response(status: Status([("id", .int(id)), ("status", .string(held ? "held" : "cancelled"))])) },
+                                            completion: done)
+            }
         case "FOLLOWUP":
             let id = try id(request.arguments[1], "meeting")
             let due = try date(request.arguments[2], "the due date")
             let title = request.arguments.dropFirst(3).joined(separator: " ")
             let owner = try request.options["owner"].map { try nodeKey(context, $0) }
-            return .later(write(context, request, audit: ["meeting": String(id), "action": "meeting followup"]) { tx in
-                guard let meeting = try WorkflowStore.meeting(tx, id: id) else { throw ProtocolError(.notFound, "no meeting \(id)") }
-                guard let trajectory = meeting.trajectory else { throw ProtocolError(.conflict, "meeting \(id) belongs to no trajectory") }
-                let milestone = try WorkflowStore.insertMilestone(tx, trajectory: trajectory, due: due, title: title, owner: owner,
-                                                                  remind: try WorkflowStore.trajectoryRemind(tx, key: trajectory), meeting: id)
-                try ReminderStore.plan(tx, milestone: milestone)
-                return milestone
-            }.answer { milestone in Response(status: Status([("id", .int(milestone)), ("meeting", .int(id))])) })
+            return context.write(request) { scope, done in
+                context.core.meetings.followUp(id, due: due, title: title, owner: owner, scope,
+                                               answer: { milestone in Response(status: Status([("id", .int(milestone)), ("meeting", .int(id))])) },
+                                               completion: done)
+            }
         default:
             let id = try id(request.arguments[0], "meeting")
-            return .later(read(context) { connection in
-                guard let meeting = try WorkflowStore.meeting(connection, id: id) else { throw ProtocolError(.notFound, "no meeting \(id)") }
-                return Response(records: [record(meeting)], status: Status([("id", .int(id))]))
+            return .later(context.future { context.core.meetings.meeting(id, completion: $0) }.map { meeting in
+                Response(records: [record(meeting)], status: Status([("id", .int(id))]))
             })
         }
     }
@@ -89,57 +82,28 @@ extension WorkflowCommands {
         let trajectoryText = request.arguments[1] == "-" ? nil : request.arguments[1]
         let graph = context.services.graph
 
-        struct Planned: Sendable {
-            var meeting: Meeting
-            var conflicts: [(meeting: Meeting, node: String)]
-            var trajectory: Trajectory?
-            var stakeholders: [String]
-            var milestones: [Milestone]
-            var signals: [Signal]
-        }
         let conflictRecords: @Sendable ([(meeting: Meeting, node: String)]) -> [Record] = { conflicts in
             conflicts.map { Record("conflict", [("node", .string($0.node)), ("meeting", .int($0.meeting.id)), ("start", .string($0.meeting.start)),
                                                 ("end", .string($0.meeting.end)), ("title", .string($0.meeting.title))]) }
         }
-        return .later(write(context, request, audit: ["action": "meeting plan", "participants": keys.joined(separator: ",")]) { tx -> Planned in
-            let trajectory = try trajectoryText.map { text -> Trajectory in
-                let key = try trajectoryKey(tx, text)
-                return try WorkflowStore.trajectory(tx, key: key)!
-            }
-            let conflicts = try WorkflowStore.conflicts(tx, participants: keys, local: time.local, offset: time.offset, minutes: minutes)
-            if strict, !conflicts.isEmpty {
-                throw ProtocolError(.conflict, "\(Set(conflicts.map(\.node)).count) participant(s) already have an overlapping meeting; nothing written",
-                                    records: conflictRecords(conflicts))
-            }
-            let id = try WorkflowStore.insertMeeting(tx, trajectory: trajectory?.key, local: time.local, offset: time.offset, minutes: minutes,
-                                                     title: title, place: place, axis: classification.axis,
-                                                     tripartite: classification.tripartite, participants: keys)
-            var milestones: [Milestone] = []
-            var signals: [Signal] = []
-            var stakeholders: [String] = []
-            if let trajectory {
-                stakeholders = try WorkflowStore.stakeholders(tx, trajectory: trajectory.key).map(\.node)
-                let next = try WorkflowStore.nextMeetingDate(tx, trajectory: trajectory.key, after: id)
-                milestones = try WorkflowStore.milestones(tx, trajectory: trajectory.key, filter: .open, owner: nil, limit: 1000)
-                    .filter { next == nil || $0.due < next! }
-                if !trajectory.themes.isEmpty { signals = try WorkflowStore.openSignals(tx, themes: trajectory.themes) }
-            }
-            return Planned(meeting: try WorkflowStore.meeting(tx, id: id)!, conflicts: conflicts, trajectory: trajectory,
-                           stakeholders: stakeholders, milestones: milestones, signals: signals)
-        }.answer { planned in
-            var records = [record(planned.meeting)] + conflictRecords(planned.conflicts)
-            if let trajectory = planned.trajectory, !classification.tripartite {
-                let context = TrajectoryContext(lead: trajectory.lead, region: trajectory.region, themes: trajectory.themes,
-                                                stakeholders: planned.stakeholders)
-                records += graph.read { graph in missingRecords(context, participants: participants, graph: graph) }
-            }
-            records += planned.milestones.map { Record("agenda", [("item", "milestone"), ("id", .int($0.id)), ("title", .string($0.title)),
-                                                                  ("due", .string($0.due)), ("days_left", .int($0.daysLeft))]) }
-            records += planned.signals.map { Record("agenda", [("item", "signal"), ("id", .int($0.id)), ("kind", .string($0.kind.rawValue)),
-                                                               ("theme", .string($0.theme)), ("node", .string($0.node)), ("text", .string($0.text))]) }
-            return Response(records: records, status: Status([("id", .int(planned.meeting.id)), ("axis", .string(classification.axis.rawValue)),
-                                                              ("tripartite", .bool(classification.tripartite))]))
-        })
+        let plan = MeetingService.Plan(trajectory: trajectoryText, time: time, minutes: minutes, title: title, place: place,
+                                       participants: keys, classification: classification, strict: strict)
+        return context.write(request) { scope, done in
+            context.core.meetings.plan(plan, scope, conflictRecords: conflictRecords, answer: { planned in
+                var records = [record(planned.meeting)] + conflictRecords(planned.conflicts)
+                if let trajectory = planned.trajectory, !classification.tripartite {
+                    let context = TrajectoryContext(lead: trajectory.lead, region: trajectory.region, themes: trajectory.themes,
+                                                    stakeholders: planned.stakeholders)
+                    records += graph.read { graph in missingRecords(context, participants: participants, graph: graph) }
+                }
+                records += planned.milestones.map { Record("agenda", [("item", "milestone"), ("id", .int($0.id)), ("title", .string($0.title)),
+                                                                      ("due", .string($0.due)), ("days_left", .int($0.daysLeft))]) }
+                records += planned.signals.map { Record("agenda", [("item", "signal"), ("id", .int($0.id)), ("kind", .string($0.kind.rawValue)),
+                                                                   ("theme", .string($0.theme)), ("node", .string($0.node)), ("text", .string($0.text))]) }
+                return Response(records: records, status: Status([("id", .int(planned.meeting.id)), ("axis", .string(classification.axis.rawValue)),
+                                                                  ("tripartite", .bool(classification.tripartite))]))
+            }, completion: done)
+        }
     }
 
     /// For each party a tri-party meeting still lacks, the best current candidate
@@ -166,10 +130,9 @@ extension WorkflowCommands {
         let tripartite = ["yes", "true", "1"].contains((request.options["tripartite"] ?? "no").lowercased())
         let limit = try request.intOption("limit", default: 100, range: 1...1000)
         let text = request.options["trajectory"]
-        return .later(read(context) { connection in
-            let key = try text.map { try trajectoryKey(connection, $0) }
-            let list = try WorkflowStore.meetings(connection, node: node, trajectory: key, from: from, to: to, axis: axis, tripartiteOnly: tripartite, limit: limit)
-            return Response(records: list.map(record), status: Status([("rows", .int(list.count))]))
-        })
+        return .later(context.future {
+            context.core.meetings.list(node: node, trajectory: text, from: from, to: to, axis: axis, tripartiteOnly: tripartite, limit: limit,
+                                       completion: $0)
+        }.map { list in Response(records: list.map(record), status: Status([("rows", .int(list.count))])) })
     }
 }

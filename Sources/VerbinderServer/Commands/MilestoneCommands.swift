@@ -1,5 +1,5 @@
 import NIOCore
-import PQ
+import VerbinderCore
 import VerbinderGraph
 import VerbinderProtocol
 import VerbinderStore
@@ -33,18 +33,14 @@ extension WorkflowCommands {
             let owner = try request.options["owner"].map { try nodeKey(context, $0) }
             let given = try remindOption(request)
             let text = request.arguments[1]
-            return .later(write(context, request, audit: ["trajectory": text, "due": due, "action": "milestone add"]) { tx in
-                let key = try trajectoryKey(tx, text)
-                let remind = try given ?? WorkflowStore.trajectoryRemind(tx, key: key)
-                let id = try WorkflowStore.insertMilestone(tx, trajectory: key, due: due, title: title, owner: owner, remind: remind)
-                try ReminderStore.plan(tx, milestone: id)
-                return id
-            }.answer { id in Response(status: Status([("id", .int(id))])) })
+            return context.write(request) { scope, done in
+                context.core.milestones.add(trajectory: text, due: due, title: title, owner: owner, remind: given, scope,
+                                            answer: { id in Response(status: Status([("id", .int(id))])) }, completion: done)
+            }
         case "HISTORY":
             let id = try id(request.arguments[1], "milestone")
-            return .later(read(context) { connection in
-                guard let milestone = try WorkflowStore.milestone(connection, id: id) else { throw ProtocolError(.notFound, "no milestone \(id)") }
-                let history = try WorkflowStore.history(connection, milestone: id).map { entry -> Record in
+            return .later(context.future { context.core.milestones.history(id, completion: $0) }.map { milestone, changes in
+                let history = changes.map { entry -> Record in
                     var record = Record("history", [("milestone", .int(id)), ("at", .string(entry.at)), ("change", .string(entry.change))])
                     record.append("old_due", entry.old.map(Value.string))
                     record.append("new_due", entry.new.map(Value.string))
@@ -64,16 +60,11 @@ extension WorkflowCommands {
             if transition == .move { newDue = try date(request.arguments[2], "the new due date") }
             let reason = request.options["reason"], note = request.options["note"]
             let frozenDue = newDue
-            return .later(write(context, request, audit: ["milestone": String(id), "action": "milestone \(transition.rawValue)"]) { tx in
-                guard let milestone = try WorkflowStore.milestoneForUpdate(tx, id: id) else { throw ProtocolError(.notFound, "no milestone \(id)") }
-                guard transition.isAllowed(from: milestone.status) else {
-                    let action = ["done": "mark it done", "reopen": "reopen it", "move": "move it", "cancel": "cancel it"][transition.rawValue]!
-                    throw ProtocolError(.conflict, "milestone \(id) is \(milestone.status.rawValue): cannot \(action)")
-                }
-                try WorkflowStore.transition(tx, id: id, to: transition, due: frozenDue, reason: reason, note: note)
-                try ReminderStore.plan(tx, milestone: id)
-                return try WorkflowStore.milestone(tx, id: id)!
-            }.answer { milestone in Response(status: Status([("id", .int(id)), ("status", .string(milestone.status.rawValue)), ("due", .string(milestone.due))])) })
+            return context.write(request) { scope, done in
+                context.core.milestones.transition(id, to: transition, due: frozenDue, reason: reason, note: note, scope, answer: { milestone in
+                    Response(status: Status([("id", .int(id)), ("status", .string(milestone.status.rawValue)), ("due", .string(milestone.due))]))
+                }, completion: done)
+            }
         }
     }
 
@@ -85,11 +76,8 @@ extension WorkflowCommands {
         let owner = try request.options["owner"].map { try nodeKey(context, $0) }
         let limit = try request.intOption("limit", default: 100, range: 1...1000)
         let text = request.arguments.first
-        return .later(read(context) { connection in
-            let key = try text.map { try trajectoryKey(connection, $0) }
-            let list = try WorkflowStore.milestones(connection, trajectory: key, filter: filter, owner: owner, limit: limit)
-            return Response(records: list.map(record), status: Status([("rows", .int(list.count))]))
-        })
+        return .later(context.future { context.core.milestones.list(trajectory: text, filter: filter, owner: owner, limit: limit, completion: $0) }
+            .map { list in Response(records: list.map(record), status: Status([("rows", .int(list.count))])) })
     }
 
     static let due = Command(
@@ -102,10 +90,8 @@ extension WorkflowCommands {
         let theme = try request.themeOption(context.services.graph.vocabulary)
         let limit = try request.intOption("limit", default: 100, range: 1...1000)
         let text = request.options["trajectory"]
-        return .later(read(context) { connection in
-            let key = try text.map { try trajectoryKey(connection, $0) }
-            let list = try WorkflowStore.due(connection, withinDays: days, trajectory: key, owner: owner, theme: theme, limit: limit)
-            return Response(records: list.map(record), status: Status([("rows", .int(list.count))]))
-        })
+        return .later(context.future {
+            context.core.milestones.due(withinDays: days, trajectory: text, owner: owner, theme: theme, limit: limit, completion: $0)
+        }.map { list in Response(records: list.map(record), status: Status([("rows", .int(list.count))])) })
     }
 }

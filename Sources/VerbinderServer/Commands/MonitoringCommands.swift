@@ -1,5 +1,5 @@
 import NIOCore
-import PQ
+import VerbinderCore
 import VerbinderGraph
 import VerbinderProtocol
 import VerbinderStore
@@ -15,10 +15,8 @@ enum MonitoringCommands {
     ) { request, context in
         let from = try WorkflowCommands.optionalDate(request, "from"), to = try WorkflowCommands.optionalDate(request, "to")
         let unaffiliated = context.services.graph.read { graph in Set(graph.unaffiliatedMunicipalities(today: Today.amsterdam()).map { graph.node(id: $0).key }) }
-        return .later(WorkflowCommands.read(context) { connection in
-            let (start, end) = try ReportStore.period(connection, from: from, to: to)
-            guard start <= end else { throw ProtocolError(.invalid, "from= is after to=") }
-            let metrics = try ReportStore.metrics(connection, from: start, to: end, unaffiliated: unaffiliated)
+        return .later(context.future { context.core.monitoring.report(from: from, to: to, unaffiliated: unaffiliated, completion: $0) }
+            .map { metrics, start, end in
             let records = metrics.map { metric -> Record in
                 var record = Record("metric", [("name", .string(metric.name))])
                 for (name, value) in metric.dimensions { record.append(name, .string(value)) }
@@ -34,13 +32,13 @@ enum MonitoringCommands {
         let graph = context.services.graph
         let limit = try request.intOption("limit", default: 100_000, range: 1...100_000)
         if which == "agenda" {
-            return .later(WorkflowCommands.read(context) { try WorkflowStore.regionsWithoutAgenda($0) }.map { keys in
+            return .later(context.future { context.core.monitoring.regionsWithoutAgenda(completion: $0) }.map { keys in
                 let records = graph.read { graph in keys.prefix(limit).compactMap { graph.node(key: $0) }.map { Records.node($0) } }
                 return Response(records: records, status: Status([("count", .int(keys.count))]))
             })
         }
         let days = try request.intOption("days", default: 180, range: 1...36_500)
-        return .later(WorkflowCommands.read(context) { try WorkflowStore.stale($0, days: days) }.map { stale in
+        return .later(context.future { context.core.monitoring.stale(days: days, completion: $0) }.map { stale in
             var records: [Record] = stale.trajectories.map { key, last in
                 var record = Record("stale", [("trajectory", .string(key))])
                 record.append("last_meeting", last.map(Value.string))
@@ -62,10 +60,7 @@ enum MonitoringCommands {
         let node = try request.options["node"].map { try WorkflowCommands.nodeKey(context, $0) }
         let text = request.options["trajectory"]
         let graph = context.services.graph
-        return .later(WorkflowCommands.read(context) { connection in
-            let key = try text.map { try WorkflowCommands.trajectoryKey(connection, $0) }
-            return try ReportStore.calendar(connection, trajectory: key, node: node)
-        }.map { events, todos in
+        return .later(context.future { context.core.monitoring.calendar(trajectory: text, node: node, completion: $0) }.map { events, todos in
             var calendar = ICalendar()
             calendar.add("X-WR-CALNAME", "Verbinder")
             graph.read { graph in

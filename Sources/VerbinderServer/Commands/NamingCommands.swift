@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import VerbinderCore
 import VerbinderGraph
 import VerbinderProtocol
 import VerbinderStore
@@ -45,24 +46,15 @@ enum NamingCommands {
             throw ProtocolError(.notFound, "\(JSON.quoted(alias)) is no alias of \(key)")
         }
         let adding = verb == "ADD"
-        return .later(context.commit(request, locking: [key],
-                                     audit: ["node": key, "alias": alias, "action": adding ? "alias add" : "alias remove"],
-                                     announce: [.node(key: key)],
-                                     statement: adding ? GraphWrites.insertAlias(node: key, alias: alias) : GraphWrites.deleteAlias(node: key, alias: alias),
-                                     apply: { graph, rows in
-                                         guard rows > 0, var node = graph.node(key: key) else { return }
-                                         node.aliases.removeAll { Search.fold($0) == folded }
-                                         if adding { node.aliases.append(alias) }
-                                         node.aliases.sort { Search.fold($0) < Search.fold($1) }
-                                         graph.upsert(node)
-                                     },
-                                     answer: { rows in
-                                         guard rows > 0 else {
-                                             throw adding ? ProtocolError(.conflict, "\(key) has the alias \(JSON.quoted(alias))")
-                                                          : ProtocolError(.notFound, "\(JSON.quoted(alias)) is no alias of \(key)")
-                                         }
-                                         return Response(status: Status([("key", .string(key)), ("alias", .string(alias))]))
-                                     }))
+        return context.write(request) { scope, done in
+            context.core.graphChanges.alias(key, alias, adding: adding, scope, answer: { changed in
+                guard changed else {
+                    throw adding ? ProtocolError(.conflict, "\(key) has the alias \(JSON.quoted(alias))")
+                                 : ProtocolError(.notFound, "\(JSON.quoted(alias)) is no alias of \(key)")
+                }
+                return Response(status: Status([("key", .string(key)), ("alias", .string(alias))]))
+            }, completion: done)
+        }
     }
 
     static let themes = Command(
@@ -103,10 +95,9 @@ enum NamingCommands {
             }
         }
         let theme = Theme(key: key, label: label, synonyms: synonyms)
-        return .later(context.commit(request, locking: ["theme:" + key], audit: ["theme": key, "action": "theme add"],
-                                     announce: [.theme(key: key)], statement: ThemeStore.insert(theme),
-                                     apply: { graph, _ in graph.vocabulary.upsert(theme) },
-                                     answer: { _ in Response(status: Status([("key", .string(key))])) }))
+        return context.write(request) { scope, done in
+            context.core.graphChanges.addTheme(theme, scope, answer: { Response(status: Status([("key", .string(key))])) }, completion: done)
+        }
     }
 
     static func record(_ theme: Theme) -> Record {

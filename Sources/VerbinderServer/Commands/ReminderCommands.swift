@@ -1,6 +1,6 @@
 import Logging
 import NIOCore
-import PQ
+import VerbinderCore
 import VerbinderGraph
 import VerbinderProtocol
 import VerbinderStore
@@ -25,12 +25,10 @@ enum ReminderCommands {
     static func holder(_ context: CommandContext) -> String { holder(context.services, context.session) }
 
     /// A worker that went away: its reminders go back to the queue now, not when the lease ends.
-    static func releaseLeases(of session: Session, services: Services, eventLoop: any EventLoop, logger: Logger) {
-        let holder = holder(services, session)
-        services.pool.withConnection(on: eventLoop) { try ReminderStore.releaseHolder($0, holder: holder) }
-            .whenComplete { result in
-                if case .failure(let error) = result { logger.warning("could not release reminder leases: \(error)") }
-            }
+    static func releaseLeases(of session: Session, services: Services, logger: Logger) {
+        services.core.reminders.releaseLeases(holder: holder(services, session)) { result in
+            if case .failure(let error) = result { logger.warning("could not release reminder leases: \(error)") }
+        }
     }
 
     static func deliveryRecord(_ r: Reminder) -> Record {
@@ -77,23 +75,16 @@ enum ReminderCommands {
                   arity: .exactly(0), permission: .read, options: ["state", "milestone", "limit"]),
         ]
     ) { request, context in
-        let pool = context.services.pool
         switch request.arguments.first?.uppercased() {
         case "CLAIM"?:
             let worker = request.arguments[1]
             let limit = try request.intOption("limit", default: 10, range: 1...1000)
             let lease = try seconds(request, "lease", default: "5m", range: 10...86_400)
             let holder = holder(context)
-            let actor = context.actor
             context.session.holdsLeases = true
-            return .later(pool.transaction(on: context.eventLoop) { tx in
-                let claimed = try ReminderStore.claim(tx, worker: worker, holder: holder, limit: limit, leaseSeconds: lease)
-                if !claimed.isEmpty {
-                    try Audit.record(tx, actor: actor, command: "REMINDERS CLAIM \(worker)",
-                                     changes: ["reminders": claimed.map { String($0.id) }.joined(separator: ","), "action": "claim"])
-                }
-                return claimed
-            }.map { claimed in Response(records: claimed.map(deliveryRecord), status: Status([("claimed", .int(claimed.count))])) })
+            let scope = context.scope(request)
+            return .later(context.future { context.core.reminders.claim(worker: worker, holder: holder, limit: limit, leaseSeconds: lease, scope, completion: $0) }
+                .map { claimed in Response(records: claimed.map(deliveryRecord), status: Status([("claimed", .int(claimed.count))])) })
         case "ACK"?, "TOUCH"?, "RELEASE"?:
             let verb = request.arguments[0].uppercased()
             let (id, token) = try token(request)
@@ -105,40 +96,28 @@ enum ReminderCommands {
             if undo, request.options["error"] != nil || request.options["retry"] != nil {
                 throw ProtocolError(.usage, "undo=yes goes with REMINDERS RELEASE <id> <token> alone")
             }
-            let statement = switch verb {
-            case "ACK": ReminderStore.ack(id: id, token: token)
-            case "TOUCH": ReminderStore.touch(id: id, token: token, leaseSeconds: lease)
-            default: undo ? ReminderStore.undo(id: id, token: token)
-                          : ReminderStore.release(id: id, token: token, retrySeconds: retry, error: error)
+            let action: ReminderService.LeaseAction = switch verb {
+            case "ACK": .ack
+            case "TOUCH": .touch(seconds: lease)
+            default: undo ? .undo : .release(retrySeconds: retry, error: error)
             }
-            let actor = context.actor
-            // Audited like every write; the lease token stays out of the audit.
-            let command = "REMINDERS \(verb) \(id)" + (undo ? " undo=yes" : "")
-            return .later(pool.withConnection(on: context.eventLoop) { connection -> String? in
-                try Audit.run(statement, on: connection, actor: actor, command: command,
-                              changes: ["reminder": String(id), "action": verb.lowercased()]).all.first?.string(0)
-            }.flatMapThrowing { state in
-                guard let state else { throw ProtocolError(.conflict, "reminder \(id) is not leased with that token (the lease ended or was taken over)") }
-                return Response(status: Status([("id", .int(id)), ("state", .string(state))]))
-            })
+            let scope = context.scope(request)
+            return .later(context.future { context.core.reminders.act(action, reminder: id, token: token, scope, completion: $0) }
+                .map { state in Response(status: Status([("id", .int(id)), ("state", .string(state))])) })
         case "RETRY"?:
             let id = try WorkflowCommands.id(request.arguments[1], "reminder")
-            return .later(WorkflowCommands.write(context, request, audit: ["reminder": String(id), "action": "reminder retry"]) { tx in
-                guard try ReminderStore.retry(tx, id: id) else {
-                    let exists = try ReminderStore.exists(tx, id: id)
-                    throw exists ? ProtocolError(.conflict, "reminder \(id) is not dead") : ProtocolError(.notFound, "no reminder \(id)")
-                }
-            }.answer { Response(status: Status([("id", .int(id)), ("state", .string("pending"))])) })
+            return context.write(request) { scope, done in
+                context.core.reminders.retry(id, scope, answer: { Response(status: Status([("id", .int(id)), ("state", .string("pending"))])) },
+                                             completion: done)
+            }
         case nil:
             let validStates = ["pending", "leased", "sent", "dead", "cancelled", "superseded", "expired"]
             let state = request.options["state"]?.lowercased()
             if let state, !validStates.contains(state) { throw ProtocolError(.invalid, "state= is one of: \(validStates.joined(separator: ", "))") }
             let milestone = try request.options["milestone"].map { try WorkflowCommands.id($0, "milestone") }
             let limit = try request.intOption("limit", default: 100, range: 1...1000)
-            return .later(WorkflowCommands.read(context) { connection in
-                let list = try ReminderStore.list(connection, state: state, milestone: milestone, limit: limit)
-                return Response(records: list.map(listRecord), status: Status([("rows", .int(list.count))]))
-            })
+            return .later(context.future { context.core.reminders.list(state: state, milestone: milestone, limit: limit, completion: $0) }
+                .map { list in Response(records: list.map(listRecord), status: Status([("rows", .int(list.count))])) })
         default:
             throw ProtocolError(.usage, "")
         }
@@ -161,20 +140,21 @@ enum ReminderCommands {
             let name = request.arguments[2], email = request.arguments[3]
             guard email.split(separator: "@").count == 2, !email.contains(" ") else { throw ProtocolError(.invalid, "not an e-mail address") }
             let role = request.options["role"]
-            return .later(WorkflowCommands.write(context, request, audit: ["node": node, "action": "contact add"],
-                                                 auditCommand: "CONTACT ADD \(node) <name> <email>") { tx in
-                try ReminderStore.addContact(tx, node: node, name: name, email: email, role: role)
-            }.answer { id in Response(status: Status([("id", .int(id))])) })
+            return context.write(request) { scope, done in
+                context.core.reminders.addContact(node: node, name: name, email: email, role: role, scope,
+                                                  answer: { id in Response(status: Status([("id", .int(id))])) }, completion: done)
+            }
         case "REMOVE"?:
             let id = try WorkflowCommands.id(request.arguments[1], "contact")
-            return .later(WorkflowCommands.write(context, request, audit: ["contact": String(id), "action": "contact remove"]) { tx in
-                guard try ReminderStore.removeContact(tx, id: id) else { throw ProtocolError(.notFound, "no contact \(id)") }
-            }.answer { Response() })
+            return context.write(request) { scope, done in
+                context.core.reminders.removeContact(id, scope, answer: { Response() }, completion: done)
+            }
         case "FORGET"?:
             let email = request.arguments[1]
-            return .later(WorkflowCommands.write(context, request, audit: ["action": "contact forget"], auditCommand: "CONTACT FORGET <email>") { tx in
-                try ReminderStore.forget(tx, email: email)
-            }.answer { count in Response(status: Status([("removed", .int(count))])) })
+            return context.write(request) { scope, done in
+                context.core.reminders.forget(email: email, scope, answer: { count in Response(status: Status([("removed", .int(count))])) },
+                                              completion: done)
+            }
         default:
             throw ProtocolError(.usage, "")
         }
@@ -186,8 +166,7 @@ enum ReminderCommands {
         let node = try WorkflowCommands.nodeKey(context, request.arguments[0])
         // E-mail addresses are personal data: only roles that need them see them.
         let showEmail = context.services.access.isProtected || context.session.role?.seesPersonalData == true
-        return .later(WorkflowCommands.read(context) { connection in
-            let list = try ReminderStore.contacts(connection, node: node)
+        return .later(context.future { context.core.reminders.contacts(of: node, completion: $0) }.map { list in
             let records = list.map { contact -> Record in
                 var record = Record("contact", [("id", .int(contact.id)), ("node", .string(contact.node)), ("name", .string(contact.name))])
                 if showEmail { record.append("email", .string(contact.email)) }

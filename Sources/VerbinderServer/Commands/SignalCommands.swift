@@ -1,5 +1,5 @@
 import NIOCore
-import PQ
+import VerbinderCore
 import VerbinderGraph
 import VerbinderProtocol
 import VerbinderStore
@@ -19,9 +19,10 @@ extension WorkflowCommands {
         let kind = try enumValue(request.arguments[2], SignalKind.self, "kind")
         let theme = try context.services.graph.vocabulary.require(request.arguments[3])
         let text = request.arguments.dropFirst(4).joined(separator: " ")
-        return .later(write(context, request, audit: ["node": node, "kind": kind.rawValue, "theme": theme, "action": "signal add"]) { tx in
-            try WorkflowStore.insertSignal(tx, node: node, kind: kind, theme: theme, text: text)
-        }.answer { id in Response(status: Status([("id", .int(id))])) })
+        return context.write(request) { scope, done in
+            context.core.signals.add(node: node, kind: kind, theme: theme, text: text, scope,
+                                     answer: { id in Response(status: Status([("id", .int(id))])) }, completion: done)
+        }
     }
 
     static let signals = Command(
@@ -36,10 +37,9 @@ extension WorkflowCommands {
         }
         let theme = try request.themeOption(context.services.graph.vocabulary)
         let limit = try request.intOption("limit", default: 100, range: 1...1000)
-        return .later(read(context) { connection in
-            let list = try WorkflowStore.signals(connection, theme: theme, kind: kind, node: node, nodes: tierNodes, openOnly: false, limit: limit)
-            return Response(records: list.map(record), status: Status([("rows", .int(list.count))]))
-        })
+        return .later(context.future {
+            context.core.signals.list(theme: theme, kind: kind, node: node, nodes: tierNodes, limit: limit, completion: $0)
+        }.map { list in Response(records: list.map(record), status: Status([("rows", .int(list.count))])) })
     }
 
     static let match = Command(
@@ -50,15 +50,7 @@ extension WorkflowCommands {
         let id = try id(request.arguments[0], "signal")
         let limit = try request.intOption("limit", default: 20, range: 1...1000)
         let graph = context.services.graph
-        return .later(read(context) { connection -> (Signal, [Signal]) in
-            guard let signal = try WorkflowStore.signal(connection, id: id) else { throw ProtocolError(.notFound, "no signal \(id)") }
-            guard signal.kind == .problem || signal.kind == .need else {
-                throw ProtocolError(.invalid, "signal \(id) is a \(signal.kind.rawValue); MATCH takes a problem or a need")
-            }
-            let answers = try WorkflowStore.signals(connection, theme: signal.theme, kind: nil, node: nil, nodes: nil, openOnly: false, limit: 10_000)
-                .filter { ($0.kind == .solution || $0.kind == .example) && Keys.fold($0.node) != Keys.fold(signal.node) }
-            return (signal, answers)
-        }.map { signal, answers in
+        return .later(context.future { context.core.signals.matchCandidates(id, completion: $0) }.map { signal, answers in
             graph.read { graph in
                 guard let source = graph.id(forKey: signal.node) else { return Response(records: [], status: Status([("rows", 0)])) }
                 let records = graph.matches(for: source, answers: answers.map(\.node), limit: limit).map { match -> Record in

@@ -1,5 +1,5 @@
 import NIOCore
-import PQ
+import VerbinderCore
 import VerbinderGraph
 import VerbinderProtocol
 import VerbinderStore
@@ -43,13 +43,9 @@ extension WorkflowCommands {
             let trajectory = Trajectory(key: key, name: request.arguments.dropFirst(2).joined(separator: " "), kind: kind,
                                         lead: lead, region: region, themes: themes, goal: request.options["goal"], status: .active,
                                         start: start, end: end)
-            return .later(write(context, request, audit: ["trajectory": key, "action": "add"]) { tx in
-                if try WorkflowStore.trajectoryKey(tx, key) != nil {
-                    throw ProtocolError(.conflict, "a trajectory with key \(key) exists")
-                }
-                try WorkflowStore.insertTrajectory(tx, trajectory)
-                if let remind { try WorkflowStore.setRemind(tx, trajectory: key, remind: remind) }
-            }.answer { Response(status: Status([("key", .string(key))])) })
+            return context.write(request) { scope, done in
+                context.core.trajectories.add(trajectory, remind: remind, scope, answer: { Response(status: Status([("key", .string(key))])) }, completion: done)
+            }
         case "SET":
             guard !request.options.isEmpty else { throw ProtocolError(.usage, "") }
             var fields: [String: String?] = [:]
@@ -64,33 +60,25 @@ extension WorkflowCommands {
                     fields["region"] = node.key
                 }
             }
-            if let themes = try request.themesOption(context.services.graph.vocabulary) { fields["themes"] = PostgresArray.literal(themes) }
+            let themes = try request.themesOption(context.services.graph.vocabulary)
             if let goal = request.options["goal"] { fields["goal"] = goal }
             if request.options["start"] != nil { fields["start"] = try optionalDate(request, "start") }
             if request.options["end"] != nil { fields["end"] = try optionalDate(request, "end") }
             if let remind = try remindOption(request) { fields["remind"] = remind }
             let text = request.arguments[1]
-            let changes = Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0.value ?? "") })
             let frozen = fields
-            return .later(write(context, request, audit: changes.merging(["trajectory": text, "action": "set"]) { a, _ in a }) { tx in
-                let key = try trajectoryKey(tx, text)
-                guard let updated = try WorkflowStore.updateTrajectory(tx, key: key, fields: frozen) else {
-                    throw ProtocolError(.notFound, "no trajectory \(key)")
-                }
-                return updated.key
-            }.answer { key in Response(status: Status([("key", .string(key))])) })
+            return context.write(request) { scope, done in
+                context.core.trajectories.set(text, fields: frozen, themes: themes, scope, answer: { key in Response(status: Status([("key", .string(key))])) },
+                                              completion: done)
+            }
         default:
             let text = request.arguments[0]
             let graph = context.services.graph
-            return .later(read(context) { connection -> Response in
-                let key = try trajectoryKey(connection, text)
-                guard let trajectory = try WorkflowStore.trajectory(connection, key: key) else { throw ProtocolError(.notFound, "no trajectory \(key)") }
-                let stakeholders = try WorkflowStore.stakeholders(connection, trajectory: key)
-                let milestones = try WorkflowStore.milestones(connection, trajectory: key, filter: nil, owner: nil, limit: 1000)
-                let meetings = try WorkflowStore.meetings(connection, node: nil, trajectory: key, from: nil, to: nil, axis: nil, tripartiteOnly: false, limit: 1000)
-                var records = [record(trajectory)]
+            return .later(context.future { context.core.trajectories.detail(text, completion: $0) }.map { detail in
+                let key = detail.trajectory.key
+                var records = [record(detail.trajectory)]
                 records += graph.read { graph in
-                    stakeholders.map { entry -> Record in
+                    detail.stakeholders.map { entry -> Record in
                         var record = Record("stakeholder", [("trajectory", .string(key)), ("key", .string(entry.node))])
                         if let node = graph.node(key: entry.node) {
                             record.append("name", .string(node.name))
@@ -100,10 +88,11 @@ extension WorkflowCommands {
                         return record
                     }
                 }
-                records += milestones.map(record)
-                records += meetings.map(record)
-                return Response(records: records, status: Status([("stakeholders", .int(stakeholders.count)), ("milestones", .int(milestones.count)),
-                                                                  ("meetings", .int(meetings.count))]))
+                records += detail.milestones.map(record)
+                records += detail.meetings.map(record)
+                return Response(records: records, status: Status([("stakeholders", .int(detail.stakeholders.count)),
+                                                                  ("milestones", .int(detail.milestones.count)),
+                                                                  ("meetings", .int(detail.meetings.count))]))
             })
         }
     }
@@ -117,10 +106,8 @@ extension WorkflowCommands {
         let node = try request.options["node"].map { try nodeKey(context, $0) }
         let theme = try request.themeOption(context.services.graph.vocabulary)
         let limit = try request.intOption("limit", default: 100, range: 1...1000)
-        return .later(read(context) { connection in
-            let list = try WorkflowStore.trajectories(connection, kind: kind, status: status, node: node, theme: theme, limit: limit)
-            return Response(records: list.map(record), status: Status([("rows", .int(list.count))]))
-        })
+        return .later(context.future { context.core.trajectories.list(kind: kind, status: status, node: node, theme: theme, limit: limit, completion: $0) }
+            .map { list in Response(records: list.map(record), status: Status([("rows", .int(list.count))])) })
     }
 
     // MARK: - STAKEHOLDER
@@ -141,22 +128,13 @@ extension WorkflowCommands {
         let text = request.arguments[1]
         if verb == "ADD" {
             let role = try enumValue(request.options["role"] ?? "partner", StakeholderRole.self, "role")
-            return .later(write(context, request, audit: ["trajectory": text, "node": node, "role": role.rawValue, "action": "stakeholder add"]) { tx in
-                let key = try trajectoryKey(tx, text)
-                if try WorkflowStore.isStakeholder(tx, trajectory: key, node: node) {
-                    throw ProtocolError(.conflict, "\(node) is already a stakeholder of \(key)")
-                }
-                try WorkflowStore.addStakeholder(tx, trajectory: key, node: node, role: role)
-            }.answer { Response(status: Status([("role", .string(role.rawValue))])) })
+            return context.write(request) { scope, done in
+                context.core.trajectories.addStakeholder(text, node: node, role: role, scope,
+                                                         answer: { Response(status: Status([("role", .string(role.rawValue))])) }, completion: done)
+            }
         }
-        return .later(write(context, request, audit: ["trajectory": text, "node": node, "action": "stakeholder remove"]) { tx in
-            let key = try trajectoryKey(tx, text)
-            if try WorkflowStore.isLead(tx, trajectory: key, node: node) {
-                throw ProtocolError(.conflict, "\(node) leads \(key); set another lead first")
-            }
-            guard try WorkflowStore.removeStakeholder(tx, trajectory: key, node: node) else {
-                throw ProtocolError(.notFound, "\(node) is no stakeholder of \(key)")
-            }
-        }.answer { Response() })
+        return context.write(request) { scope, done in
+            context.core.trajectories.removeStakeholder(text, node: node, scope, answer: { Response() }, completion: done)
+        }
     }
 }

@@ -1,41 +1,16 @@
 import NIOCore
-import PQ
+import VerbinderCore
 import VerbinderGraph
 import VerbinderProtocol
 import VerbinderStore
 
 /// The co-design workflow: trajectories, stakeholders, milestones, meetings, signals.
-/// PostgreSQL holds all of it; every write is audited in its own transaction.
+/// The use cases (``TrajectoryService``, ``MilestoneService``, ...) hold and write them; these turn
+/// requests into their calls and their results into records.
 enum WorkflowCommands {
     static var all: [Command] { [trajectory, trajectories, stakeholder, milestone, milestones, due, meeting, meetings, signal, signals, match] }
 
     // MARK: - Helpers
-
-    /// A workflow write: SQL and audit row in one transaction, run once its answer is given
-    /// (`write(...) { tx in ... }.answer { value in Response(...) }`).
-    static func write<T: Sendable>(_ context: CommandContext, _ request: Request, audit: [String: String], auditCommand: String? = nil,
-                                   _ sql: @escaping @Sendable (Connection) throws -> T) -> PendingWrite<T> {
-        PendingWrite(context: context, request: request, audit: audit, auditCommand: auditCommand, sql: sql)
-    }
-
-    /// A workflow write waiting for its answer, which is made inside the write's transaction.
-    struct PendingWrite<T: Sendable> {
-        let context: CommandContext
-        let request: Request
-        let audit: [String: String]
-        let auditCommand: String?
-        let sql: @Sendable (Connection) throws -> T
-
-        /// Runs the write; `answer` turns its result into the response.
-        func answer(_ answer: @escaping @Sendable (T) throws -> Response) -> EventLoopFuture<Response> {
-            context.commit(request, locking: [], audit: audit, announce: [], sql: sql, apply: { _, _ in },
-                           auditCommand: auditCommand, answer: answer)
-        }
-    }
-
-    static func read<T: Sendable>(_ context: CommandContext, _ body: @escaping @Sendable (Connection) throws -> T) -> EventLoopFuture<T> {
-        context.services.pool.withConnection(on: context.eventLoop, body)
-    }
 
     static func nodeKey(_ context: CommandContext, _ text: String) throws -> String {
         try context.services.graph.read { try $0.require(text).key }
@@ -43,14 +18,6 @@ enum WorkflowCommands {
 
     static func nodeKeys(_ context: CommandContext, _ texts: [String]) throws -> [String] {
         try context.services.graph.read { graph in try texts.map { try graph.require($0).key } }
-    }
-
-    /// The canonical key of a trajectory, or NOTFOUND.
-    static func trajectoryKey(_ connection: Connection, _ text: String) throws -> String {
-        guard let key = try WorkflowStore.trajectoryKey(connection, text) else {
-            throw ProtocolError(.notFound, "no trajectory \(Quoting.quote(text))")
-        }
-        return key
     }
 
     static func id(_ text: String, _ what: String) throws(ProtocolError) -> Int {

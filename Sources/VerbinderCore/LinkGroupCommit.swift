@@ -1,6 +1,5 @@
 import Foundation
 import NIOConcurrencyHelpers
-import NIOCore
 import PQ
 import VerbinderGraph
 import VerbinderProtocol
@@ -22,7 +21,7 @@ import VerbinderStore
 final class LinkGroupCommit: Sendable {
     struct Request: Sendable {
         var row: LinkBatch.Row
-        var promise: EventLoopPromise<Void>
+        var completion: Completion<Void>
     }
 
     private struct State {
@@ -44,23 +43,21 @@ final class LinkGroupCommit: Sendable {
     /// Two `LINK`s this close together mean several connections are writing at once.
     static let concurrentWithinNanoseconds: UInt64 = 2_000_000
     /// Queues a `LINK`; the future succeeds once it is committed and applied in memory.
-    func submit(_ row: LinkBatch.Row, services: Services, eventLoop: any EventLoop) -> EventLoopFuture<Void> {
-        let promise = eventLoop.makePromise(of: Void.self)
-        let now = NIODeadline.now().uptimeNanoseconds
+    func submit(_ row: LinkBatch.Row, coordinator: WriteCoordinator, completion: @escaping Completion<Void>) {
+        let now = DispatchTime.now().uptimeNanoseconds
         let start = state.withLockedValue { state -> Bool in
-            state.queue.append(Request(row: row, promise: promise))
+            state.queue.append(Request(row: row, completion: completion))
             state.concurrent = now &- state.lastArrival < Self.concurrentWithinNanoseconds
             state.lastArrival = now
             if state.writing { return false }
             state.writing = true
             return true
         }
-        if start { run(services: services, eventLoop: eventLoop) }
-        return promise.futureResult
+        if start { run(coordinator) }
     }
 
-    private func run(services: Services, eventLoop: any EventLoop) {
-        services.pool.withConnection(on: eventLoop) { connection in
+    private func run(_ services: WriteCoordinator) {
+        services.pool.withConnection({ connection in
             while true {
                 self.gather()
                 let group = self.nextGroup()
@@ -75,14 +72,15 @@ final class LinkGroupCommit: Sendable {
                     throw error  // the connection is gone: the pool replaces it
                 }
             }
-        }.whenFailure { error in
+        }, completion: { result in
+            guard case .failure(let error) = result else { return }
             // No connection (or it broke): whatever waits gets the error; the next LINK starts afresh.
             let waiting = self.state.withLockedValue { state -> [Request] in
                 defer { state.queue = []; state.writing = false }
                 return state.queue
             }
-            for request in waiting { request.promise.fail(error) }
-        }
+            for request in waiting { request.completion(.failure(error)) }
+        })
     }
 
     /// While writes arrive close together but too few wait to fill a group, waits a moment for
@@ -117,45 +115,45 @@ final class LinkGroupCommit: Sendable {
         }
     }
 
-    private func write(_ group: [Request], on connection: Connection, services: Services) throws {
+    private func write(_ group: [Request], on connection: Connection, services: WriteCoordinator) throws {
         let keys = group.flatMap { [$0.row.relation.from, $0.row.relation.to] }
         try services.sync.locks.withLocks(keys) {
             try LinkBatch.insert(group.map(\.row), on: connection)
             services.graph.write { graph in for request in group { graph.link(request.row.relation) } }
             services.sync.announce(group.map { .relation($0.row.relation) })
         }
-        for request in group { request.promise.succeed() }
+        for request in group { request.completion(.success(())) }
     }
 
     /// A group whose connection broke while it was written: one statement, so all of it
     /// committed or none. The audit rows' write ids tell which (``WriteOutcome``); when the
     /// database cannot be asked in time the answer is `ERR INDOUBT`, and memory is brought in
     /// line with the database once it answers again.
-    private func settle(_ group: [Request], lostWith error: any Error, on connection: Connection, services: Services) {
+    private func settle(_ group: [Request], lostWith error: any Error, on connection: Connection, services: WriteCoordinator) {
         let changes: [GraphSync.Change] = group.map { .relation($0.row.relation) }
         guard let error = error as? PQError, error.isUnavailable else {
             services.sync.refresh(changes)
-            for request in group { request.promise.fail(error) }
+            for request in group { request.completion(.failure(error)) }
             return
         }
         guard let committed = services.committedWrites(group.compactMap(\.row.actor.writeID), lostBackend: connection.backendPID) else {
             services.sync.refresh(changes)
-            let doubt = Services.inDoubt("the relation", retry: "retry with idem=, or look with SHOW")
-            for request in group { request.promise.fail(doubt) }
+            let doubt = WriteCoordinator.inDoubt("the relation", retry: "retry with idem=, or look with SHOW")
+            for request in group { request.completion(.failure(doubt)) }
             return
         }
         guard !committed.isEmpty else {
-            for request in group { request.promise.fail(error) }
+            for request in group { request.completion(.failure(error)) }
             return
         }
         services.sync.locks.withLocks(group.flatMap { [$0.row.relation.from, $0.row.relation.to] }) {
             services.graph.write { graph in for request in group { graph.link(request.row.relation) } }
             services.sync.announce(changes)
         }
-        for request in group { request.promise.succeed() }
+        for request in group { request.completion(.success(())) }
     }
 
-    private func writeOneByOne(_ group: [Request], on connection: Connection, services: Services) {
+    private func writeOneByOne(_ group: [Request], on connection: Connection, services: WriteCoordinator) {
         for request in group {
             let row = request.row
             do {
@@ -165,13 +163,13 @@ final class LinkGroupCommit: Sendable {
                     services.graph.write { _ = $0.link(row.relation) }
                     services.sync.announce([.relation(row.relation)])
                 }
-                request.promise.succeed()
+                request.completion(.success(()))
             } catch let error as PQError where error.isUniqueViolation {
                 let relation = row.relation
-                request.promise.fail(ProtocolError(.conflict, "\(relation.from) \(relation.kind.rawValue) \(relation.to) exists"))
+                request.completion(.failure(ProtocolError(.conflict, "\(relation.from) \(relation.kind.rawValue) \(relation.to) exists")))
             } catch {
                 if let error = error as? PQError, error.isUnavailable { services.sync.refresh([.relation(row.relation)]) }
-                request.promise.fail(error)
+                request.completion(.failure(error))
             }
         }
     }

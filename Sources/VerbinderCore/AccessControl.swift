@@ -1,5 +1,4 @@
 import NIOConcurrencyHelpers
-import NIOCore
 import PQ
 import VerbinderProtocol
 import VerbinderStore
@@ -54,14 +53,5 @@ public final class AccessControl: Sendable {
         guard let connection = try? Connection(conninfo), let active = try? TokenStore.active(connection) else { return }
         connection.close()
         tokens.withLockedValue { $0 = active.compactMapValues(Role.init(rawValue:)) }
-    }
-
-    static func isLoopback(_ address: SocketAddress?) -> Bool {
-        guard let address else { return false }
-        switch address {
-        case .unixDomainSocket: return true
-        case .v4: return address.ipAddress?.hasPrefix("127.") ?? false
-        case .v6: return address.ipAddress == "::1" || (address.ipAddress?.hasPrefix("::ffff:127.") ?? false)
-        }
     }
 }
