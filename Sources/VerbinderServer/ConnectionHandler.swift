@@ -7,7 +7,14 @@ import VerbinderStore
 /// Sent to every connection when the server stops: finish what was received, then close.
 struct ShutdownEvent: Sendable {}
 
-/// Runs one connection: greeting, then requests strictly in order, one response each.
+/// Runs one admitted connection (``AdmissionHandler`` decides which): greeting, then requests
+/// strictly in order, one response each.
+///
+/// What the connection is doing, when it reads, when its timers run out and when it closes is
+/// decided by a ``ConnectionStateMachine`` value; this class feeds it the channel's events and
+/// carries out its actions (answer a line, flush, read, arm the timer, close). What stays here
+/// is the I/O: parsing and dispatching a request, rendering answers into bytes, the timer
+/// handle, and writing.
 ///
 /// Commands answered from memory reply at once; database commands reply later, and while
 /// one runs the following requests wait in the splitter, so pipelined responses keep request
@@ -16,13 +23,13 @@ struct ShutdownEvent: Sendable {}
 ///
 /// Back-pressure: the channel reads by itself (`autoRead`), and the handler holds a read back
 /// (``read(context:)``) unless the channel is writable (less than the write buffer's
-/// high-water mark unsent) and less than ``inputLimit`` of received requests wait, issuing it
-/// once they are; and it answers requests only while the channel is writable. (Holding reads
-/// back, rather than turning `autoRead` off and asking for every read, spares the common case
-/// two `epoll_ctl` calls per request and answer.) A client that sends and never reads therefore
-/// costs the daemon at most about a read burst of requests plus the high-water mark of
-/// answers, however much it sends; the rest waits in the kernel's socket buffers and then in
-/// the client.
+/// high-water mark unsent) and less than ``ConnectionStateMachine/inputLimit`` of received
+/// requests wait, issuing it once they are; and it answers requests only while the channel is
+/// writable. (Holding reads back, rather than turning `autoRead` off and asking for every
+/// read, spares the common case two `epoll_ctl` calls per request and answer.) A client that
+/// sends and never reads therefore costs the daemon at most about a read burst of requests
+/// plus the high-water mark of answers, however much it sends; the rest waits in the kernel's
+/// socket buffers and then in the client.
 ///
 /// Timers: a started request line must end within the line timeout; a connection with
 /// nothing to do is closed an idle timeout after its last complete request (or the end of its
@@ -32,132 +39,76 @@ final class ConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
-    /// A read the channel asked for and this handler holds back (see ``read(context:)``).
-    private var readHeldBack = false
 
     private let services: Services
     private let dispatcher: CommandDispatcher
     private let registry: ChannelRegistry
     private var session: Session!
     private var logger: Logger
-    private var splitter: LineSplitter
-    private var busy = false
-    /// The client half-closed: what is left in the splitter is a last request, even without LF.
-    private var endOfInput = false
-    /// Close once every request received is answered (half-close, or the server stopping).
-    private var inputClosed = false
-    /// Inside ``drain(context:)`` (a flush there may call back through `channelWritabilityChanged`).
-    private var draining = false
-    /// Set by ``handle(_:context:)`` for a line that is a request (not blank, not a comment).
-    private var requestSeen = false
-    /// The idle, line and unread-answer clocks.
-    private var timeouts: ConnectionTimeouts
-    private var timer: Scheduled<Void>?
-    private var timerDeadline: NIODeadline?
-    private var closing = false
-    private var needsFlush = false
+    private var machine: ConnectionStateMachine
+    /// The id the ``AdmissionHandler`` counted this connection under.
+    private var admittedID: UInt64?
     /// Responses not yet handed to the channel (written at the end of the read burst).
     private var outbound: ByteBuffer?
-    private var admitted = false
-    /// The request being answered is BEGIN, COMMIT or ROLLBACK (its error does not abort the batch).
-    private var requestControlsBatch = false
-    /// The remote address this connection counts against.
-    private var addressKey = ""
-    /// The server is stopping: close once everything received is answered and the line is quiet.
-    private var stopping = false
-    private var readSinceCheck = false
-    /// A streamed answer waiting for the socket to drain.
-    private var streaming: ResponseStream?
+    /// The timer set for ``ConnectionStateMachine/timerDeadline``.
+    private var timer: Scheduled<Void>?
+    /// Inside ``drain(context:)``: a flush there may call back through
+    /// `channelWritabilityChanged`, and the outer loop goes on where it is. (A guard of this
+    /// interpreter's loop, not a state of the connection.)
+    private var draining = false
 
     init(services: Services, table: CommandTable, registry: ChannelRegistry) {
         self.services = services
         self.dispatcher = CommandDispatcher(services: services, table: table)
         self.registry = registry
         self.logger = services.logger
-        self.splitter = LineSplitter(maximumLength: services.configuration.maxLineLength)
-        self.timeouts = ConnectionTimeouts(idleSeconds: services.configuration.idleTimeoutSeconds,
-                                           lineSeconds: services.configuration.lineTimeoutSeconds)
+        self.machine = ConnectionStateMachine(maximumLineLength: services.configuration.maxLineLength,
+                                              idleSeconds: services.configuration.idleTimeoutSeconds,
+                                              lineSeconds: services.configuration.lineTimeoutSeconds)
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        let id = services.stats.nextConnectionID.wrappingAdd(1, ordering: .relaxed).newValue
+        // Without an admission handler in front (not so in the server) the id is taken here.
+        let id = admittedID ?? services.stats.nextConnectionID.wrappingAdd(1, ordering: .relaxed).newValue
         let remote = context.remoteAddress.map(Self.describe) ?? "unknown"
         session = Session(id: id, remote: remote)
         session.isLoopback = AccessControl.isLoopback(context.remoteAddress)
         logger[metadataKey: "conn"] = "\(id)"
-        let open = services.stats.connections.wrappingAdd(1, ordering: .relaxed).newValue
-        services.stats.connectionsTotal.add(1, ordering: .relaxed)
-        admitted = true
-        addressKey = context.remoteAddress?.ipAddress ?? "unix"
-        let fromAddress = services.perAddress.withLockedValue { counts -> Int in
-            counts[addressKey, default: 0] += 1
-            return counts[addressKey]!
-        }
-        let configuration = services.configuration
-        var refusal: ProtocolError?
-        if open > configuration.maxConnections {
-            refusal = ProtocolError(.busy, "too many connections (\(configuration.maxConnections))")
-        } else if fromAddress > configuration.maxConnectionsPerAddress {
-            refusal = ProtocolError(.busy, "too many connections from \(addressKey) (\(configuration.maxConnectionsPerAddress))")
-        } else if services.access.isProtected, !services.access.insecureOpen, !AccessControl.isLoopback(context.remoteAddress) {
-            refusal = ProtocolError(.denied, "protected mode: no tokens are defined, so only loopback clients are served (verbinderd token add)")
-        }
-        if let refusal {
-            logger.warning("refused: \(refusal.message)", metadata: ["remote": "\(remote)"])
-            send(Response(error: refusal, closesConnection: true), context: context)
-            context.flush()
-            return
-        }
         logger.debug("connected", metadata: ["remote": "\(remote)"])
         var greeting = context.channel.allocator.buffer(capacity: 48)
-        greeting.writeString("OK verbinder \(configuration.version) ready\(services.access.isProtected ? " protected=yes" : "")\n")
+        greeting.writeString("OK verbinder \(services.configuration.version) ready\(services.access.isProtected ? " protected=yes" : "")\n")
         context.writeAndFlush(wrapOutboundOut(greeting), promise: nil)
         context.fireChannelActive()
-        timeouts.lastActivity = .now()
-        armTimer(context: context)
-        readIfReady(context: context)
+        run(machine.activated(now: .now(), active: context.channel.isActive, writable: context.channel.isWritable), context: context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        streaming = nil
+        machine.deactivated()
         timer?.cancel()
         timer = nil
-        if admitted {
-            services.stats.connections.subtract(1, ordering: .relaxed)
-            let key = addressKey
-            services.perAddress.withLockedValue { counts in
-                counts[key, default: 1] -= 1
-                if counts[key] == 0 { counts[key] = nil }
-            }
+        if let session {
+            session.end(services: services, eventLoop: context.eventLoop, logger: logger)
+            logger.debug("disconnected")
         }
-        session?.end(services: services, eventLoop: context.eventLoop, logger: logger)
-        admitted = false
-        logger.debug("disconnected")
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !closing else { return }
-        readSinceCheck = true
-        splitter.append(unwrapInboundIn(data))
+        guard machine.received(unwrapInboundIn(data)) else { return }
         drain(context: context)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        flushIfNeeded(context: context)
-        readIfReady(context: context)
+        run(machine.readComplete(active: context.channel.isActive, writable: context.channel.isWritable), context: context)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
-            endOfInput = true
-            inputClosed = true
-            drain(context: context)
+            run(machine.inputEnded(), context: context)
         } else if event is ShutdownEvent {
-            // Requests a client sent before the stop may still sit in the socket: keep reading
-            // and answering until the connection has been quiet for a moment, then close.
-            stopping = true
-            scheduleQuietCheck(context: context)
+            run(machine.shutdownRequested(), context: context)
+        } else if let admitted = event as? ConnectionAdmitted {
+            admittedID = admitted.id
         } else {
             context.fireUserInboundEventTriggered(event)
         }
@@ -168,22 +119,54 @@ final class ConnectionHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
-    private func scheduleQuietCheck(context: ChannelHandlerContext) {
-        readSinceCheck = false
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        context.eventLoop.scheduleTask(in: .milliseconds(150)) {
-            let (handler, context) = bound.value
-            guard !handler.closing else { return }
-            if handler.readSinceCheck || handler.busy || handler.hasQueuedRequest() {
-                handler.scheduleQuietCheck(context: context)
-            } else {
-                handler.inputClosed = true
-                handler.drain(context: context)
-            }
+    /// The channel asks to read (after each burst, with `autoRead`): passed on when the
+    /// connection can take more, held back otherwise.
+    func read(context: ChannelHandlerContext) {
+        if machine.readRequested(active: context.channel.isActive, writable: context.channel.isWritable) {
+            context.read()
         }
     }
 
-    // MARK: - Request processing
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            run(machine.becameWritable(), context: context)
+            if machine.releaseHeldRead(active: context.channel.isActive, writable: context.channel.isWritable) {
+                context.read()
+            }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    // MARK: - Carrying out the state machine's actions
+
+    private func run(_ action: ConnectionStateMachine.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .none:
+            break
+        case .keepOpen(let flush, let deadline, let read):
+            if flush { flushNow(context: context) }
+            if let deadline { armTimer(deadline, context: context) }
+            if read { context.read() }
+        case .drain(let flush):
+            drain(context: context)
+            if flush { flushIfNeeded(context: context) }
+        case .resumeStream(let stream):
+            pump(stream, context: context)
+        case .closeAfterFlush:
+            closeAfterFlush(context: context)
+        case .close(let reason):
+            logger.debug("\(reason)")
+            context.close(promise: nil)
+        case .scheduleQuietCheck:
+            // Requests a client sent before the stop may still sit in the socket: keep reading
+            // and answering until the connection has been quiet for a moment, then close.
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: ConnectionStateMachine.quietCheckInterval) {
+                let (handler, context) = bound.value
+                handler.run(handler.machine.quietCheckFired(), context: context)
+            }
+        }
+    }
 
     /// Answers the requests received, in order, while nothing runs and the client takes the
     /// answers; then decides about closing, the timers and reading more.
@@ -191,109 +174,40 @@ final class ConnectionHandler: ChannelDuplexHandler {
         guard !draining else { return }  // the outer call goes on where it is
         draining = true
         defer { draining = false }
-        while !busy, !closing {
-            if !context.channel.isWritable {
-                // Answers wait to be sent: push them to the socket, and go on only if it took them.
+        var step = machine.nextStep(writable: context.channel.isWritable)
+        loop: while true {
+            switch step {
+            case .answer(let line):
+                handle(line, context: context)
+                step = machine.nextStep(writable: context.channel.isWritable)
+            case .flush:
                 flushIfNeeded(context: context)
-                if !context.channel.isWritable {
-                    if timeouts.blockedSince == nil { timeouts.blockedSince = .now() }
-                    break
-                }
-            }
-            guard let line = splitter.nextLine() ?? (endOfInput ? splitter.finish() : nil) else { break }
-            timeouts.partialSince = nil
-            handle(line, context: context)
-        }
-        if requestSeen {
-            requestSeen = false
-            timeouts.lastActivity = .now()
-        }
-        guard !closing else { return }
-        if !busy, timeouts.blockedSince == nil, !hasQueuedRequest() {
-            if inputClosed {
-                closing = true
-                closeAfterFlush(context: context)
-                return
-            }
-            // Waiting for the client: a line it has started must end within the line timeout.
-            if splitter.holdsPartialLine {
-                if timeouts.partialSince == nil { timeouts.partialSince = .now() }
-            } else {
-                timeouts.partialSince = nil
+                step = machine.flushed(writable: context.channel.isWritable, now: .now())
+            case .stop:
+                break loop
             }
         }
-        armTimer(context: context)
-        readIfReady(context: context)
+        run(machine.drained(now: .now(), active: context.channel.isActive, writable: context.channel.isWritable), context: context)
     }
 
-    /// A received request that has not been answered yet (a started line does not count).
-    private func hasQueuedRequest() -> Bool {
-        splitter.hasLine() || (endOfInput && splitter.holdsPartialLine)
-    }
-
-    /// Requests received and waiting in the splitter beyond which the connection stops reading.
-    static let inputLimit = 64 * 1024
-
-    /// Whether the connection can take more bytes: nothing closing, the answers flowing
-    /// (channel writable), and few requests waiting.
-    private func mayRead(context: ChannelHandlerContext) -> Bool {
-        guard admitted, !closing, !inputClosed, !endOfInput, context.channel.isActive, context.channel.isWritable else { return false }
-        return splitter.bufferedBytes < Self.inputLimit || !splitter.hasLine()
-    }
-
-    /// The channel asks to read (after each burst, with `autoRead`): passed on when the
-    /// connection can take more, held back otherwise.
-    func read(context: ChannelHandlerContext) {
-        if mayRead(context: context) {
-            readHeldBack = false
-            context.read()
-        } else {
-            readHeldBack = true
-        }
-    }
-
-    /// Issues a read held back earlier once the connection can take more.
-    private func readIfReady(context: ChannelHandlerContext) {
-        guard readHeldBack, mayRead(context: context) else { return }
-        readHeldBack = false
-        context.read()
-    }
-
-    // MARK: - Timers
-
-    /// Schedules the timer for the next deadline unless it is already due by then (it looks
-    /// again when it fires), so a busy connection does not reschedule per request.
-    private func armTimer(context: ChannelHandlerContext) {
-        guard admitted, !closing, let next = timeouts.nextDeadline(busy: busy) else { return }
-        if let current = timerDeadline, current <= next { return }
+    /// Sets the timer for `deadline`, replacing the one set.
+    private func armTimer(_ deadline: NIODeadline, context: ChannelHandlerContext) {
         timer?.cancel()
-        timerDeadline = next
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(deadline: next) {
+        timer = context.eventLoop.scheduleTask(deadline: deadline) {
             let (handler, context) = bound.value
-            handler.timerFired(context: context)
+            handler.timer = nil
+            handler.run(handler.machine.timerFired(now: .now(), active: context.channel.isActive), context: context)
         }
     }
 
-    private func timerFired(context: ChannelHandlerContext) {
-        timer = nil
-        timerDeadline = nil
-        guard !closing, context.channel.isActive else { return }
-        if let reason = timeouts.expiry(at: .now(), busy: busy) {
-            logger.debug("\(reason)")
-            closing = true
-            context.close(promise: nil)
-        } else {
-            armTimer(context: context)
-        }
-    }
+    // MARK: - Requests
 
     private func handle(_ line: InboundLine, context: ChannelHandlerContext) {
-        requestControlsBatch = false
         let request: Request
         switch line {
         case .tooLong:
-            requestSeen = true
+            machine.requestReceived()
             services.stats.commands.add(1, ordering: .relaxed)
             send(Response(error: ProtocolError(.tooLong, "request line longer than \(services.configuration.maxLineLength) bytes")), context: context)
             return
@@ -303,42 +217,42 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 guard let parsed = try buffer.withUnsafeReadableBytes({ bytes throws(ProtocolError) in try Request.parse(bytes) }) else { return }
                 request = parsed
             } catch {
-                requestSeen = true
+                machine.requestReceived()
                 services.stats.commands.add(1, ordering: .relaxed)
                 send(Response(error: error), context: context)
                 return
             }
         }
-        requestSeen = true
+        machine.requestReceived()
         services.stats.commands.add(1, ordering: .relaxed)
-        requestControlsBatch = dispatcher.controlsBatch(request.verb)
+        // BEGIN, COMMIT and ROLLBACK: their own error does not abort the batch.
+        let controlsBatch = dispatcher.controlsBatch(request.verb)
         if let expired = session.expiredBatch, request.verb != "QUIT" {
             // The daemon rolled this connection's idle batch back: say so instead of running.
             session.expiredBatch = nil
-            send(Response(error: ProtocolError(.conflict, expired)), context: context)
+            send(Response(error: ProtocolError(.conflict, expired)), controlsBatch: controlsBatch, context: context)
             return
         }
         session.batch?.lastActivity = .now()
         let reply = dispatcher.reply(to: request, session: session, eventLoop: context.eventLoop)
         switch reply {
         case .now(let response):
-            send(response, context: context)
+            send(response, controlsBatch: controlsBatch, context: context)
         case .stream(let stream):
-            busy = true
+            machine.streamStarted()
             pump(stream, context: context)
         case .later(let future):
-            busy = true
+            machine.commandStarted()
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             future.hop(to: context.eventLoop).whenComplete { result in
                 let (handler, context) = loopBound.value
-                handler.busy = false
-                handler.timeouts.lastActivity = .now()
+                handler.machine.commandAnswered(now: .now())
                 switch result {
-                case .success(let response): handler.send(response, context: context)
+                case .success(let response): handler.send(response, controlsBatch: controlsBatch, context: context)
                 case .failure(let error):
                     let mapped = ErrorMapping.protocolError(error)
                     if mapped.code == .internalError { handler.logger.error("command failed: \(error)") }
-                    handler.send(Response(error: mapped), context: context)
+                    handler.send(Response(error: mapped), controlsBatch: controlsBatch, context: context)
                 }
                 handler.drain(context: context)
                 handler.flushIfNeeded(context: context)
@@ -346,21 +260,17 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func send(_ response: Response, context: ChannelHandlerContext) {
+    /// Collects `response` for the client; `controlsBatch`: it answers BEGIN, COMMIT or ROLLBACK.
+    private func send(_ response: Response, controlsBatch: Bool = false, context: ChannelHandlerContext) {
         // Any error inside BEGIN … COMMIT aborts the batch: COMMIT will then write nothing.
-        if case .failure(let error) = response.outcome, let batch = session?.batch, batch.failure == nil,
-           !requestControlsBatch {
+        if case .failure(let error) = response.outcome, let batch = session?.batch, batch.failure == nil, !controlsBatch {
             batch.failure = error
         }
         if outbound == nil { outbound = context.channel.allocator.buffer(capacity: 512) }
         response.write(to: &outbound!, format: session?.format ?? .text)
-        needsFlush = true
         // A burst of large answers goes out in pieces rather than as one ever-growing buffer.
         if outbound!.readableBytes >= 64 * 1024 { writeOutbound(context: context) }
-        if response.closesConnection {
-            closing = true
-            closeAfterFlush(context: context)
-        }
+        run(machine.answerQueued(closesConnection: response.closesConnection), context: context)
     }
 
     /// Writes a stream's chunks while the socket takes them; when it is full, waits for
@@ -368,9 +278,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func pump(_ stream: ResponseStream, context: ChannelHandlerContext) {
         while context.channel.isWritable {
             guard let chunk = stream.nextChunk() else {
-                streaming = nil
-                busy = false
-                timeouts.lastActivity = .now()
+                machine.streamEnded(now: .now())
                 send(Response(status: stream.status(stream.count)), context: context)
                 drain(context: context)
                 flushIfNeeded(context: context)
@@ -389,29 +297,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
             buffer.writeBytes(bytes)
             context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
         }
-        streaming = stream
-        if timeouts.blockedSince == nil { timeouts.blockedSince = .now() }
-        armTimer(context: context)
+        run(machine.streamBlocked(stream, now: .now()), context: context)
     }
 
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
-            timeouts.blockedSince = nil
-            if let stream = streaming {
-                streaming = nil
-                pump(stream, context: context)
-            } else {
-                drain(context: context)
-                flushIfNeeded(context: context)
-            }
-            readIfReady(context: context)
-        }
-        context.fireChannelWritabilityChanged()
-    }
+    // MARK: - Writing
 
     /// Closes once everything written so far has reached the socket (a bare close would drop it).
     private func closeAfterFlush(context: ChannelHandlerContext) {
-        needsFlush = false
         writeOutbound(context: context)
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).whenComplete { _ in
@@ -420,11 +312,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     private func flushIfNeeded(context: ChannelHandlerContext) {
-        if needsFlush {
-            needsFlush = false
-            writeOutbound(context: context)
-            context.flush()
-        }
+        if machine.takeUnflushed() { flushNow(context: context) }
+    }
+
+    private func flushNow(context: ChannelHandlerContext) {
+        writeOutbound(context: context)
+        context.flush()
     }
 
     /// Hands the collected responses to the channel (without flushing).

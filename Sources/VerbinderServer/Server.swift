@@ -62,6 +62,8 @@ public final class VerbinderServer: Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     if let tls { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
+                    // Admission (counting, BUSY, protected mode) first: only admitted connections are served.
+                    try sync.addHandler(AdmissionHandler(services: services))
                     try sync.addHandler(ConnectionHandler(services: services, table: table, registry: registry))
                 }
             }

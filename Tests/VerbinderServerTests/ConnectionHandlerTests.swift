@@ -34,9 +34,12 @@ struct ConnectionHandlerTests {
         return Services(configuration: ServerConfiguration(), core: core, logger: logger)
     }
 
-    /// A connected channel with the greeting read; `from` is the client's address.
+    /// A connected channel (admission, then the connection handler, as the server builds it)
+    /// with the greeting read; `from` is the client's address.
     static func channel(from address: String = "127.0.0.1") throws -> (EmbeddedChannel, String) {
-        let channel = EmbeddedChannel(handler: ConnectionHandler(services: services(), table: CommandCatalog.table(), registry: ChannelRegistry()))
+        let services = Self.services()
+        let channel = EmbeddedChannel(handlers: [AdmissionHandler(services: services),
+                                                 ConnectionHandler(services: services, table: CommandCatalog.table(), registry: ChannelRegistry())])
         try channel.connect(to: SocketAddress(ipAddress: address, port: 40_000)).wait()
         return (channel, try output(channel))
     }
