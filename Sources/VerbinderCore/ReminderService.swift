@@ -78,7 +78,7 @@ public final class ReminderService: Sendable {
     }
 
     /// Reminders by state and milestone.
-    public func list(state: String?, milestone: Int?, limit: Int, completion: @escaping Completion<[Reminder]>) {
+    public func list(state: ReminderState?, milestone: Int?, limit: Int, completion: @escaping Completion<[Reminder]>) {
         writes.read({ try ReminderStore.list($0, state: state, milestone: milestone, limit: limit) }, completion: completion)
     }
 

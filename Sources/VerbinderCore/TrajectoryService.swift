@@ -50,7 +50,7 @@ public final class TrajectoryService: Sendable {
     /// A trajectory with everything that belongs to it.
     public struct Detail: Sendable {
         public var trajectory: Trajectory
-        public var stakeholders: [(node: String, role: String)]
+        public var stakeholders: [(node: String, role: StakeholderRole)]
         public var milestones: [Milestone]
         public var meetings: [Meeting]
     }

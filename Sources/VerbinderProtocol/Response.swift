@@ -31,6 +31,7 @@ public struct Response: Sendable {
 
     /// The whole answer as bytes: its data lines, then its status line.
     public func render(_ format: OutputFormat) -> [UInt8] {
+        if let rendered, renderedFormat == format { return rendered }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(records.count * 96 + 32)
         for record in records {

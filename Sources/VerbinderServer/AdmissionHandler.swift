@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import VerbinderCore
 import VerbinderProtocol
 
 /// Told to the ``ConnectionHandler`` (just before `channelActive`) when a connection is

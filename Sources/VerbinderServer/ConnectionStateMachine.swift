@@ -86,9 +86,10 @@ struct ConnectionStateMachine {
     /// The idle, line and unread-answer clocks.
     private(set) var timeouts: ConnectionTimeouts
     /// Between ``activated(now:active:writable:)`` and ``deactivated()``. Orthogonal to
-    /// ``state``: a command that was running when the client went away still completes, and
-    /// the requests received after it are still answered (into a closed channel), as before
-    /// this type existed; but nothing is read or timed any more.
+    /// ``state``: a command that was running when the client went away still completes, but
+    /// the requests received after it are not run (nobody would read their answers, and with
+    /// a batch open they would run outside it: closing the connection rolled it back), and
+    /// nothing is read or timed any more.
     private(set) var live = false
     /// The channel asked for a read and it was held back (see ``readRequested(active:writable:)``).
     /// Orthogonal: the channel asks whatever the connection is doing.
@@ -235,7 +236,7 @@ struct ConnectionStateMachine {
     }
 
     private mutating func takeLine() -> Step {
-        guard let line = splitter.nextLine() ?? (isHalfClosed ? splitter.finish() : nil) else { return .stop }
+        guard live, let line = splitter.nextLine() ?? (isHalfClosed ? splitter.finish() : nil) else { return .stop }
         timeouts.partialSince = nil
         return .answer(line)
     }

@@ -5,13 +5,8 @@ import VerbinderProtocol
 extension Response {
     /// Writes the response into `buffer` in the connection's format.
     func write(to buffer: inout ByteBuffer, format: OutputFormat) {
-        if let rendered, renderedFormat == format {
-            buffer.writeBytes(rendered)
-        } else {
-            buffer.writeBytes(render(format))
-        }
+        buffer.writeBytes(render(format))
     }
-
 }
 
 /// What a command handler returns: an answer now (in-memory commands), later (database work),

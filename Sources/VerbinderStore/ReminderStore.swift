@@ -240,12 +240,12 @@ public enum ReminderStore {
                      [String(id)]).affectedRows == 1
     }
 
-    public static func list(_ connection: Connection, state: String?, milestone: Int?, limit: Int) throws -> [Reminder] {
+    public static func list(_ connection: Connection, state: ReminderState?, milestone: Int?, limit: Int) throws -> [Reminder] {
         try connection.query("""
             SELECT \(columns) FROM reminders r JOIN milestones m ON m.id = r.milestone
             WHERE ($1::text IS NULL OR r.state = $1) AND ($2::bigint IS NULL OR r.milestone = $2)
             ORDER BY r.fire_at, r.id LIMIT $3
-            """, [state, milestone.map(String.init), String(limit)]).all.map(decode)
+            """, [state?.rawValue, milestone.map(String.init), String(limit)]).all.map(decode)
     }
 
     // MARK: Contacts

@@ -158,9 +158,9 @@ public enum WorkflowStore {
             """, [kind?.rawValue, status?.rawValue, node, theme, String(limit)]).all.map(decodeTrajectory)
     }
 
-    public static func stakeholders(_ connection: Connection, trajectory: String) throws -> [(node: String, role: String)] {
+    public static func stakeholders(_ connection: Connection, trajectory: String) throws -> [(node: String, role: StakeholderRole)] {
         try connection.query("SELECT node_key, role FROM stakeholders WHERE trajectory = $1 ORDER BY role = 'lead' DESC, node_key", [trajectory])
-            .all.map { (try $0.string(0), try $0.string(1)) }
+            .all.map { (try $0.string(0), try $0.value(1, as: StakeholderRole.self)) }
     }
 
     public static func addStakeholder(_ tx: Connection, trajectory: String, node: String, role: StakeholderRole) throws {

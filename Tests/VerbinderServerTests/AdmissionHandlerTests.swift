@@ -14,8 +14,7 @@ struct AdmissionHandlerTests {
         let base = ConnectionHandlerTests.services()
         var configuration = ServerConfiguration(maxConnections: maxConnections)
         configuration.maxConnectionsPerAddress = base.configuration.maxConnectionsPerAddress
-        return Services(configuration: configuration, pool: base.pool, graph: base.graph, sync: base.sync,
-                        access: base.access, probe: base.probe, logger: base.logger)
+        return Services(configuration: configuration, core: base.core, logger: base.logger)
     }
 
     static func connect(_ services: Services, from address: String = "127.0.0.1") throws -> (EmbeddedChannel, String) {

@@ -100,6 +100,16 @@ struct ConnectionStateMachineTests {
         #expect(!mustFlushAgain)
     }
 
+    @Test func linesWaitingWhenTheClientWentAwayAreNotRun() {
+        var machine = Self.connected()
+        _ = machine.received(ByteBuffer(string: "PING\nSLOW\nLINK a b c\n"))
+        #expect(Self.drain(&machine).0 == ["PING", "SLOW"])
+        machine.deactivated()
+        machine.commandAnswered(now: Self.t0 + .seconds(1))
+        // In a batch, the LINK after it would have run outside it: the close rolled it back.
+        #expect(Self.drain(&machine).0 == [])
+    }
+
     @Test func halfCloseAnswersWhatWasReceivedThenCloses() {
         var machine = Self.connected()
         _ = machine.received(ByteBuffer(string: "PING\nSLOW\nPING\nLAST"))

@@ -111,9 +111,12 @@ enum ReminderCommands {
                                              completion: done)
             }
         case nil:
-            let validStates = ["pending", "leased", "sent", "dead", "cancelled", "superseded", "expired"]
-            let state = request.options["state"]?.lowercased()
-            if let state, !validStates.contains(state) { throw ProtocolError(.invalid, "state= is one of: \(validStates.joined(separator: ", "))") }
+            let state = try request.options["state"].map { text throws(ProtocolError) -> ReminderState in
+                guard let state = ReminderState(rawValue: text.lowercased()) else {
+                    throw ProtocolError(.invalid, "state= is one of: \(ReminderState.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return state
+            }
             let milestone = try request.options["milestone"].map { try WorkflowCommands.id($0, "milestone") }
             let limit = try request.intOption("limit", default: 100, range: 1...1000)
             return .later(context.future { context.core.reminders.list(state: state, milestone: milestone, limit: limit, completion: $0) }

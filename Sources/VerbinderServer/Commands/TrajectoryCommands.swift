@@ -84,7 +84,7 @@ extension WorkflowCommands {
                             record.append("name", .string(node.name))
                             record.append("tier", .string(node.tier.rawValue))
                         }
-                        record.append("role", .string(entry.role))
+                        record.append("role", .string(entry.role.rawValue))
                         return record
                     }
                 }

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+import VerbinderCore
+import VerbinderGraph
+import VerbinderProtocol
+import VerbinderStore
+
+/// The co-design use cases called directly: trajectories with their stakeholders, milestones
+/// with their reminders, meetings classified on the two axes, signals and their matches.
+@Suite("Workflow use cases against PostgreSQL")
+struct WorkflowServiceTests {
+    static func trajectory(_ key: String, lead: String) -> Trajectory {
+        Trajectory(key: key, name: "Kansenagenda \(key)", kind: .kansenagenda, lead: lead, region: nil, themes: [], goal: nil,
+                   status: .active, start: nil, end: nil)
+    }
+
+    @Test func aTrajectoryKeepsItsLeadAndStakeholders() async throws {
+        let fixture = try Fixture("trajectory")
+        try await fixture.addRegions(["achterhoek", "gelderland"])
+        _ = try await call { fixture.core.trajectories.add(Self.trajectory("ka", lead: "achterhoek"), remind: "7d,0d", fixture.scope, answer: { Response() }, completion: $0) }
+        _ = try await call {
+            fixture.core.trajectories.addStakeholder("KA", node: "gelderland", role: .funder, fixture.scope, answer: { Response() }, completion: $0)
+        }
+        let detail = try await call { fixture.core.trajectories.detail("ka", completion: $0) }
+        #expect(detail.stakeholders.map(\.node) == ["achterhoek", "gelderland"])
+        #expect(detail.stakeholders.map(\.role) == [.lead, .funder])
+        // The lead cannot leave; a stakeholder twice is a conflict; an unknown trajectory is not found.
+        let leaving = await protocolError {
+            fixture.core.trajectories.removeStakeholder("ka", node: "achterhoek", fixture.scope, answer: { Response() }, completion: $0)
+        }
+        #expect(leaving?.code == .conflict)
+        let twice = await protocolError {
+            fixture.core.trajectories.addStakeholder("ka", node: "gelderland", role: .partner, fixture.scope, answer: { Response() }, completion: $0)
+        }
+        #expect(twice?.code == .conflict)
+        let unknown = await protocolError { fixture.core.trajectories.detail("nope", completion: $0) }
+        #expect(unknown?.code == .notFound)
+    }
+
+    @Test func aMilestoneGetsItsTrajectorysRemindersAndMovesOnlyWhenOpen() async throws {
+        let fixture = try Fixture("milestone")
+        try await fixture.addRegions(["twente"])
+        _ = try await call { fixture.core.trajectories.add(Self.trajectory("tw", lead: "twente"), remind: "14d,3d,0d", fixture.scope, answer: { Response() }, completion: $0) }
+        let due = "2099-06-01"
+        let response = try await call {
+            fixture.core.milestones.add(trajectory: "tw", due: due, title: "Ondertekening", owner: nil, remind: nil, fixture.scope,
+                                        answer: { id in Response(status: Status([("id", .int(id))])) }, completion: $0)
+        }
+        guard case .success(let status) = response.outcome, case .int(let id)? = status.fields.first(where: { $0.0 == "id" })?.1 else {
+            Issue.record("no id in \(response.outcome)")
+            return
+        }
+        // Reminders planned from the trajectory's rule, and one for when it is overdue.
+        let reminders = try await call { fixture.core.reminders.list(state: .pending, milestone: id, limit: 10, completion: $0) }
+        #expect(reminders.map(\.rule).sorted() == ["0d", "14d", "3d", "overdue"])
+        _ = try await call {
+            fixture.core.milestones.transition(id, to: .done, due: nil, reason: nil, note: "getekend", fixture.scope, answer: { _ in Response() }, completion: $0)
+        }
+        let moved = await protocolError {
+            fixture.core.milestones.transition(id, to: .move, due: "2099-07-01", reason: "later", note: nil, fixture.scope, answer: { _ in Response() }, completion: $0)
+        }
+        #expect(moved?.code == .conflict)
+        #expect(moved?.message == "milestone \(id) is done: cannot move it")
+        // Done: its pending reminders are not sent any more.
+        let pending = try await call { fixture.core.reminders.list(state: .pending, milestone: id, limit: 10, completion: $0) }
+        #expect(pending.isEmpty)
+        let (milestone, history) = try await call { fixture.core.milestones.history(id, completion: $0) }
+        #expect(milestone.status == .done)
+        #expect(history.map(\.change).contains("done"))
+    }
+
+    @Test func aPlannedMeetingIsClassifiedAndFindsItsConflicts() async throws {
+        let fixture = try Fixture("meeting")
+        try await fixture.addRegions(["noord", "zuid"])
+        let participants = ["noord", "zuid"]
+        let classification = fixture.core.graph.read { graph in MeetingClass(nodes: participants.compactMap { graph.node(key: $0) }) }
+        let plan = MeetingService.Plan(trajectory: nil, time: try #require(MeetingTime("2099-03-02T10:00")), minutes: 60, title: "Overleg",
+                                       place: "", participants: participants, classification: classification, strict: true)
+        let first = try await call {
+            fixture.core.meetings.plan(plan, fixture.scope, conflictRecords: { _ in [] }, answer: { planned in
+                Response(status: Status([("id", .int(planned.meeting.id)), ("conflicts", .int(planned.conflicts.count))]))
+            }, completion: $0)
+        }
+        #expect(String(decoding: first.render(.text), as: UTF8.self).hasSuffix("conflicts=0\n"))
+        // The same participants an hour-long meeting later overlapping: strict refuses, with conflict records.
+        var overlapping = plan
+        overlapping.time = try #require(MeetingTime("2099-03-02T10:30"))
+        let refused = await protocolError {
+            fixture.core.meetings.plan(overlapping, fixture.scope, conflictRecords: { conflicts in conflicts.map { Record("conflict", [("node", .string($0.node))]) } },
+                                       answer: { _ in Response() }, completion: $0)
+        }
+        #expect(refused?.code == .conflict)
+        #expect(refused?.records.count == 2)
+        #expect(try fixture.count("SELECT count(*) FROM meetings") == 1)
+        let meetings = try await call {
+            fixture.core.meetings.list(node: "noord", trajectory: nil, from: nil, to: nil, axis: nil, tripartiteOnly: false, limit: 10, completion: $0)
+        }
+        #expect(meetings.count == 1)
+        #expect(meetings.first?.axis == classification.axis)
+        #expect(meetings.first?.tripartite == false)
+    }
+
+    @Test func aProblemIsMatchedWithSolutionsFromElsewhereOnly() async throws {
+        let fixture = try Fixture("signals")
+        try await fixture.addRegions(["a", "b"])
+        for (node, kind) in [("a", SignalKind.problem), ("a", .solution), ("b", .solution), ("b", .example), ("b", .need)] {
+            _ = try await call {
+                fixture.core.signals.add(node: node, kind: kind, theme: "wonen", text: "\(kind.rawValue) van \(node)", fixture.scope,
+                                         answer: { _ in Response() }, completion: $0)
+            }
+        }
+        let problem = try await call { fixture.core.signals.list(theme: nil, kind: .problem, node: "a", nodes: nil, limit: 10, completion: $0) }
+        let (signal, answers) = try await call { fixture.core.signals.matchCandidates(problem[0].id, completion: $0) }
+        #expect(signal.node == "a")
+        #expect(Set(answers.map(\.text)) == ["solution van b", "example van b"])
+        let solution = try await call { fixture.core.signals.list(theme: nil, kind: .solution, node: "b", nodes: nil, limit: 10, completion: $0) }
+        let refused = await protocolError { fixture.core.signals.matchCandidates(solution[0].id, completion: $0) }
+        #expect(refused?.code == .invalid)
+    }
+}
