@@ -3,7 +3,7 @@ import VerbinderCore
 
 /// The three clocks that may close a connection, as a value: the idle time since the last
 /// complete request, a request line that does not end, and answers the client does not read.
-/// The connection handler records what happens; this says when to look again and whether a
+/// The connection's state machine records what happens; this says when to look again and whether a
 /// rule has run out. No channel and no timer, so the rules are tested alone.
 struct ConnectionTimeouts {
     let idleSeconds: Int64

@@ -3,7 +3,7 @@ import VerbinderGraph
 
 /// Many new relations, each with its audit row, written as one SQL statement and one commit.
 ///
-/// For group commit of `LINK` (see `LinkGroupCommit` in the server). All rows are written or
+/// For group commit of `LINK` (see `LinkGroupCommit` in VerbinderCore). All rows are written or
 /// none: a relation that exists already (another daemon wrote it a moment ago) fails the whole
 /// statement with a unique violation, and the caller writes that group again one row at a
 /// time, so each request still gets its own answer. That case is rare (the daemon checks its
