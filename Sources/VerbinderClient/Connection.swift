@@ -1,3 +1,4 @@
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -319,12 +320,25 @@ public final class Connection {
         }
     }
 
+    /// How long ``readLine()`` waits for a line before it fails, in milliseconds; -1 (the
+    /// default) waits as long as the daemon takes. Scripts and tests that must not hang set it.
+    public var readTimeoutMilliseconds: Int32 = -1
+
     /// The next line, waiting for it; nil when the daemon closed the connection.
     public func readLine() throws(ClientFailure) -> [UInt8]? {
+        let start = DispatchTime.now().uptimeNanoseconds
         while true {
             if let line = takeLine() { return line }
             if atEnd { return nil }
-            _ = try pump(extra: nil)
+            var wait: Int32 = -1
+            if readTimeoutMilliseconds >= 0 {
+                let waited = Int64((DispatchTime.now().uptimeNanoseconds - start) / 1_000_000)
+                guard waited < Int64(readTimeoutMilliseconds) else {
+                    throw ClientFailure("no answer from verbinderd at \(address) within \(readTimeoutMilliseconds) ms")
+                }
+                wait = Int32(Int64(readTimeoutMilliseconds) - waited)
+            }
+            _ = try pump(extra: nil, timeout: wait)
         }
     }
 

@@ -176,37 +176,39 @@ func runVerbinderd(_ arguments: [String]) throws -> (Int32, String) {
 
 /// A blocking line client over TCP with a receive timeout, for talking to the daemon like `nc` does.
 final class LineClient {
+    /// The client library's connection: it connects and reads answers to their status line.
+    private let connection: LibraryConnection
+    /// Its socket, for bytes no well-behaved client would send (partial lines, floods, half-closes).
     private let fd: Int32
-    private var buffer: [UInt8] = []
+    private let timeoutMilliseconds: Int32
 
     init(port: Int, timeout: Int = 10) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw HarnessError("socket() failed") }
-        var tv = timeval(tv_sec: timeout, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        do {
+            connection = try LibraryConnection(address: LibraryAddress.tcp(host: "127.0.0.1", port: port), timeoutSeconds: Int32(timeout))
+        } catch {
+            throw HarnessError("connect to port \(port) failed: \(error)")
         }
-        guard result == 0 else {
-            close(fd)
-            throw HarnessError("connect to port \(port) failed")
-        }
+        // A test that waits for an answer that never comes fails instead of hanging.
+        timeoutMilliseconds = Int32(timeout * 1000)
+        connection.readTimeoutMilliseconds = timeoutMilliseconds
+        fd = connection.fd
     }
-
-    deinit { close(fd) }
 
     func send(_ text: String) throws { try send(Array(text.utf8)) }
 
+    /// Sends all of `bytes`, waiting (up to the timeout) while the socket is full: the
+    /// library's socket does not block.
     func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard written > 0 else { throw HarnessError("send failed") }
-            offset += written
+            if written > 0 {
+                offset += written
+                continue
+            }
+            guard written < 0, errno == EAGAIN || errno == EWOULDBLOCK else { throw HarnessError("send failed (errno \(errno))") }
+            var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            guard poll(&poller, 1, timeoutMilliseconds) > 0 else { throw HarnessError("send timed out") }
         }
     }
 
@@ -256,28 +258,22 @@ final class LineClient {
 
     /// The next line without its LF; nil at end of stream.
     func readLine() throws -> String? {
-        while true {
-            if let newline = buffer.firstIndex(of: 0x0A) {
-                let line = String(decoding: buffer[..<newline], as: UTF8.self)
-                buffer.removeSubrange(...newline)
-                return line
-            }
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count == 0 { return buffer.isEmpty ? nil : String(decoding: buffer, as: UTF8.self) }
-            if count < 0 { throw HarnessError("receive timed out or failed (errno \(errno))") }
-            buffer += chunk[..<count]
+        do {
+            return try connection.readLine().map { String(decoding: $0, as: UTF8.self) }
+        } catch {
+            throw HarnessError("receive failed: \(error)")
         }
     }
 
     /// Reads one response: data lines up to and including the status line.
     func readResponse() throws -> (lines: [String], status: String) {
         var lines: [String] = []
-        while let line = try readLine() {
-            if isStatusLine(Array(line.utf8)) { return (lines, line) }
-            lines.append(line)
+        do {
+            let status = try connection.readResponse { lines.append(String(decoding: $0, as: UTF8.self)) }
+            return (lines, String(decoding: status, as: UTF8.self))
+        } catch {
+            throw HarnessError("\(error); got \(lines)")
         }
-        throw HarnessError("connection closed before a status line; got \(lines)")
     }
 
     /// Sends one request line and reads its response.
