@@ -14,11 +14,11 @@ public enum ErrorMapping {
             }
             if error.isQueryCanceled { return ProtocolError(.unavailable, "timeout: the database took too long") }
             if error.isUnavailable { return ProtocolError(.unavailable, "database unavailable: \(firstLine(error.message))") }
+            if error.isUniqueViolation { return ProtocolError(.conflict, "already exists" + detail(error)) }
             switch error.sqlState {
-            case "23505": return ProtocolError(.conflict, "already exists" + detail(error))
             case "23503": return ProtocolError(.conflict, "still referenced or refers to something missing" + detail(error))
             case "23514", "23502", "22P02", "22023": return ProtocolError(.invalid, firstLine(error.message))
-            // Input the checks before the SQL should have caught (issue 14): named, never INTERNAL.
+            // Input the checks before the SQL should have caught: named, never INTERNAL.
             case "22007": return ProtocolError(.invalid, "malformed date or time")
             case "22008": return ProtocolError(.invalid, "date or time out of range (years 1900 to 9999)")
             case "22009": return ProtocolError(.invalid, "UTC offset out of range (-14:00 to +14:00)")

@@ -203,12 +203,21 @@ extension Request {
     /// An option drawn from a closed vocabulary.
     func enumOption<T: RawRepresentable & CaseIterable>(_ name: String, _ type: T.Type) throws(ProtocolError) -> T? where T.RawValue == String {
         guard let text = options[name] else { return nil }
-        guard let value = T(rawValue: text.lowercased()) else {
-            let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
-            throw ProtocolError(.invalid, "\(name)=\(text) is not one of: \(allowed)")
-        }
-        return value
+        return try closedValue(text, T.self, label: "\(name)=\(text)")
     }
+
+    /// A yes/no option (`yes`, `true` or `1` for yes, any case); no when absent.
+    func flagOption(_ name: String) -> Bool {
+        ["yes", "true", "1"].contains((options[name] ?? "no").lowercased())
+    }
+}
+
+/// `text` as a value of a closed vocabulary (any case), or `ERR INVALID <label> is not one of: ...`.
+func closedValue<T: RawRepresentable & CaseIterable>(_ text: String, _ type: T.Type, label: String) throws(ProtocolError) -> T where T.RawValue == String {
+    guard let value = T(rawValue: text.lowercased()) else {
+        throw ProtocolError(.invalid, "\(label) is not one of: \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    return value
 }
 
 extension Graph {

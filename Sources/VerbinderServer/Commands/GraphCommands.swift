@@ -18,9 +18,7 @@ enum GraphCommands {
         summary: "Add a stakeholder; answers OK key=K. Municipalities and provinces need their CBS code as key.",
         arity: .atLeast(2), permission: .write, options: ["key", "tier", "province", "themes", "valid_from", "valid_to", "note"]
     ) { request, context in
-        guard let kind = NodeKind(rawValue: request.arguments[0].lowercased()) else {
-            throw ProtocolError(.invalid, "kind \(Quoting.quote(request.arguments[0])) is not one of: \(NodeKind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let kind = try WorkflowCommands.enumValue(request.arguments[0], NodeKind.self, "kind")
         let name = request.arguments.dropFirst().joined(separator: " ")
         var key = request.options["key"] ?? Keys.slug(name)
         switch kind {
@@ -163,10 +161,7 @@ enum GraphCommands {
     // MARK: - Option parsing
 
     static func relationArgument(_ text: String) throws(ProtocolError) -> RelationKind {
-        guard let kind = RelationKind(rawValue: text.lowercased()) else {
-            throw ProtocolError(.invalid, "relation \(Quoting.quote(text)) is not one of: \(RelationKind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return kind
+        try WorkflowCommands.enumValue(text, RelationKind.self, "relation")
     }
 
     /// `valid_from=` and `valid_to=`: nil when absent, `.some(nil)` when given empty (clears).

@@ -70,7 +70,7 @@ extension WorkflowCommands {
         guard time.fits(minutes: minutes) else {
             throw ProtocolError(.invalid, "a meeting starts from \(MeetingTime.earliestStart) and ends by \(MeetingTime.latestEnd)")
         }
-        let strict = ["yes", "true", "1"].contains((request.options["strict"] ?? "no").lowercased())
+        let strict = request.flagOption("strict")
         let participants: [Node] = try context.services.graph.read { graph in
             var seen: Set<String> = []
             return try request.arguments.dropFirst(3).map { try graph.require($0) }.filter { seen.insert(Keys.fold($0.key)).inserted }
@@ -127,7 +127,7 @@ extension WorkflowCommands {
         let node = try request.options["node"].map { try nodeKey(context, $0) }
         let from = try optionalDate(request, "from"), to = try optionalDate(request, "to")
         let axis = try request.enumOption("axis", Axis.self)
-        let tripartite = ["yes", "true", "1"].contains((request.options["tripartite"] ?? "no").lowercased())
+        let tripartite = request.flagOption("tripartite")
         let limit = try request.intOption("limit", default: 100, range: 1...1000)
         let text = request.options["trajectory"]
         return .later(context.future {

@@ -91,7 +91,7 @@ enum ReminderCommands {
             let lease = try seconds(request, "lease", default: "5m", range: 10...86_400)
             let retry = try seconds(request, "retry", default: "10m", range: 0...604_800)
             let error = request.options["error"]
-            let undo = ["yes", "true", "1"].contains((request.options["undo"] ?? "no").lowercased())
+            let undo = request.flagOption("undo")
             // The table lets undo= through on RELEASE only; there it stands alone.
             if undo, request.options["error"] != nil || request.options["retry"] != nil {
                 throw ProtocolError(.usage, "undo=yes goes with REMINDERS RELEASE <id> <token> alone")

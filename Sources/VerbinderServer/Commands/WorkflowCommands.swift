@@ -36,10 +36,7 @@ enum WorkflowCommands {
     }
 
     static func enumValue<T: RawRepresentable & CaseIterable>(_ text: String, _ type: T.Type, _ what: String) throws(ProtocolError) -> T where T.RawValue == String {
-        guard let value = T(rawValue: text.lowercased()) else {
-            throw ProtocolError(.invalid, "\(what) \(Quoting.quote(text)) is not one of: \(T.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return value
+        try closedValue(text, T.self, label: "\(what) \(Quoting.quote(text))")
     }
 
     /// `remind=14d,3d,0d` normalised (whole days, largest first), or nil when not given.
