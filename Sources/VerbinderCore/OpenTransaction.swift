@@ -40,9 +40,6 @@ public final class OpenTransaction: Sendable {
         state.withLockedValue { if $0.failure == nil { $0.failure = error } }
     }
 
-    /// Writes done so far (each applied in memory at COMMIT).
-    public var writes: Int { state.withLockedValue { $0.applies.count } }
-
     var pending: Pending { state.withLockedValue { $0 } }
 
     func add(writeID: String) { state.withLockedValue { $0.writeIDs.append(writeID) } }

@@ -263,8 +263,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Collects `response` for the client; `controlsBatch`: it answers BEGIN, COMMIT or ROLLBACK.
     private func send(_ response: Response, controlsBatch: Bool = false, context: ChannelHandlerContext) {
         // Any error inside BEGIN … COMMIT aborts the batch: COMMIT will then write nothing.
-        if case .failure(let error) = response.outcome, let batch = session?.batch, batch.failure == nil, !controlsBatch {
-            batch.failure = error
+        if case .failure(let error) = response.outcome, let batch = session?.batch, !controlsBatch {
+            batch.abort(error)
         }
         if outbound == nil { outbound = context.channel.allocator.buffer(capacity: 512) }
         response.write(to: &outbound!, format: session?.format ?? .text)

@@ -21,10 +21,10 @@ final class Batch {
     }
 
     /// The first error of one of its commands: the transaction can no longer commit.
-    var failure: ProtocolError? {
-        get { transaction.failure }
-        set { if let newValue { transaction.abort(newValue) } }
-    }
+    var failure: ProtocolError? { transaction.failure }
+
+    /// An error of one of its commands aborts it (the first one is kept): COMMIT writes nothing.
+    func abort(_ error: ProtocolError) { transaction.abort(error) }
 }
 
 enum BatchCommands {
@@ -41,7 +41,7 @@ enum BatchCommands {
             let error = request.arguments.isEmpty
                 ? ProtocolError(.conflict, "a batch is already open; it is aborted (ROLLBACK, or COMMIT to end it writing nothing)")
                 : ProtocolError(.usage, "usage: BEGIN")  // thrown past the dispatcher, into the batch
-            open.failure = error
+            open.abort(error)
             throw error
         }
         guard request.arguments.isEmpty else { throw ProtocolError(.usage, "") }
