@@ -10,6 +10,8 @@ public struct CommandContext {
     public let eventLoop: any EventLoop
     /// The request's `idem=` key, if it gave one (a write outside a batch).
     var idempotency: IdempotencyKey? = nil
+    /// The request's options, checked against the command's declaration.
+    var options: Options = .none
 }
 
 /// How many positional arguments a form of a command takes (a sub-verb counts as one).
@@ -28,8 +30,10 @@ public enum Arity: Sendable {
 }
 
 /// One verb of the protocol, declared once: its forms (the verb alone, or with each sub-verb)
-/// with their usage, summary, argument count and permission, its options, and its handler.
-/// `HELP`, the access check, `ERR USAGE` and docs/protocol.md all come from this declaration.
+/// with their usage, summary, argument count, permission and the options each takes, the
+/// options' types, and its handler. `HELP`, the access check, the checks of arguments and
+/// options (`ERR USAGE`, `ERR INVALID`, `ERR TOOLONG`) and docs/protocol.md all come from this
+/// declaration.
 public struct Command: Sendable {
     public typealias Handler = @Sendable (Request, CommandContext) throws -> Reply
 
@@ -44,18 +48,21 @@ public struct Command: Sendable {
         /// (`PING` takes anything).
         public let arity: Arity?
         public let permission: Permission
-        /// The options this form takes; nil: the command's (a verb without sub-verbs, or the
-        /// verb's own form).
+        /// The options this form takes, by name (their types are the command's); nil: all of the
+        /// command's (a verb without sub-verbs, or the verb's own form).
         public let options: Set<String>?
+        /// Options the form cannot do without: missing one is `ERR USAGE` with the usage line.
+        public let required: Set<String>
 
         public init(_ name: String, _ usage: String, _ summary: String, arity: Arity?, permission: Permission,
-                    options: Set<String>? = nil) {
+                    options: Set<String>? = nil, required: Set<String> = []) {
             self.name = name
             self.usage = usage
             self.summary = summary
             self.arity = arity
             self.permission = permission
             self.options = options
+            self.required = required
         }
     }
 
@@ -64,8 +71,10 @@ public struct Command: Sendable {
     /// The verb's own form: for a verb with sub-verbs, what an unknown or missing sub-verb
     /// (or a form like `TRAJECTORY <key>`) gets.
     public let form: Form
-    /// Option names the command takes; any other is `ERR USAGE`.
-    public let options: Set<String>
+    /// The options the command takes, with their types, by name; any other is `ERR USAGE`.
+    public let optionSpecs: [String: OptionSpec]
+    /// The names of the options the command takes.
+    public var options: Set<String> { Set(optionSpecs.keys) }
     public let handler: Handler
     /// For verbs with sub-verbs (`TRAJECTORY ADD`, ...): one form each, in `HELP` order.
     public let subcommands: [Form]
@@ -78,17 +87,18 @@ public struct Command: Sendable {
     public var summary: String { form.summary }
 
     public init(_ verb: String, usage: String, summary: String, arity: Arity? = nil, permission: Permission = .read,
-                options: Set<String> = [], subcommands: [Form] = [], controlsBatch: Bool = false, handler: @escaping Handler) {
+                options: [OptionSpec] = [], subcommands: [Form] = [], controlsBatch: Bool = false, handler: @escaping Handler) {
         self.verb = verb
         self.controlsBatch = controlsBatch
         self.form = Form(verb, usage, summary, arity: arity, permission: permission)
-        self.options = options
+        self.optionSpecs = Dictionary(options.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in
+            preconditionFailure("option \(first.name)= of \(verb) declared twice")
+        })
         self.subcommands = subcommands
-        // Every command checks the length of its values before it does anything else, so no
-        // SQL runs with a value the database would refuse (or index) only to answer INTERNAL.
-        self.handler = { request, context in
-            try FieldLimits.check(request)
-            return try handler(request, context)
+        self.handler = handler
+        for form in subcommands {
+            let undeclared = (form.options ?? []).union(form.required).subtracting(optionSpecs.keys)
+            precondition(undeclared.isEmpty, "\(form.name) takes options \(undeclared.sorted()) that \(verb) does not declare")
         }
     }
 
@@ -102,6 +112,24 @@ public struct Command: Sendable {
 
     /// The options a request of `form` may give.
     public func options(of form: Form) -> Set<String> { form.options ?? options }
+
+    /// Checks a request against the form it takes, before its handler runs: option names, the
+    /// argument count, required options, the length of every value (so no SQL runs with a value
+    /// the database would refuse, or index, only to answer INTERNAL), and each option's type.
+    func check(_ request: Request, as form: Form) throws(ProtocolError) -> Options {
+        let allowed = options(of: form)
+        if let unknown = request.optionOrder.first(where: { !allowed.contains($0) }) {
+            throw ProtocolError(.usage, "unknown option \(unknown)=; usage: \(form.usage)")
+        }
+        if let arity = form.arity, !arity.allows(request.arguments.count) {
+            throw ProtocolError(.usage, "usage: \(form.usage)")
+        }
+        if !form.required.isEmpty, form.required.contains(where: { request.options[$0] == nil }) {
+            throw ProtocolError(.usage, "usage: \(form.usage)")
+        }
+        try FieldLimits.check(request)
+        return try Options.check(request, against: optionSpecs)
+    }
 
     /// The `command` records `HELP` shows for this verb.
     var helpRecords: [(name: String, record: Record)] {
@@ -182,42 +210,15 @@ enum FieldLimits {
     }
 }
 
-// MARK: - Option helpers shared by handlers
-
-extension Request {
-    /// An integer option within `range`; `default` when absent. Values above the range are clamped
-    /// to its top (a listing's maximum), values below or non-numbers are `ERR INVALID`.
-    func intOption(_ name: String, default value: Int, range: ClosedRange<Int>) throws(ProtocolError) -> Int {
-        guard let text = options[name] else { return value }
-        // A whole number too large for Int is still above the range: capped like any other.
-        let digits = text.hasPrefix("+") ? text.dropFirst() : Substring(text)
-        if Int(text) == nil, !digits.isEmpty, digits.utf8.allSatisfy({ (0x30...0x39).contains($0) }) {
-            return range.upperBound
-        }
-        guard let number = Int(text), number >= range.lowerBound else {
-            throw ProtocolError(.invalid, "\(name)= must be a whole number from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return min(number, range.upperBound)
-    }
-
-    /// An option drawn from a closed vocabulary.
-    func enumOption<T: RawRepresentable & CaseIterable>(_ name: String, _ type: T.Type) throws(ProtocolError) -> T? where T.RawValue == String {
-        guard let text = options[name] else { return nil }
-        return try closedValue(text, T.self, label: "\(name)=\(text)")
-    }
-
-    /// A yes/no option (`yes`, `true` or `1` for yes, any case); no when absent.
-    func flagOption(_ name: String) -> Bool {
-        ["yes", "true", "1"].contains((options[name] ?? "no").lowercased())
-    }
-}
-
 /// `text` as a value of a closed vocabulary (any case), or `ERR INVALID <label> is not one of: ...`.
 func closedValue<T: RawRepresentable & CaseIterable>(_ text: String, _ type: T.Type, label: String) throws(ProtocolError) -> T where T.RawValue == String {
-    guard let value = T(rawValue: text.lowercased()) else {
-        throw ProtocolError(.invalid, "\(label) is not one of: \(T.allCases.map(\.rawValue).joined(separator: ", "))")
-    }
+    guard let value = T(rawValue: text.lowercased()) else { throw notOneOf(label, T.allCases.map(\.rawValue)) }
     return value
+}
+
+/// `ERR INVALID <label> is not one of: a, b, c`.
+func notOneOf(_ label: String, _ words: [String]) -> ProtocolError {
+    ProtocolError(.invalid, "\(label) is not one of: \(words.joined(separator: ", "))")
 }
 
 extension Graph {

@@ -23,14 +23,8 @@ struct CommandDispatcher: Sendable {
             try authorize(form.permission, verb: request.verb, session: session)
             var request = request
             let idempotency = try idempotencyKey(&request, command: command, form: form, session: session)
-            let allowed = command.options(of: form)
-            if let unknown = request.optionOrder.first(where: { !allowed.contains($0) }) {
-                throw ProtocolError(.usage, "unknown option \(unknown)=; usage: \(form.usage)")
-            }
-            if let arity = form.arity, !arity.allows(request.arguments.count) {
-                throw ProtocolError(.usage, "usage: \(form.usage)")
-            }
-            let context = CommandContext(services: services, session: session, eventLoop: eventLoop, idempotency: idempotency)
+            let options = try command.check(request, as: form)
+            let context = CommandContext(services: services, session: session, eventLoop: eventLoop, idempotency: idempotency, options: options)
             if let idempotency {
                 return .later(runOnce(command, form, request, context, idempotency))
             }

@@ -61,20 +61,6 @@ extension ThemeVocabulary {
     }
 }
 
-extension Request {
-    /// `theme=` resolved through the vocabulary (nil when absent).
-    func themeOption(_ vocabulary: ThemeVocabulary, _ name: String = "theme") throws(ProtocolError) -> String? {
-        guard let text = options[name] else { return nil }
-        return try vocabulary.require(text)
-    }
-
-    /// `themes=` resolved through the vocabulary (nil when absent, `[]` when empty).
-    func themesOption(_ vocabulary: ThemeVocabulary) throws(ProtocolError) -> [String]? {
-        guard let text = options["themes"] else { return nil }
-        return try vocabulary.requireList(text)
-    }
-}
-
 extension LiveGraph {
     /// The theme vocabulary as it is now (a copy: cheap, and safe outside the lock).
     var vocabulary: ThemeVocabulary { read { $0.vocabulary } }

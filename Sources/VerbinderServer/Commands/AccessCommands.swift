@@ -37,12 +37,13 @@ enum AccessCommands {
     static let audit = Command(
         "AUDIT", usage: "AUDIT [node=<node>] [since=YYYY-MM-DD] [token=NAME] [limit=N]",
         summary: "The audit trail, newest first (admin only).", arity: .exactly(0), permission: .admin,
-        options: ["node", "since", "token", "limit"]
+        // node= is matched as given: the audit keeps the keys of nodes that may be gone.
+        options: [.text("node"), .date("since"), .text("token"), .limit()]
     ) { request, context in
-        let node = request.options["node"]
-        let since = try WorkflowCommands.optionalDate(request, "since")
-        let actor = request.options["token"]
-        let limit = try request.intOption("limit", default: 100, range: 1...1000)
+        let node = context.options.text("node")
+        let since = context.options.text("since")
+        let actor = context.options.text("token")
+        let limit = context.options.number("limit") ?? 100
         return .later(context.future { context.core.tokens.audit(node: node, since: since, actor: actor, limit: limit, completion: $0) }.map { rows in
             let records = rows.map { row -> Record in
                 var record = Record("audit", [("id", .int(row.id)), ("at", .string(row.at)), ("actor", .string(row.actor))])

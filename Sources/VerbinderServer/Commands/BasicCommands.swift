@@ -57,11 +57,11 @@ enum BasicCommands {
             },
             Command("FIND", usage: "FIND <text> [kind=K] [limit=N]",
                     summary: "Nodes whose key, name or an alias contains the text (case- and diacritics-insensitive), best first.",
-                    arity: .atLeast(1), options: ["kind", "limit"]) { request, context in
+                    arity: .atLeast(1), options: [.choice("kind", NodeKind.self), .limit()]) { request, context in
                 let text = request.arguments.joined(separator: " ")
                 guard !text.isEmpty else { throw ProtocolError(.usage, "") }
-                let kind = try request.enumOption("kind", NodeKind.self)
-                let limit = try request.intOption("limit", default: 20, range: 1...1000)
+                let kind = context.options.choice("kind", NodeKind.self)
+                let limit = context.options.number("limit") ?? 20
                 let found = context.future { context.core.graphChanges.find(text, kind: kind, limit: limit, completion: $0) }
                 let today = Today.amsterdam()
                 return .later(found.map { nodes in

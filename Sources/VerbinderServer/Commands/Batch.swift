@@ -82,11 +82,11 @@ enum BatchCommands {
     static let commit = Command(
         "COMMIT", usage: "COMMIT [idem=K]",
         summary: "Commit the open batch: OK applied=N, or ERR and nothing written. With idem=K a retried batch gets the first answer and writes nothing.",
-        arity: .exactly(0), permission: .write, options: [IdempotencyKey.option], controlsBatch: true
+        arity: .exactly(0), permission: .write, options: [.text(IdempotencyKey.option)], controlsBatch: true
     ) { request, context in
         guard let batch = context.session.batch else { throw ProtocolError(.conflict, "no batch is open (BEGIN first)") }
         // A key on COMMIT stands for the whole batch; batches are not compared, only keys.
-        let idempotency = try request.options[IdempotencyKey.option].map { key throws(ProtocolError) in
+        let idempotency = try context.options.text(IdempotencyKey.option).map { key throws(ProtocolError) in
             guard IdempotencyKey.isValid(key) else { throw IdempotencyKey.invalid }
             return IdempotencyKey(key: key, actor: context.session.actorName, request: "COMMIT")
         }

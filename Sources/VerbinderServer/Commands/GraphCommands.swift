@@ -16,19 +16,22 @@ enum GraphCommands {
     static let add = Command(
         "ADD", usage: "ADD <kind> <name> [key=K] [tier=T] [province=PVxx] [themes=a,b] [valid_from=YYYY-MM-DD] [valid_to=YYYY-MM-DD] [note=...]",
         summary: "Add a stakeholder; answers OK key=K. Municipalities and provinces need their CBS code as key.",
-        arity: .atLeast(2), permission: .write, options: ["key", "tier", "province", "themes", "valid_from", "valid_to", "note"]
+        arity: .atLeast(2), permission: .write,
+        options: [.text("key"), .choice("tier", Tier.self), OptionSpec("province", .province), OptionSpec("themes", .themes),
+                  OptionSpec("valid_from", .dateOrEmpty), OptionSpec("valid_to", .dateOrEmpty), .text("note")]
     ) { request, context in
         let kind = try WorkflowCommands.enumValue(request.arguments[0], NodeKind.self, "kind")
         let name = request.arguments.dropFirst().joined(separator: " ")
-        var key = request.options["key"] ?? Keys.slug(name)
+        let given = context.options.text("key")
+        var key = given ?? Keys.slug(name)
         switch kind {
         case .municipality:
-            guard let given = request.options["key"], Validation.isCBSCode(given, prefix: "GM", digits: 4) else {
+            guard let given, Validation.isCBSCode(given, prefix: "GM", digits: 4) else {
                 throw ProtocolError(.invalid, "a municipality needs its CBS code as key (key=GMnnnn)")
             }
             key = given.uppercased()
         case .province:
-            guard let given = request.options["key"], Validation.isCBSCode(given, prefix: "PV", digits: 2) else {
+            guard let given, Validation.isCBSCode(given, prefix: "PV", digits: 2) else {
                 throw ProtocolError(.invalid, "a province needs its CBS code as key (key=PVnn)")
             }
             key = given.uppercased()
@@ -37,15 +40,15 @@ enum GraphCommands {
                 throw ProtocolError(.invalid, "key \(Quoting.quote(key)) must be 1-64 letters, digits, - or _")
             }
         }
-        let tier = try request.enumOption("tier", Tier.self) ?? kind.defaultTier
-        let themes = try request.themesOption(context.services.graph.vocabulary)
-        let (validFrom, validTo) = try validityOptions(request)
+        let tier = context.options.choice("tier", Tier.self) ?? kind.defaultTier
+        let themes = try context.themes()
+        let (validFrom, validTo) = try validityOptions(context.options)
         let province = try context.services.graph.read { graph throws -> String? in
             if graph.node(key: key) != nil { throw ProtocolError(.conflict, "a node with key \(key) exists") }
-            return try provinceOption(request, graph: graph)
+            return try provinceOption(context.options, graph: graph)
         }
         var attributes: [String: String] = [:]
-        if let note = request.options["note"] { attributes["note"] = note }
+        if let note = context.options.text("note") { attributes["note"] = note }
         let node = Node(key: key, kind: kind, name: name, tier: tier, province: province, themes: themes ?? [],
                         attributes: JSONText.object(attributes), validFrom: validFrom ?? nil, validTo: validTo ?? nil)
         let finalKey = key
@@ -57,20 +60,22 @@ enum GraphCommands {
     static let set = Command(
         "SET", usage: "SET <node> name=value... (fields: name, kind, tier, province, themes, valid_from, valid_to, note)",
         summary: "Change a stakeholder's fields; answers OK key=K. valid_to= ends it (it stays, for the history).",
-        arity: .exactly(1), permission: .write, options: ["name", "kind", "tier", "province", "themes", "valid_from", "valid_to", "note"]
+        arity: .exactly(1), permission: .write,
+        options: [.text("name"), .choice("kind", NodeKind.self), .choice("tier", Tier.self), OptionSpec("province", .province),
+                  OptionSpec("themes", .themes), OptionSpec("valid_from", .dateOrEmpty), OptionSpec("valid_to", .dateOrEmpty), .text("note")]
     ) { request, context in
-        guard !request.options.isEmpty else { throw ProtocolError(.usage, "") }
-        let kind = try request.enumOption("kind", NodeKind.self)
-        let tier = try request.enumOption("tier", Tier.self)
-        let themes = try request.themesOption(context.services.graph.vocabulary)
-        let (validFrom, validTo) = try validityOptions(request)
-        let name = request.options["name"]
+        guard !context.options.isEmpty else { throw ProtocolError(.usage, "") }
+        let kind = context.options.choice("kind", NodeKind.self)
+        let tier = context.options.choice("tier", Tier.self)
+        let themes = try context.themes()
+        let (validFrom, validTo) = try validityOptions(context.options)
+        let name = context.options.text("name")
         if let name, name.isEmpty { throw ProtocolError(.invalid, "name must not be empty") }
         let (node, province) = try context.services.graph.read { graph in
-            (try graph.require(request.arguments[0]), try provinceOption(request, graph: graph))
+            (try graph.require(request.arguments[0]), try provinceOption(context.options, graph: graph))
         }
         let key = node.key
-        let note = request.options["note"]
+        let note = context.options.text("note")
         var changes = ["node": key, "action": "set"]
         for name in request.optionOrder { changes[name] = request.options[name] }
         let effective = (validFrom ?? node.validFrom, validTo ?? node.validTo)
@@ -102,18 +107,15 @@ enum GraphCommands {
     static let link = Command(
         "LINK", usage: "LINK <from> <relation> <to> [themes=a,b] [since=YYYY-MM-DD] [until=YYYY-MM-DD] [note=...]",
         summary: "Relate two stakeholders; answers OK axis=vertical|horizontal.",
-        arity: .exactly(3), permission: .write, options: ["themes", "since", "until", "note"]
+        arity: .exactly(3), permission: .write,
+        options: [OptionSpec("themes", .themes), .date("since"), .date("until"), .text("note")]
     ) { request, context in
         let kind = try relationArgument(request.arguments[1])
-        for name in ["since", "until"] {
-            if let date = request.options[name], !Validation.isDate(date) {
-                throw ProtocolError(.invalid, "\(name)= must be a date YYYY-MM-DD from 1900 to 9999")
-            }
-        }
-        if let since = request.options["since"], let until = request.options["until"], until < since {
+        let since = context.options.text("since"), until = context.options.text("until")
+        if let since, let until, until < since {
             throw ProtocolError(.invalid, "until= is before since=")
         }
-        let themes = try request.themesOption(context.services.graph.vocabulary) ?? []
+        let themes = try context.themes() ?? []
         let today = Today.amsterdam()
         let (relation, axis) = try context.services.graph.read { graph -> (Relation, Axis) in
             let from = try graph.require(request.arguments[0]), to = try graph.require(request.arguments[2])
@@ -122,13 +124,13 @@ enum GraphCommands {
             // and in the succession itself.
             if kind != .succeededBy {
                 for end in [from, to] where end.isEnded(on: today) {
-                    guard let until = request.options["until"], let ended = end.validTo, until <= ended else {
+                    guard let until, let ended = end.validTo, until <= ended else {
                         throw ProtocolError(.invalid, "\(end.key) ended on \(end.validTo ?? "?"); only a relation with until= on or before that day may name it")
                     }
                 }
             }
-            let relation = Relation(from: from.key, kind: kind, to: to.key, themes: themes, since: request.options["since"],
-                                    until: request.options["until"], note: request.options["note"]).canonical
+            let relation = Relation(from: from.key, kind: kind, to: to.key, themes: themes, since: since,
+                                    until: until, note: context.options.text("note")).canonical
             if graph.contains(relation) {
                 throw ProtocolError(.conflict, "\(relation.from) \(kind.rawValue) \(relation.to) exists")
             }
@@ -165,32 +167,18 @@ enum GraphCommands {
     }
 
     /// `valid_from=` and `valid_to=`: nil when absent, `.some(nil)` when given empty (clears).
-    static func validityOptions(_ request: Request) throws(ProtocolError) -> (String??, String??) {
-        var values: [String??] = []
-        for name in ["valid_from", "valid_to"] {
-            guard let text = request.options[name] else { values.append(nil); continue }
-            if text.isEmpty { values.append(.some(nil)); continue }
-            guard Validation.isDate(text) else { throw ProtocolError(.invalid, "\(name)= must be a date YYYY-MM-DD from 1900 to 9999") }
-            values.append(.some(text))
-        }
-        if let from = values[0] ?? nil, let to = values[1] ?? nil, to <= from {
+    static func validityOptions(_ options: Options) throws(ProtocolError) -> (String??, String??) {
+        let from = options.clearable("valid_from"), to = options.clearable("valid_to")
+        if let from = from ?? nil, let to = to ?? nil, to <= from {
             throw ProtocolError(.invalid, "valid_to= must be after valid_from=")
         }
-        return (values[0], values[1])
-    }
-
-    static func depthOption(_ request: Request, maximum: Int) throws(ProtocolError) -> Int {
-        guard let text = request.options["depth"] else { return 1 }
-        guard let depth = Int(text), (1...maximum).contains(depth) else {
-            throw ProtocolError(.invalid, "depth= must be 1 to \(maximum)")
-        }
-        return depth
+        return (from, to)
     }
 
     /// `province=` must name a province; "" clears it. Returns the province's key.
-    static func provinceOption(_ request: Request, graph: borrowing Graph) throws(ProtocolError) -> String? {
-        guard let text = request.options["province"] else { return nil }
-        if text.isEmpty { return "" }
+    static func provinceOption(_ options: Options, graph: borrowing Graph) throws(ProtocolError) -> String? {
+        if options.clearable("province") == .some(nil) { return "" }
+        guard let text = options.text("province") else { return nil }
         let node = try graph.require(text)
         guard node.kind == .province else { throw ProtocolError(.invalid, "province=\(text) is not a province") }
         return node.key

@@ -11,12 +11,14 @@ extension GraphCommands {
     static let neighbors = Command(
         "NEIGHBORS", usage: "NEIGHBORS <node> [axis=vertical|horizontal] [relation=R] [kind=K] [depth=1..3]",
         summary: "The relations around a stakeholder as link records; depth 2 or 3 gives the ego network.",
-        arity: .exactly(1), permission: .read, options: ["axis", "relation", "kind", "depth"]
+        arity: .exactly(1), permission: .read,
+        options: [.choice("axis", Axis.self), .choice("relation", RelationKind.self, .quoted), .choice("kind", NodeKind.self),
+                  OptionSpec("depth", .level(1...3))]
     ) { request, context in
-        let axis = try request.enumOption("axis", Axis.self)
-        let relation = try request.options["relation"].map(relationArgument)
-        let kind = try request.enumOption("kind", NodeKind.self)
-        let depth = try depthOption(request, maximum: 3)
+        let axis = context.options.choice("axis", Axis.self)
+        let relation = context.options.choice("relation", RelationKind.self)
+        let kind = context.options.choice("kind", NodeKind.self)
+        let depth = context.options.number("depth") ?? 1
         let compute = { (graph: borrowing Graph) throws -> Response in
             let start = try graph.require(request.arguments[0])
             let startID = graph.id(forKey: start.key)!
@@ -35,7 +37,7 @@ extension GraphCommands {
             return Response(records: records, status: Status([("links", .int(records.count)), ("nodes", .int(nodes.count))]))
         }
         // The plain form is the common one: answered from the render cache.
-        if request.options.isEmpty {
+        if context.options.isEmpty {
             return .now(try context.services.renderCache.answer(request, about: request.arguments[0], format: context.session.format,
                                                                  today: Today.amsterdam(), graph: context.services.graph, compute))
         }
@@ -45,23 +47,20 @@ extension GraphCommands {
     static let path = Command(
         "PATH", usage: "PATH <from> <to> [axis=vertical|horizontal] [via=kind,...] [avoid=node,...] [max=N] [k=K]",
         summary: "The shortest chain of relations between two stakeholders as hop records; k=K gives the K shortest.",
-        arity: .exactly(2), permission: .read, options: ["axis", "via", "avoid", "max", "k"]
+        arity: .exactly(2), permission: .read,
+        options: [.choice("axis", Axis.self), OptionSpec("via", .nodeKinds), OptionSpec("avoid", .nodes), OptionSpec("max", .count(1...12)),
+                  OptionSpec("k", .count(1...10))]
     ) { request, context in
-        let axis = try request.enumOption("axis", Axis.self)
-        let maxHops = try request.intOption("max", default: 8, range: 1...12)
-        let k = try request.intOption("k", default: 1, range: 1...10)
-        var via: Set<NodeKind> = []
-        for name in (request.options["via"] ?? "").split(separator: ",") {
-            guard let kind = NodeKind(rawValue: name.lowercased()) else {
-                throw ProtocolError(.invalid, "via=\(name) is not a node kind (\(NodeKind.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            via.insert(kind)
-        }
+        let axis = context.options.choice("axis", Axis.self)
+        let maxHops = context.options.number("max") ?? 8
+        let k = context.options.number("k") ?? 1
+        let numbered = context.options.given("k")
+        let via = context.options.nodeKinds("via")
         return .now(try context.services.graph.read { graph in
             let from = graph.id(forKey: try graph.require(request.arguments[0]).key)!
             let to = graph.id(forKey: try graph.require(request.arguments[1]).key)!
             var avoid: Set<NodeID> = []
-            for text in (request.options["avoid"] ?? "").split(separator: ",") {
+            for text in (context.options.text("avoid") ?? "").split(separator: ",") {
                 avoid.insert(graph.id(forKey: try graph.require(String(text)).key)!)
             }
             if avoid.contains(from) || avoid.contains(to) { throw ProtocolError(.invalid, "avoid= names an end of the path") }
@@ -72,10 +71,10 @@ extension GraphCommands {
             guard let first = paths.first else { throw ProtocolError(.noPath, "no path within \(maxHops) hops") }
             var records: [Record] = []
             for (number, path) in paths.enumerated() {
-                records += hopRecords(path, in: graph, number: request.options["k"] == nil ? nil : number + 1)
+                records += hopRecords(path, in: graph, number: numbered ? number + 1 : nil)
             }
             var status: [(String, Value)] = [("hops", .int(first.hops))]
-            if request.options["k"] != nil { status.append(("paths", .int(paths.count))) }
+            if numbered { status.append(("paths", .int(paths.count))) }
             return Response(records: records, status: Status(status))
         })
     }
@@ -104,13 +103,13 @@ extension GraphCommands {
     static let suggest = Command(
         "SUGGEST", usage: "SUGGEST <node> [theme=T] [axis=vertical|horizontal] [limit=N]",
         summary: "Who this stakeholder should meet and is not yet linked to, best first, with the evidence.",
-        arity: .exactly(1), permission: .read, options: ["theme", "axis", "limit"]
+        arity: .exactly(1), permission: .read, options: [OptionSpec("theme", .theme), .choice("axis", Axis.self), .limit()]
     ) { request, context in
-        let axis = try request.enumOption("axis", Axis.self)
-        let limit = try request.intOption("limit", default: 10, range: 1...1000)
+        let axis = context.options.choice("axis", Axis.self)
+        let limit = context.options.number("limit") ?? 10
         let today = Today.amsterdam()
         return .now(try context.services.graph.read { graph in
-            let theme = try request.themeOption(graph.vocabulary)
+            let theme = try context.options.theme(in: graph.vocabulary)
             let node = try graph.require(request.arguments[0])
             let suggestions = graph.suggestions(for: graph.id(forKey: node.key)!, theme: theme, axis: axis, limit: limit, today: today)
             let records = suggestions.map { suggestion -> Record in
@@ -132,23 +131,25 @@ extension GraphCommands {
     static let gaps = Command(
         "GAPS", usage: "GAPS unaffiliated|isolated|vertical [theme=T] [limit=N] | GAPS agenda [limit=N] | GAPS stale [days=180] [limit=N]",
         summary: "Who is missing out: municipalities in no network, nodes with no relation, no vertical tie to a ministry, regions without an active kansenagenda, trajectories and stakeholders without a meeting held lately.",
-        arity: .exactly(1), permission: .read, options: ["theme", "limit", "days"]
+        arity: .exactly(1), permission: .read,
+        options: [OptionSpec("theme", .theme), .limit(100_000), OptionSpec("days", .count(1...36_500))]
     ) { request, context in
-        let limit = try request.intOption("limit", default: 100_000, range: 1...100_000)
+        let options = context.options
+        let limit = options.number("limit") ?? 100_000
         let which = request.arguments[0].lowercased()
         if which == "agenda" || which == "stale" {
-            if request.options["theme"] != nil || (which == "agenda" && request.options["days"] != nil) { throw ProtocolError(.usage, "") }
+            if options.given("theme") || (which == "agenda" && options.given("days")) { throw ProtocolError(.usage, "") }
             return try MonitoringCommands.gaps(which, request, context)
         }
-        if request.options["days"] != nil { throw ProtocolError(.usage, "days= goes with GAPS stale") }
-        if request.options["theme"] != nil, which != "vertical" { throw ProtocolError(.usage, "theme= goes with GAPS vertical") }
+        if options.given("days") { throw ProtocolError(.usage, "days= goes with GAPS stale") }
+        if options.given("theme"), which != "vertical" { throw ProtocolError(.usage, "theme= goes with GAPS vertical") }
         let today = Today.amsterdam()
         return .now(try context.services.graph.read { graph in
             let ids: [NodeID]
             switch which {
             case "unaffiliated": ids = graph.unaffiliatedMunicipalities(today: today)
             case "isolated": ids = graph.isolatedNodes(today: today)
-            case "vertical": ids = graph.verticalGaps(theme: try request.themeOption(graph.vocabulary), today: today)
+            case "vertical": ids = graph.verticalGaps(theme: try options.theme(in: graph.vocabulary), today: today)
             default: throw ProtocolError(.usage, "")
             }
             let nodes = ids.map(graph.node(id:)).sorted { $0.key < $1.key }
@@ -159,10 +160,10 @@ extension GraphCommands {
     static let central = Command(
         "CENTRAL", usage: "CENTRAL [kind=K] [limit=N]",
         summary: "The key connectors by exact betweenness centrality, with their degree.",
-        arity: .exactly(0), permission: .read, options: ["kind", "limit"]
+        arity: .exactly(0), permission: .read, options: [.choice("kind", NodeKind.self), .limit()]
     ) { request, context in
-        let kind = try request.enumOption("kind", NodeKind.self)
-        let limit = try request.intOption("limit", default: 20, range: 1...1000)
+        let kind = context.options.choice("kind", NodeKind.self)
+        let limit = context.options.number("limit") ?? 20
         let graph = context.services.graph
         let today = Today.amsterdam()
         // Brandes is O(V·E): run it on the pool's threads, never on an event loop, on a snapshot,
@@ -192,18 +193,20 @@ extension GraphCommands {
     static let export = Command(
         "EXPORT", usage: "EXPORT dot [<node>] [depth=N] [axis=vertical|horizontal] | EXPORT ics [trajectory=T] [node=<node>]",
         summary: "The graph or an ego network as GraphViz DOT, or meetings and milestones as an iCalendar file; one line per data line.",
-        arity: .between(1, 2), options: ["depth", "axis", "trajectory", "node"]
+        arity: .between(1, 2),
+        options: [OptionSpec("depth", .level(1...3)), .choice("axis", Axis.self), .text("trajectory"), .node("node")]
     ) { request, context in
+        let options = context.options
         if request.arguments.count == 1, request.arguments[0].lowercased() == "ics" {
-            if request.options["depth"] != nil || request.options["axis"] != nil { throw ProtocolError(.usage, "") }
+            if options.given("depth") || options.given("axis") { throw ProtocolError(.usage, "") }
             return try MonitoringCommands.ics(request, context)
         }
-        if request.options["trajectory"] != nil || request.options["node"] != nil { throw ProtocolError(.usage, "") }
+        if options.given("trajectory") || options.given("node") { throw ProtocolError(.usage, "") }
         guard (1...2).contains(request.arguments.count), request.arguments[0].lowercased() == "dot" else {
             throw ProtocolError(.usage, "")
         }
-        let axis = try request.enumOption("axis", Axis.self)
-        let depth = try depthOption(request, maximum: 3)
+        let axis = options.choice("axis", Axis.self)
+        let depth = options.number("depth") ?? 1
         // Streamed from a snapshot: a million relations never sit in memory as text, a slow
         // reader only slows its own answer, and writers carry on meanwhile.
         let graph = context.services.graph.snapshot()

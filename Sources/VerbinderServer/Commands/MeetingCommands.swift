@@ -11,7 +11,8 @@ extension WorkflowCommands {
     static let meeting = Command(
         "MEETING", usage: "MEETING PLAN|NOTE|HELD|CANCEL|FOLLOWUP|<id> ...", summary: "Meetings.",
         arity: .exactly(1), permission: .read,
-        options: ["duration", "title", "place", "strict", "outcome", "owner"],
+        options: [OptionSpec("duration", .duration(default: "90m", seconds: 60...86_400, message: "duration= is like 90m or 2h, at most 24h")),
+                  .text("title"), .text("place"), .flag("strict"), .text("outcome"), .node("owner")],
         subcommands: [
             .init("MEETING PLAN", "MEETING PLAN <trajectory|-> <YYYY-MM-DDTHH:MM> <participant> <participant>... [duration=90m] [title=...] [place=...] [strict=yes]",
                   "Plan a meeting: its meeting record (axis, tripartite), conflict, missing and agenda records. Times are Europe/Amsterdam unless an offset is given.",
@@ -36,7 +37,7 @@ extension WorkflowCommands {
         case "HELD", "CANCEL":
             let id = try id(request.arguments[1], "meeting")
             let held = subverb(request) == "HELD"
-            let outcome = request.options["outcome"]
+            let outcome = context.options.text("outcome")
             return context.write(request) { scope, done in
                 context.core.meetings.close(id, held: held, outcome: outcome, scope,
                                             answer: { Response(status: Status([("id", .int(id)), ("status", .string(held ? "held" : "cancelled"))])) },
@@ -46,7 +47,7 @@ extension WorkflowCommands {
             let id = try id(request.arguments[1], "meeting")
             let due = try date(request.arguments[2], "the due date")
             let title = request.arguments.dropFirst(3).joined(separator: " ")
-            let owner = try request.options["owner"].map { try nodeKey(context, $0) }
+            let owner = try context.node("owner")
             return context.write(request) { scope, done in
                 context.core.meetings.followUp(id, due: due, title: title, owner: owner, scope,
                                                answer: { milestone in Response(status: Status([("id", .int(milestone)), ("meeting", .int(id))])) },
@@ -64,13 +65,11 @@ extension WorkflowCommands {
         guard let time = MeetingTime(request.arguments[2]) else {
             throw ProtocolError(.invalid, "the start is YYYY-MM-DDTHH:MM (Europe/Amsterdam, years 1900 to 9999) or with an offset from -14:00 to +14:00 like +02:00")
         }
-        guard let minutes = Durations.minutes(request.options["duration"] ?? "90m"), (1...1440).contains(minutes) else {
-            throw ProtocolError(.invalid, "duration= is like 90m or 2h, at most 24h")
-        }
+        let minutes = (context.options.number("duration") ?? 5400) / 60
         guard time.fits(minutes: minutes) else {
             throw ProtocolError(.invalid, "a meeting starts from \(MeetingTime.earliestStart) and ends by \(MeetingTime.latestEnd)")
         }
-        let strict = request.flagOption("strict")
+        let strict = context.options.flag("strict")
         let participants: [Node] = try context.services.graph.read { graph in
             var seen: Set<String> = []
             return try request.arguments.dropFirst(3).map { try graph.require($0) }.filter { seen.insert(Keys.fold($0.key)).inserted }
@@ -78,7 +77,7 @@ extension WorkflowCommands {
         guard participants.count >= 2 else { throw ProtocolError(.usage, "a meeting needs at least two different participants") }
         let keys = participants.map(\.key)
         let classification = MeetingClass(nodes: participants)
-        let title = request.options["title"] ?? "", place = request.options["place"] ?? ""
+        let title = context.options.text("title") ?? "", place = context.options.text("place") ?? ""
         let trajectoryText = request.arguments[1] == "-" ? nil : request.arguments[1]
         let graph = context.services.graph
 
@@ -122,14 +121,14 @@ extension WorkflowCommands {
     static let meetings = Command(
         "MEETINGS", usage: "MEETINGS [node=<node>] [trajectory=T] [from=YYYY-MM-DD] [to=YYYY-MM-DD] [axis=A] [tripartite=yes] [limit=N]",
         summary: "List meetings by start.", arity: .exactly(0),
-        options: ["node", "trajectory", "from", "to", "axis", "tripartite", "limit"]
+        options: [.node("node"), .text("trajectory"), .date("from"), .date("to"), .choice("axis", Axis.self), .flag("tripartite"), .limit()]
     ) { request, context in
-        let node = try request.options["node"].map { try nodeKey(context, $0) }
-        let from = try optionalDate(request, "from"), to = try optionalDate(request, "to")
-        let axis = try request.enumOption("axis", Axis.self)
-        let tripartite = request.flagOption("tripartite")
-        let limit = try request.intOption("limit", default: 100, range: 1...1000)
-        let text = request.options["trajectory"]
+        let node = try context.node("node")
+        let from = context.options.text("from"), to = context.options.text("to")
+        let axis = context.options.choice("axis", Axis.self)
+        let tripartite = context.options.flag("tripartite")
+        let limit = context.options.number("limit") ?? 100
+        let text = context.options.text("trajectory")
         return .later(context.future {
             context.core.meetings.list(node: node, trajectory: text, from: from, to: to, axis: axis, tripartiteOnly: tripartite, limit: limit,
                                        completion: $0)

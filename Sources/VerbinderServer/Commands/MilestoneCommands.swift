@@ -10,7 +10,7 @@ extension WorkflowCommands {
 
     static let milestone = Command(
         "MILESTONE", usage: "MILESTONE ADD|DONE|REOPEN|MOVE|CANCEL|HISTORY ...", summary: "Milestones of a trajectory.",
-        permission: .write, options: ["owner", "remind", "note", "reason"],
+        permission: .write, options: [.node("owner"), OptionSpec("remind", .reminderOffsets), .text("note"), .text("reason")],
         subcommands: [
             .init("MILESTONE ADD", "MILESTONE ADD <trajectory> <YYYY-MM-DD> <title> [owner=<node>] [remind=14d,3d,0d]", "Add a milestone: OK id=N.",
                   arity: .atLeast(4), permission: .write, options: ["owner", "remind"]),
@@ -19,9 +19,9 @@ extension WorkflowCommands {
             .init("MILESTONE REOPEN", "MILESTONE REOPEN <id>", "Reopen a done or cancelled milestone.", arity: .exactly(2), permission: .write,
                   options: []),
             .init("MILESTONE MOVE", "MILESTONE MOVE <id> <YYYY-MM-DD> reason=\"...\"", "Move an open milestone's due date; the history keeps every move.",
-                  arity: .exactly(3), permission: .write, options: ["reason"]),
+                  arity: .exactly(3), permission: .write, options: ["reason"], required: ["reason"]),
             .init("MILESTONE CANCEL", "MILESTONE CANCEL <id> reason=\"...\"", "Cancel an open milestone.", arity: .exactly(2), permission: .write,
-                  options: ["reason"]),
+                  options: ["reason"], required: ["reason"]),
             .init("MILESTONE HISTORY", "MILESTONE HISTORY <id>", "The milestone and every change of it as history records.",
                   arity: .exactly(2), permission: .read, options: []),
         ]
@@ -30,8 +30,8 @@ extension WorkflowCommands {
         case "ADD":
             let due = try date(request.arguments[2], "the due date")
             let title = request.arguments.dropFirst(3).joined(separator: " ")
-            let owner = try request.options["owner"].map { try nodeKey(context, $0) }
-            let given = try remindOption(request)
+            let owner = try context.node("owner")
+            let given = context.options.text("remind")
             let text = request.arguments[1]
             return context.write(request) { scope, done in
                 context.core.milestones.add(trajectory: text, due: due, title: title, owner: owner, remind: given, scope,
@@ -54,11 +54,10 @@ extension WorkflowCommands {
             guard let transition = MilestoneTransition(rawValue: verb.lowercased()) else { throw ProtocolError(.usage, "") }
             let id = try id(request.arguments[1], "milestone")
             var newDue: String?
-            if transition == .move || transition == .cancel {
-                guard let reason = request.options["reason"], !reason.isEmpty else { throw ProtocolError(.usage, "") }
-            }
+            let reason = context.options.text("reason"), note = context.options.text("note")
+            // The table requires reason= of MOVE and CANCEL; given empty it says nothing either.
+            if transition == .move || transition == .cancel, reason?.isEmpty != false { throw ProtocolError(.usage, "") }
             if transition == .move { newDue = try date(request.arguments[2], "the new due date") }
-            let reason = request.options["reason"], note = request.options["note"]
             let frozenDue = newDue
             return context.write(request) { scope, done in
                 context.core.milestones.transition(id, to: transition, due: frozenDue, reason: reason, note: note, scope, answer: { milestone in
@@ -70,11 +69,11 @@ extension WorkflowCommands {
 
     static let milestones = Command(
         "MILESTONES", usage: "MILESTONES [trajectory] [status=open|done|overdue|cancelled] [owner=<node>] [limit=N]",
-        summary: "List milestones, soonest first.", arity: .between(0, 1), options: ["status", "owner", "limit"]
+        summary: "List milestones, soonest first.", arity: .between(0, 1), options: [.choice("status", MilestoneFilter.self), .node("owner"), .limit()]
     ) { request, context in
-        let filter = try request.enumOption("status", MilestoneFilter.self)
-        let owner = try request.options["owner"].map { try nodeKey(context, $0) }
-        let limit = try request.intOption("limit", default: 100, range: 1...1000)
+        let filter = context.options.choice("status", MilestoneFilter.self)
+        let owner = try context.node("owner")
+        let limit = context.options.number("limit") ?? 100
         let text = request.arguments.first
         return .later(context.future { context.core.milestones.list(trajectory: text, filter: filter, owner: owner, limit: limit, completion: $0) }
             .map { list in Response(records: list.map(record), status: Status([("rows", .int(list.count))])) })
@@ -83,13 +82,13 @@ extension WorkflowCommands {
     static let due = Command(
         "DUE", usage: "DUE [within=14d] [trajectory=T] [owner=<node>] [theme=T] [limit=N]",
         summary: "Open milestones due within the window and every overdue one, soonest first, with days_left.",
-        arity: .exactly(0), options: ["within", "trajectory", "owner", "theme", "limit"]
+        arity: .exactly(0), options: [OptionSpec("within", .days(default: "14d")), .text("trajectory"), .node("owner"), OptionSpec("theme", .theme), .limit()]
     ) { request, context in
-        guard let days = Durations.days(request.options["within"] ?? "14d") else { throw ProtocolError(.invalid, "within= is a number of days like 14d or 2w") }
-        let owner = try request.options["owner"].map { try nodeKey(context, $0) }
-        let theme = try request.themeOption(context.services.graph.vocabulary)
-        let limit = try request.intOption("limit", default: 100, range: 1...1000)
-        let text = request.options["trajectory"]
+        let days = context.options.number("within") ?? 14
+        let owner = try context.node("owner")
+        let theme = try context.theme()
+        let limit = context.options.number("limit") ?? 100
+        let text = context.options.text("trajectory")
         return .later(context.future {
             context.core.milestones.due(withinDays: days, trajectory: text, owner: owner, theme: theme, limit: limit, completion: $0)
         }.map { list in Response(records: list.map(record), status: Status([("rows", .int(list.count))])) })

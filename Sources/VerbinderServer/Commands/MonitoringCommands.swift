@@ -11,9 +11,9 @@ enum MonitoringCommands {
     static let report = Command(
         "REPORT", usage: "REPORT [from=YYYY-MM-DD] [to=YYYY-MM-DD]",
         summary: "Monitoring figures as metric records: meetings per axis and tri-party share per month, milestones on time and late, kansenagenda coverage, municipalities without a vertical meeting, signals.",
-        arity: .exactly(0), options: ["from", "to"]
+        arity: .exactly(0), options: [.date("from"), .date("to")]
     ) { request, context in
-        let from = try WorkflowCommands.optionalDate(request, "from"), to = try WorkflowCommands.optionalDate(request, "to")
+        let from = context.options.text("from"), to = context.options.text("to")
         let unaffiliated = context.services.graph.read { graph in Set(graph.unaffiliatedMunicipalities(today: Today.amsterdam()).map { graph.node(id: $0).key }) }
         return .later(context.future { context.core.monitoring.report(from: from, to: to, unaffiliated: unaffiliated, completion: $0) }
             .map { metrics, start, end in
@@ -30,14 +30,14 @@ enum MonitoringCommands {
     /// `GAPS agenda` and `GAPS stale [days=N]`, answered from PostgreSQL.
     static func gaps(_ which: String, _ request: Request, _ context: CommandContext) throws -> Reply {
         let graph = context.services.graph
-        let limit = try request.intOption("limit", default: 100_000, range: 1...100_000)
+        let limit = context.options.number("limit") ?? 100_000
         if which == "agenda" {
             return .later(context.future { context.core.monitoring.regionsWithoutAgenda(completion: $0) }.map { keys in
                 let records = graph.read { graph in keys.prefix(limit).compactMap { graph.node(key: $0) }.map { Records.node($0) } }
                 return Response(records: records, status: Status([("count", .int(keys.count))]))
             })
         }
-        let days = try request.intOption("days", default: 180, range: 1...36_500)
+        let days = context.options.number("days") ?? 180
         return .later(context.future { context.core.monitoring.stale(days: days, completion: $0) }.map { stale in
             var records: [Record] = stale.trajectories.map { key, last in
                 var record = Record("stale", [("trajectory", .string(key))])
@@ -57,8 +57,8 @@ enum MonitoringCommands {
 
     /// `EXPORT ics [trajectory=] [node=]`: meetings as VEVENT, milestones as VTODO, stable UIDs.
     static func ics(_ request: Request, _ context: CommandContext) throws -> Reply {
-        let node = try request.options["node"].map { try WorkflowCommands.nodeKey(context, $0) }
-        let text = request.options["trajectory"]
+        let node = try context.node("node")
+        let text = context.options.text("trajectory")
         let graph = context.services.graph
         return .later(context.future { context.core.monitoring.calendar(trajectory: text, node: node, completion: $0) }.map { events, todos in
             var calendar = ICalendar()

@@ -68,7 +68,7 @@ enum NamingCommands {
 
     static let theme = Command(
         "THEME", usage: "THEME ADD <key> <label> [synonyms=a,b]", summary: "Extend the theme vocabulary.",
-        permission: .write, options: ["synonyms"],
+        permission: .write, options: [.text("synonyms")],
         subcommands: [
             .init("THEME ADD", "THEME ADD <key> <label> [synonyms=a,b]",
                   "Add a theme: a key of [a-z0-9-] words joined by -, a Dutch label, other words that mean it.",
@@ -83,7 +83,7 @@ enum NamingCommands {
         let label = request.arguments.dropFirst(2).joined(separator: " ")
         try validateText(label, what: "a label")
         var synonyms: [String] = []
-        for word in (request.options["synonyms"] ?? "").split(separator: ",") {
+        for word in (context.options.text("synonyms") ?? "").split(separator: ",") {
             let synonym = ThemeVocabulary.normalize(String(word))
             guard !synonym.isEmpty else { throw ProtocolError(.invalid, "synonym \(JSON.quoted(String(word))) has no letters or digits") }
             if synonym != key, !synonyms.contains(synonym) { synonyms.append(synonym) }

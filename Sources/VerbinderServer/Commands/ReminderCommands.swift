@@ -9,13 +9,6 @@ import VerbinderStore
 enum ReminderCommands {
     static var all: [Command] { [reminders, contact, contacts] }
 
-    static func seconds(_ request: Request, _ name: String, default value: String, range: ClosedRange<Int>) throws(ProtocolError) -> Int {
-        guard let minutes = Durations.minutes(request.options[name] ?? value), range.contains(minutes * 60) else {
-            throw ProtocolError(.invalid, "\(name)= is a duration like \(value) (\(range.lowerBound / 60)m to \(range.upperBound / 3600)h)")
-        }
-        return minutes * 60
-    }
-
     static func token(_ request: Request) throws(ProtocolError) -> (Int, String) {
         return (try WorkflowCommands.id(request.arguments[1], "reminder"), request.arguments[2])
     }
@@ -57,7 +50,9 @@ enum ReminderCommands {
     static let reminders = Command(
         "REMINDERS", usage: "REMINDERS CLAIM|ACK|RELEASE|TOUCH|RETRY ... | REMINDERS [state=S] [milestone=N] [limit=N]",
         summary: "Milestone reminders for cron workers.",
-        options: ["limit", "lease", "retry", "error", "state", "milestone", "undo"],
+        options: [.limit(), OptionSpec("lease", .duration(default: "5m", seconds: 10...86_400, message: nil)),
+                  OptionSpec("retry", .duration(default: "10m", seconds: 0...604_800, message: nil)), .text("error"),
+                  .choice("state", ReminderState.self, .listed), OptionSpec("milestone", .id("milestone")), .flag("undo")],
         subcommands: [
             .init("REMINDERS CLAIM", "REMINDERS CLAIM <worker> [limit=N] [lease=5m]",
                   "Lease up to N due reminders: reminder records with id, token, attempt, late, to, subject, text, idempotency_key; OK claimed=N.",
@@ -78,8 +73,8 @@ enum ReminderCommands {
         switch request.arguments.first?.uppercased() {
         case "CLAIM"?:
             let worker = request.arguments[1]
-            let limit = try request.intOption("limit", default: 10, range: 1...1000)
-            let lease = try seconds(request, "lease", default: "5m", range: 10...86_400)
+            let limit = context.options.number("limit") ?? 10
+            let lease = context.options.number("lease") ?? 300
             let holder = holder(context)
             context.session.holdsLeases = true
             let scope = context.scope(request)
@@ -88,12 +83,12 @@ enum ReminderCommands {
         case "ACK"?, "TOUCH"?, "RELEASE"?:
             let verb = request.arguments[0].uppercased()
             let (id, token) = try token(request)
-            let lease = try seconds(request, "lease", default: "5m", range: 10...86_400)
-            let retry = try seconds(request, "retry", default: "10m", range: 0...604_800)
-            let error = request.options["error"]
-            let undo = request.flagOption("undo")
+            let lease = context.options.number("lease") ?? 300
+            let retry = context.options.number("retry") ?? 600
+            let error = context.options.text("error")
+            let undo = context.options.flag("undo")
             // The table lets undo= through on RELEASE only; there it stands alone.
-            if undo, request.options["error"] != nil || request.options["retry"] != nil {
+            if undo, context.options.given("error") || context.options.given("retry") {
                 throw ProtocolError(.usage, "undo=yes goes with REMINDERS RELEASE <id> <token> alone")
             }
             let action: ReminderService.LeaseAction = switch verb {
@@ -111,14 +106,9 @@ enum ReminderCommands {
                                              completion: done)
             }
         case nil:
-            let state = try request.options["state"].map { text throws(ProtocolError) -> ReminderState in
-                guard let state = ReminderState(rawValue: text.lowercased()) else {
-                    throw ProtocolError(.invalid, "state= is one of: \(ReminderState.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                return state
-            }
-            let milestone = try request.options["milestone"].map { try WorkflowCommands.id($0, "milestone") }
-            let limit = try request.intOption("limit", default: 100, range: 1...1000)
+            let state = context.options.choice("state", ReminderState.self)
+            let milestone = context.options.number("milestone")
+            let limit = context.options.number("limit") ?? 100
             return .later(context.future { context.core.reminders.list(state: state, milestone: milestone, limit: limit, completion: $0) }
                 .map { list in Response(records: list.map(listRecord), status: Status([("rows", .int(list.count))])) })
         default:
@@ -128,7 +118,7 @@ enum ReminderCommands {
 
     static let contact = Command(
         "CONTACT", usage: "CONTACT ADD|REMOVE|FORGET ...", summary: "Contacts: the people reminders go to.",
-        permission: .write, options: ["role"],
+        permission: .write, options: [.text("role")],
         subcommands: [
             .init("CONTACT ADD", "CONTACT ADD <node> <name> <email> [role=...]", "Attach a contact person to a node: OK id=N.",
                   arity: .exactly(4), permission: .write, options: ["role"]),
@@ -142,7 +132,7 @@ enum ReminderCommands {
             let node = try WorkflowCommands.nodeKey(context, request.arguments[1])
             let name = request.arguments[2], email = request.arguments[3]
             guard email.split(separator: "@").count == 2, !email.contains(" ") else { throw ProtocolError(.invalid, "not an e-mail address") }
-            let role = request.options["role"]
+            let role = context.options.text("role")
             return context.write(request) { scope, done in
                 context.core.reminders.addContact(node: node, name: name, email: email, role: role, scope,
                                                   answer: { id in Response(status: Status([("id", .int(id))])) }, completion: done)

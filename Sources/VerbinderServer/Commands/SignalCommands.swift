@@ -27,16 +27,16 @@ extension WorkflowCommands {
 
     static let signals = Command(
         "SIGNALS", usage: "SIGNALS [theme=T] [kind=K] [node=<node>] [tier=T] [limit=N]", summary: "List signals.",
-        arity: .exactly(0), options: ["theme", "kind", "node", "tier", "limit"]
+        arity: .exactly(0), options: [OptionSpec("theme", .theme), .choice("kind", SignalKind.self), .node("node"), .choice("tier", Tier.self), .limit()]
     ) { request, context in
-        let kind = try request.enumOption("kind", SignalKind.self)
-        let node = try request.options["node"].map { try nodeKey(context, $0) }
-        let tier = try request.enumOption("tier", Tier.self)
+        let kind = context.options.choice("kind", SignalKind.self)
+        let node = try context.node("node")
+        let tier = context.options.choice("tier", Tier.self)
         let tierNodes: [String]? = tier.map { tier in
             context.services.graph.read { graph in graph.nodeIDs.map(graph.node(id:)).filter { $0.tier == tier }.map(\.key) }
         }
-        let theme = try request.themeOption(context.services.graph.vocabulary)
-        let limit = try request.intOption("limit", default: 100, range: 1...1000)
+        let theme = try context.theme()
+        let limit = context.options.number("limit") ?? 100
         return .later(context.future {
             context.core.signals.list(theme: theme, kind: kind, node: node, nodes: tierNodes, limit: limit, completion: $0)
         }.map { list in Response(records: list.map(record), status: Status([("rows", .int(list.count))])) })
@@ -45,10 +45,10 @@ extension WorkflowCommands {
     static let match = Command(
         "MATCH", usage: "MATCH <signal-id> [limit=N]",
         summary: "For a problem or need: solutions and practice examples on the same theme from elsewhere, most similar sources first.",
-        arity: .exactly(1), options: ["limit"]
+        arity: .exactly(1), options: [.limit()]
     ) { request, context in
         let id = try id(request.arguments[0], "signal")
-        let limit = try request.intOption("limit", default: 20, range: 1...1000)
+        let limit = context.options.number("limit") ?? 20
         let graph = context.services.graph
         return .later(context.future { context.core.signals.matchCandidates(id, completion: $0) }.map { signal, answers in
             graph.read { graph in

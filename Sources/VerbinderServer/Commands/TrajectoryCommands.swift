@@ -11,11 +11,13 @@ extension WorkflowCommands {
     static let trajectory = Command(
         "TRAJECTORY", usage: "TRAJECTORY ADD|SET|<key> ...", summary: "Trajectories: add, change, show.",
         arity: .exactly(1), permission: .read,
-        options: ["kind", "lead", "region", "themes", "goal", "start", "end", "name", "status", "remind"],
+        options: [.choice("kind", TrajectoryKind.self, .quoted), .node("lead"), .node("region"), OptionSpec("themes", .themes), .text("goal"),
+                  .date("start"), .date("end"), .text("name"), .choice("status", TrajectoryStatus.self, .quoted), OptionSpec("remind", .reminderOffsets)],
         subcommands: [
             .init("TRAJECTORY ADD", "TRAJECTORY ADD <key> <name> kind=K lead=<node> [region=<node>] [themes=a,b] [goal=\"...\"] [start=YYYY-MM-DD] [end=YYYY-MM-DD] [remind=14d,3d,0d]",
                   "Start a trajectory (kansenagenda, codesign, programme, regiodeal, other); its lead becomes a stakeholder.",
-                  arity: .atLeast(3), permission: .write, options: ["kind", "lead", "region", "themes", "goal", "start", "end", "remind"]),
+                  arity: .atLeast(3), permission: .write, options: ["kind", "lead", "region", "themes", "goal", "start", "end", "remind"],
+                  required: ["kind", "lead"]),
             .init("TRAJECTORY SET", "TRAJECTORY SET <key> name=value... (fields: name, kind, lead, region, themes, goal, status, start, end, remind)",
                   "Change a trajectory; status is active, paused, done or stopped.", arity: .exactly(2), permission: .write,
                   options: ["name", "kind", "lead", "region", "themes", "goal", "status", "start", "end", "remind"]),
@@ -25,46 +27,32 @@ extension WorkflowCommands {
     ) { request, context in
         switch subverb(request) {
         case "ADD":
-            guard let kindText = request.options["kind"], let leadText = request.options["lead"] else { throw ProtocolError(.usage, "") }
             let key = request.arguments[1]
             guard Keys.isValid(key) else { throw ProtocolError(.invalid, "key must be 1-64 letters, digits, - or _") }
-            let kind = try enumValue(kindText, TrajectoryKind.self, "kind")
-            let lead = try nodeKey(context, leadText)
-            var region: String?
-            if let regionText = request.options["region"] {
-                let node = try context.services.graph.read { try $0.require(regionText) }
-                guard node.kind == .region else { throw ProtocolError(.invalid, "region=\(regionText) is not a region") }
-                region = node.key
-            }
-            let themes = try request.themesOption(context.services.graph.vocabulary) ?? []
-            let start = try optionalDate(request, "start"), end = try optionalDate(request, "end")
+            // The table requires kind= and lead=.
+            guard let kind = context.options.choice("kind", TrajectoryKind.self), let lead = try context.node("lead") else { throw ProtocolError(.usage, "") }
+            let region = try regionOption(context, clearable: false)
+            let themes = try context.themes() ?? []
+            let start = context.options.text("start"), end = context.options.text("end")
             if let start, let end, end < start { throw ProtocolError(.invalid, "end= is before start=") }
-            let remind = try remindOption(request)
+            let remind = context.options.text("remind")
             let trajectory = Trajectory(key: key, name: request.arguments.dropFirst(2).joined(separator: " "), kind: kind,
-                                        lead: lead, region: region, themes: themes, goal: request.options["goal"], status: .active,
+                                        lead: lead, region: region ?? nil, themes: themes, goal: context.options.text("goal"), status: .active,
                                         start: start, end: end)
             return context.write(request) { scope, done in
                 context.core.trajectories.add(trajectory, remind: remind, scope, answer: { Response(status: Status([("key", .string(key))])) }, completion: done)
             }
         case "SET":
-            guard !request.options.isEmpty else { throw ProtocolError(.usage, "") }
+            let options = context.options
+            guard !options.isEmpty else { throw ProtocolError(.usage, "") }
             var fields: [String: String?] = [:]
-            if let name = request.options["name"] { guard !name.isEmpty else { throw ProtocolError(.invalid, "name must not be empty") }; fields["name"] = name }
-            if let kind = request.options["kind"] { fields["kind"] = try enumValue(kind, TrajectoryKind.self, "kind").rawValue }
-            if let status = request.options["status"] { fields["status"] = try enumValue(status, TrajectoryStatus.self, "status").rawValue }
-            if let lead = request.options["lead"] { fields["lead"] = try nodeKey(context, lead) }
-            if let region = request.options["region"] {
-                if region.isEmpty { fields["region"] = .some(nil) } else {
-                    let node = try context.services.graph.read { try $0.require(region) }
-                    guard node.kind == .region else { throw ProtocolError(.invalid, "region=\(region) is not a region") }
-                    fields["region"] = node.key
-                }
-            }
-            let themes = try request.themesOption(context.services.graph.vocabulary)
-            if let goal = request.options["goal"] { fields["goal"] = goal }
-            if request.options["start"] != nil { fields["start"] = try optionalDate(request, "start") }
-            if request.options["end"] != nil { fields["end"] = try optionalDate(request, "end") }
-            if let remind = try remindOption(request) { fields["remind"] = remind }
+            if let name = options.text("name") { guard !name.isEmpty else { throw ProtocolError(.invalid, "name must not be empty") }; fields["name"] = name }
+            if let kind = options.choice("kind", TrajectoryKind.self) { fields["kind"] = kind.rawValue }
+            if let status = options.choice("status", TrajectoryStatus.self) { fields["status"] = status.rawValue }
+            if let lead = try context.node("lead") { fields["lead"] = lead }
+            if let region = try regionOption(context, clearable: true) { fields["region"] = region }
+            let themes = try context.themes()
+            for name in ["goal", "start", "end", "remind"] { if let value = options.text(name) { fields[name] = value } }
             let text = request.arguments[1]
             let frozen = fields
             return context.write(request) { scope, done in
@@ -99,22 +87,32 @@ extension WorkflowCommands {
 
     static let trajectories = Command(
         "TRAJECTORIES", usage: "TRAJECTORIES [kind=K] [status=S] [node=<node>] [theme=T] [limit=N]",
-        summary: "List trajectories.", arity: .exactly(0), options: ["kind", "status", "node", "theme", "limit"]
+        summary: "List trajectories.", arity: .exactly(0), options: [.choice("kind", TrajectoryKind.self), .choice("status", TrajectoryStatus.self), .node("node"), OptionSpec("theme", .theme), .limit()]
     ) { request, context in
-        let kind = try request.enumOption("kind", TrajectoryKind.self)
-        let status = try request.enumOption("status", TrajectoryStatus.self)
-        let node = try request.options["node"].map { try nodeKey(context, $0) }
-        let theme = try request.themeOption(context.services.graph.vocabulary)
-        let limit = try request.intOption("limit", default: 100, range: 1...1000)
+        let kind = context.options.choice("kind", TrajectoryKind.self)
+        let status = context.options.choice("status", TrajectoryStatus.self)
+        let node = try context.node("node")
+        let theme = try context.theme()
+        let limit = context.options.number("limit") ?? 100
         return .later(context.future { context.core.trajectories.list(kind: kind, status: status, node: node, theme: theme, limit: limit, completion: $0) }
             .map { list in Response(records: list.map(record), status: Status([("rows", .int(list.count))])) })
+    }
+
+    /// `region=`: a region's key; nil when absent; `.some(nil)` when given empty where that
+    /// clears it (`TRAJECTORY SET`).
+    static func regionOption(_ context: CommandContext, clearable: Bool) throws -> String?? {
+        guard let text = context.options.text("region") else { return nil }
+        if text.isEmpty, clearable { return .some(nil) }
+        let node = try context.services.graph.read { try $0.require(text) }
+        guard node.kind == .region else { throw ProtocolError(.invalid, "region=\(text) is not a region") }
+        return .some(node.key)
     }
 
     // MARK: - STAKEHOLDER
 
     static let stakeholder = Command(
         "STAKEHOLDER", usage: "STAKEHOLDER ADD|REMOVE <trajectory> <node> [role=R]", summary: "Stakeholders of a trajectory.",
-        permission: .write, options: ["role"],
+        permission: .write, options: [.choice("role", StakeholderRole.self, .quoted)],
         subcommands: [
             .init("STAKEHOLDER ADD", "STAKEHOLDER ADD <trajectory> <node> [role=lead|partner|advisor|funder|observer]", "Add a stakeholder (default role partner).",
                   arity: .exactly(3), permission: .write, options: ["role"]),
@@ -127,7 +125,7 @@ extension WorkflowCommands {
         let node = try nodeKey(context, request.arguments[2])
         let text = request.arguments[1]
         if verb == "ADD" {
-            let role = try enumValue(request.options["role"] ?? "partner", StakeholderRole.self, "role")
+            let role = context.options.choice("role", StakeholderRole.self) ?? .partner
             return context.write(request) { scope, done in
                 context.core.trajectories.addStakeholder(text, node: node, role: role, scope,
                                                          answer: { Response(status: Status([("role", .string(role.rawValue))])) }, completion: done)

@@ -30,20 +30,8 @@ enum WorkflowCommands {
         return text
     }
 
-    static func optionalDate(_ request: Request, _ name: String) throws(ProtocolError) -> String? {
-        guard let text = request.options[name] else { return nil }
-        return try date(text, "\(name)=")
-    }
-
     static func enumValue<T: RawRepresentable & CaseIterable>(_ text: String, _ type: T.Type, _ what: String) throws(ProtocolError) -> T where T.RawValue == String {
         try closedValue(text, T.self, label: "\(what) \(Quoting.quote(text))")
-    }
-
-    /// `remind=14d,3d,0d` normalised (whole days, largest first), or nil when not given.
-    static func remindOption(_ request: Request) throws(ProtocolError) -> String? {
-        guard let text = request.options["remind"] else { return nil }
-        guard let offsets = Durations.offsets(text) else { throw ProtocolError(.invalid, "remind= is a list like 14d,3d,0d") }
-        return offsets.map { "\($0)d" }.joined(separator: ",")
     }
 
     static func subverb(_ request: Request) -> String { request.arguments.first?.uppercased() ?? "" }
