@@ -34,9 +34,11 @@ public final class GraphService: Sendable {
         public var note: String?
         public var validFrom: String?
         public var validTo: String?
+        public var regionType: RegionType?
 
         public init(kind: NodeKind? = nil, name: String? = nil, tier: Tier? = nil, province: String? = nil, themes: [String]? = nil,
-                    note: String? = nil, validFrom: String? = nil, validTo: String? = nil) {
+                    note: String? = nil, validFrom: String? = nil, validTo: String? = nil, regionType: RegionType? = nil) {
+            self.regionType = regionType
             self.kind = kind
             self.name = name
             self.tier = tier
@@ -55,7 +57,7 @@ public final class GraphService: Sendable {
         writes.commit(scope, locking: [key], audit: audit, announce: [.node(key: key)], sql: { tx -> Node? in
             let stored = try GraphWrites.updateNode(tx, key: key, kind: change.kind, name: change.name, tier: change.tier,
                                                     province: change.province, themes: change.themes, note: change.note,
-                                                    validFrom: change.validFrom, validTo: change.validTo)
+                                                    validFrom: change.validFrom, validTo: change.validTo, regionType: change.regionType)
             if change.kind != nil || change.tier != nil { try WorkflowStore.reclassifyMeetings(tx, node: key) }
             return stored
         }, apply: { graph, stored in if let stored { graph.upsert(stored) } }, answer: answer, completion: completion)
@@ -119,7 +121,7 @@ public final class GraphService: Sendable {
     }
 
     /// Nodes whose key, name or an alias contains `text`, best first (the database's trigram index).
-    public func find(_ text: String, kind: NodeKind?, limit: Int, completion: @escaping Completion<[Node]>) {
-        writes.read({ try GraphQueries.find($0, text: text, kind: kind, limit: limit) }, completion: completion)
+    public func find(_ text: String, kind: NodeKind?, regionType: RegionType? = nil, limit: Int, completion: @escaping Completion<[Node]>) {
+        writes.read({ try GraphQueries.find($0, text: text, kind: kind, regionType: regionType, limit: limit) }, completion: completion)
     }
 }

@@ -12,18 +12,74 @@ public final class MonitoringService: Sendable {
 
     /// The monitoring figures over a period (default: the last twelve months), with the period
     /// used; `ERR INVALID` when it ends before it starts.
-    public func report(from: String?, to: String?, unaffiliated: Set<String>,
+    public func report(from: String?, to: String?, unaffiliated: Set<String>, today: String,
                        completion: @escaping Completion<(metrics: [ReportStore.Metric], from: String, to: String)>) {
+        let graph = writes.graph
         writes.read({ connection in
             let (start, end) = try ReportStore.period(connection, from: from, to: to)
             guard start <= end else { throw ProtocolError(.invalid, "from= is after to=") }
-            return (try ReportStore.metrics(connection, from: start, to: end, unaffiliated: unaffiliated), start, end)
+            let agendas = try WorkflowStore.activeKansenagendas(connection)
+            let kansenagenda = graph.read { Self.kansenagendaMetrics($0, agendas: agendas, today: today) }
+            return (try ReportStore.metrics(connection, from: start, to: end, unaffiliated: unaffiliated, kansenagenda: kansenagenda), start, end)
         }, completion: completion)
     }
 
-    /// The keys of regions without an active kansenagenda.
-    public func regionsWithoutAgenda(completion: @escaping Completion<[String]>) {
-        writes.read({ try WorkflowStore.regionsWithoutAgenda($0) }, completion: completion)
+    /// The kansenagenda's figures: municipalities covered (count and share of the current
+    /// municipalities, overall and per province), and regions with an active kansenagenda (in
+    /// all and per region type). Safety regions never count.
+    static func kansenagendaMetrics(_ graph: borrowing Graph, agendas: [Kansenagenda], today: String) -> [ReportStore.Metric] {
+        typealias Metric = ReportStore.Metric
+        let covered = graph.coveredMunicipalities(by: agendas, today: today)
+        let provinces = graph.coverage(by: .province, covered: covered, today: today)
+        let all = provinces.reduce(0) { $0 + $1.members.count }
+        func share(_ part: Int, _ whole: Int) -> Double { whole == 0 ? 0 : Double(part) / Double(whole) }
+        var metrics = [
+            Metric(name: "municipalities_covered_by_kansenagenda", value: Double(covered.count), isCount: true),
+            Metric(name: "municipalities_covered_by_kansenagenda_share", value: share(covered.count, all), isCount: false),
+        ]
+        for unit in provinces {
+            guard let id = unit.unit else { continue }
+            let key = graph.node(id: id).key
+            let count = unit.members.count - unit.uncovered.count
+            metrics.append(Metric(name: "municipalities_covered_by_kansenagenda", dimensions: [("province", key)], value: Double(count), isCount: true))
+            metrics.append(Metric(name: "municipalities_covered_by_kansenagenda_share", dimensions: [("province", key)],
+                                  value: share(count, unit.members.count), isCount: false))
+        }
+        let gone = graph.notCurrent(on: today)
+        let counting = graph.nodeIDs.filter { !gone.contains($0) && graph.node(id: $0).regionType?.countsForKansenagenda == true }
+        let withAgenda = Set(agendas.compactMap { $0.region.flatMap(graph.id(forKey:)) }).intersection(counting)
+        metrics.append(Metric(name: "regions_with_kansenagenda", value: Double(withAgenda.count), isCount: true))
+        metrics.append(Metric(name: "regions_with_kansenagenda_share", value: share(withAgenda.count, counting.count), isCount: false))
+        for type in RegionType.allCases where type.countsForKansenagenda {
+            let count = withAgenda.filter { graph.node(id: $0).regionType == type }.count
+            metrics.append(Metric(name: "regions_with_kansenagenda", dimensions: [("region_type", type.rawValue)], value: Double(count), isCount: true))
+        }
+        return metrics
+    }
+
+    /// `GAPS agenda`: coverage of the current municipalities by active kansenagendas per unit.
+    public struct AgendaGaps: Sendable {
+        /// One entry per unit with an uncovered municipality: its node (nil: in no unit of the
+        /// kind), its current member count, and the keys of its uncovered members.
+        public var units: [(unit: Node?, members: Int, uncovered: [String])]
+        public var municipalities: Int
+        public var covered: Int
+    }
+
+    /// The municipalities no active kansenagenda covers, by unit.
+    public func agendaGaps(by kind: CoverageUnit, today: String, completion: @escaping Completion<AgendaGaps>) {
+        let graph = writes.graph
+        writes.read({ connection in
+            let agendas = try WorkflowStore.activeKansenagendas(connection)
+            return graph.read { graph in
+                let covered = graph.coveredMunicipalities(by: agendas, today: today)
+                let units = graph.coverage(by: kind, covered: covered, today: today)
+                let all = graph.coverage(by: .province, covered: covered, today: today).reduce(0) { $0 + $1.members.count }
+                return AgendaGaps(units: units.filter { !$0.uncovered.isEmpty }.map { unit in
+                    (unit.unit.map { graph.node(id: $0) }, unit.members.count, unit.uncovered.map { graph.node(id: $0).key })
+                }, municipalities: all, covered: covered.count)
+            }
+        }, completion: completion)
     }
 
     /// Active trajectories, and stakeholders of them, without a meeting in `days` days.

@@ -41,6 +41,9 @@ public struct Graph: Sendable {
     private var datedNodes: Set<NodeID> = []
     private(set) var themeIndex: [String: [NodeID]] = [:]
     private(set) var adjacency: [[Edge]] = []
+    /// Per node: its government layer as a small number (``Layer/code``), for searches that
+    /// count layer crossings without reading the whole node.
+    private(set) var layerCodes: [UInt8] = []
     /// Per node: when what `SHOW` tells of it last changed (its fields, its relations, or the
     /// name, tier or key of a neighbour), as a tick of `clock`. Lets answers about a node be
     /// remembered until exactly that node is touched (the daemon's render cache).
@@ -76,6 +79,7 @@ public struct Graph: Sendable {
         nodeStore.reserveCapacity(nodes)
         adjacency.reserveCapacity(nodes)
         versions.reserveCapacity(nodes)
+        layerCodes.reserveCapacity(nodes)
         keyIndex.reserveCapacity(nodes)
         relFrom.reserveCapacity(relations)
         relTo.reserveCapacity(relations)
@@ -144,6 +148,7 @@ public struct Graph: Sendable {
         if let id = keyIndex[key] {
             unindex(id)
             nodeStore[Int(id)] = node
+            layerCodes[Int(id)] = node.layer.code
             index(id)
             touch(id, andNeighbours: true)
             return id
@@ -153,11 +158,13 @@ public struct Graph: Sendable {
             id = free
             nodeStore[Int(id)] = node
             adjacency[Int(id)] = []
+            layerCodes[Int(id)] = node.layer.code
         } else {
             id = NodeID(nodeStore.count)
             nodeStore.append(node)
             adjacency.append([])
             versions.append(0)
+            layerCodes.append(node.layer.code)
         }
         keyIndex[key] = id
         index(id)

@@ -67,6 +67,11 @@ extension Graph {
                 for id in nodeIDs where node(id: id).kind == .province {
                     consider(id, id == home ? 1 : 0, id == home ? "the province of the trajectory" : "provincial level")
                 }
+                // A trajectory of no one province (a national co-design) meets the provinces
+                // through their association, IPO, before any single province.
+                for id in nodeIDs where Party.of(kind: node(id: id).kind, layer: node(id: id).layer) == .province && node(id: id).kind != .province {
+                    consider(id, home == nil ? 0.75 : 0, home == nil ? "the provinces' association, for a trajectory of no one province" : "provincial level")
+                }
             case .region:
                 if let region, [.region, .network].contains(node(id: region).kind) { consider(region, 2, "the trajectory's region") }
                 for edge in adjacency[Int(lead)] where relFrom[Int(edge.relation)] == lead && kind(of: edge.relation) == .memberOf {

@@ -43,6 +43,15 @@ public enum Layer: String, Sendable, CaseIterable, Codable {
 
     /// The one rule for a node's layer. Kinds that belong to one side decide it; knowledge
     /// institutions and partners take the layer of their tier (local or regional: decentral).
+    /// A small number per layer, from the municipalities' side up.
+    var code: UInt8 {
+        switch self {
+        case .decentral: return 0
+        case .provincial: return 1
+        case .national: return 2
+        }
+    }
+
     public static func of(kind: NodeKind, tier: Tier) -> Layer {
         switch kind {
         case .municipality, .region, .network, .vng: return .decentral
@@ -89,6 +98,25 @@ public enum RelationKind: String, Sendable, CaseIterable, Codable {
     }
 }
 
+/// What kind of region a region node is. Only some count for a kansenagenda: a safety region
+/// (veiligheidsregio) is a sector arrangement, never the region of an opportunity agenda.
+public enum RegionType: String, Sendable, CaseIterable, Codable {
+    /// A COROP area (CBS): the 40 that together cover the country.
+    case corop
+    /// A safety region: fire service and crisis management.
+    case veiligheidsregio
+    /// A cooperation the region chose itself ("de regio is wat mensen zelf vinden").
+    case functional
+    /// The area of a Regio Deal with the national government.
+    case regiodeal
+    /// A labour-market region.
+    case arbeidsmarkt
+    case other
+
+    /// Whether a kansenagenda of a region of this type covers its members.
+    public var countsForKansenagenda: Bool { self != .veiligheidsregio }
+}
+
 /// A stakeholder in the graph.
 public struct Node: Sendable, Equatable {
     /// Stable, case-insensitive identifier: a CBS code (`GM0014`, `PV20`) or a slug.
@@ -109,10 +137,12 @@ public struct Node: Sendable, Equatable {
     public var validTo: String?
     /// Other names people use for it (Den Haag for 's-Gravenhage), sorted.
     public var aliases: [String]
+    /// What kind of region it is; nil for any other kind of node.
+    public var regionType: RegionType?
 
     public init(key: String, kind: NodeKind, name: String, tier: Tier? = nil, province: String? = nil,
                 themes: [String] = [], attributes: String = "{}", validFrom: String? = nil, validTo: String? = nil,
-                aliases: [String] = []) {
+                aliases: [String] = [], regionType: RegionType? = nil) {
         self.key = key
         self.kind = kind
         self.name = name
@@ -123,6 +153,7 @@ public struct Node: Sendable, Equatable {
         self.validFrom = validFrom
         self.validTo = validTo
         self.aliases = aliases
+        self.regionType = kind == .region ? regionType ?? .other : nil
     }
 
     /// The government layer (``Layer/of(kind:tier:)``).

@@ -42,10 +42,16 @@ extension Graph {
     /// Two things keep it fast on graphs with hubs (a province with thousands of members):
     /// - it grows the side whose frontier has fewer *edges* to walk, not fewer nodes: one hub
     ///   in a frontier of three costs more than thirty ordinary nodes;
-    /// - it stops at the first meeting point. While the search runs no node is marked by both
-    ///   sides, so a node `u` on this side's frontier has no neighbour the other side reached
-    ///   before its current depth (expanding that neighbour would have marked `u`). Every
-    ///   meeting found while growing this level therefore has the same length.
+    /// - it stops at the level of the first meeting point. While the search runs no node is
+    ///   marked by both sides, so a node `u` on this side's frontier has no neighbour the other
+    ///   side reached before its current depth (expanding that neighbour would have marked
+    ///   `u`). Every meeting found while growing this level therefore has the same length.
+    ///
+    /// Among the shortest paths it returns one that crosses government layers the fewest
+    /// times: each side keeps, per node, the fewest crossings of a shortest way to it, and the
+    /// level's meetings are compared by their sum. So `PATH GM1731 vws` goes through the VNG
+    /// (municipality, its department, the VNG: one crossing, to the ministry) rather than
+    /// through the province and IPO (two crossings), as a connector would go.
     public func shortestPath(from source: NodeID, to target: NodeID, filter: WalkFilter = WalkFilter(), maxHops: Int = 8,
                              excludedRelations: Set<Int32> = [], excludedNodes: Set<NodeID> = []) -> GraphPath? {
         if source == target { return GraphPath(nodes: [source], relations: []) }
@@ -68,25 +74,44 @@ extension Graph {
         while !frontiers[0].isEmpty, !frontiers[1].isEmpty, depths[0] + depths[1] < maxHops {
             let side = work[0] <= work[1] ? 0 : 1
             let other = 1 - side
+            let level = Int32(depths[side] + 1)
             var next: [NodeID] = []
             var nextWork = 0
-            // Small nodes first, hubs last: a meeting point found through a small node spares
-            // walking a hub's thousands of members (all meetings of a level are equally short).
-            for pass in 0..<2 { for u in frontiers[side] where (adjacency[Int(u)].count <= Graph.hubDegree) == (pass == 0) {
+            var meetings: [NodeID] = []
+            for u in frontiers[side] {
                 if u != source, u != target, !mayPass(u) { continue }
+                let layer = layerCodes[Int(u)]
+                let crossingsHere = scratch.crossings(u, side: side)
                 for edge in adjacency[Int(u)] {
                     let v = edge.neighbor
                     if !simple, excludedRelations.contains(edge.relation) || !allows(edge, filter: filter) { continue }
-                    if scratch.seen(v, side: side, stamp: stamp) || !mayPass(v) { continue }
-                    scratch.mark(v, side: side, stamp: stamp, parent: u, relation: edge.relation, depth: Int32(depths[side] + 1))
+                    let crossings = crossingsHere + (layerCodes[Int(v)] == layer ? 0 : 1)
+                    if scratch.seen(v, side: side, stamp: stamp) {
+                        // Reached again on this level: keep the parent that crosses fewer layers.
+                        if scratch.depth(v, side: side) == level, crossings < scratch.crossings(v, side: side) {
+                            scratch.mark(v, side: side, stamp: stamp, parent: u, relation: edge.relation, depth: level, crossings: crossings)
+                        }
+                        continue
+                    }
+                    if !mayPass(v) { continue }
+                    scratch.mark(v, side: side, stamp: stamp, parent: u, relation: edge.relation, depth: level, crossings: crossings)
                     if scratch.seen(v, side: other, stamp: stamp) {
                         guard depths[side] + 1 + Int(scratch.depth(v, side: other)) <= maxHops else { return nil }
-                        return scratch.assemble(meet: v)
+                        meetings.append(v)
+                        continue
                     }
                     next.append(v)
                     nextWork += adjacency[Int(v)].count
                 }
-            } }
+            }
+            // Every meeting of this level is a shortest path: the one that crosses layers least
+            // (the smallest node id among equals, so the answer does not depend on timing).
+            if let best = meetings.min(by: { a, b in
+                let (ca, cb) = (scratch.crossings(a, side: 0) + scratch.crossings(a, side: 1), scratch.crossings(b, side: 0) + scratch.crossings(b, side: 1))
+                return ca != cb ? ca < cb : a < b
+            }) {
+                return scratch.assemble(meet: best)
+            }
             frontiers[side] = next
             work[side] = nextWork
             depths[side] += 1
@@ -163,6 +188,8 @@ final class SearchScratch: @unchecked Sendable {
         var depth: Int32
         var parent: NodeID
         var relation: Int32
+        /// Layer changes on the way from this side's end.
+        var crossings: Int32
     }
 
     /// `capacity` marks per side: side 0 at `marks[0..<capacity]`, side 1 after it.
@@ -193,7 +220,7 @@ final class SearchScratch: @unchecked Sendable {
         guard wanted > capacity else { return }
         let grown = max(wanted, capacity * 2)
         let fresh = UnsafeMutablePointer<Mark>.allocate(capacity: 2 * grown)
-        fresh.initialize(repeating: Mark(stamp: 0, depth: 0, parent: -1, relation: -1), count: 2 * grown)
+        fresh.initialize(repeating: Mark(stamp: 0, depth: 0, parent: -1, relation: -1, crossings: 0), count: 2 * grown)
         marks.deallocate()
         marks = fresh
         capacity = grown
@@ -216,8 +243,10 @@ final class SearchScratch: @unchecked Sendable {
 
     @inline(__always) func depth(_ id: NodeID, side: Int) -> Int32 { marks[slot(id, side)].depth }
 
-    @inline(__always) func mark(_ id: NodeID, side: Int, stamp: UInt32, parent: NodeID, relation: Int32, depth: Int32) {
-        marks[slot(id, side)] = Mark(stamp: stamp, depth: depth, parent: parent, relation: relation)
+    @inline(__always) func crossings(_ id: NodeID, side: Int) -> Int32 { marks[slot(id, side)].crossings }
+
+    @inline(__always) func mark(_ id: NodeID, side: Int, stamp: UInt32, parent: NodeID, relation: Int32, depth: Int32, crossings: Int32 = 0) {
+        marks[slot(id, side)] = Mark(stamp: stamp, depth: depth, parent: parent, relation: relation, crossings: crossings)
     }
 
     private func parent(_ id: NodeID, _ side: Int) -> NodeID { marks[slot(id, side)].parent }

@@ -65,7 +65,9 @@ public enum Party: String, Sendable, CaseIterable {
     case national, province, region, municipality
 
     /// The party a participant is, if any. The VNG and its departments convene and are no
-    /// party; a knowledge institution or partner outside the national layer is none either.
+    /// party. A partner of the provincial layer (IPO, the provinces' association) sits for the
+    /// provinces; any other knowledge institution or partner outside the national layer is no
+    /// party.
     public static func of(kind: NodeKind, layer: Layer) -> Party? {
         if kind == .vng { return nil }
         if layer == .national { return .national }
@@ -73,6 +75,7 @@ public enum Party: String, Sendable, CaseIterable {
         case .municipality: return .municipality
         case .region, .network: return .region
         case .province: return .province
+        case .partner where layer == .provincial: return .province
         default: return nil
         }
     }

@@ -5,7 +5,8 @@ import VerbinderGraph
 public enum GraphQueries {
     static let nodeColumns = """
         key, kind, name, tier, province, themes, attributes::text, valid_from::text, valid_to::text,
-        coalesce((SELECT array_agg(a.alias ORDER BY a.search_alias) FROM aliases a WHERE a.node_key = nodes.key), '{}')
+        coalesce((SELECT array_agg(a.alias ORDER BY a.search_alias) FROM aliases a WHERE a.node_key = nodes.key), '{}'),
+        region_type
         """
 
     /// Loads every node and relation and the theme vocabulary: the daemon's in-memory index
@@ -22,7 +23,7 @@ public enum GraphQueries {
     /// `FIND`: nodes whose key, name or an alias contains `text` (case- and
     /// diacritics-insensitive), best first: exact key, exact name or alias, prefix, substring;
     /// then by name.
-    public static func find(_ connection: Connection, text: String, kind: NodeKind?, limit: Int) throws -> [Node] {
+    public static func find(_ connection: Connection, text: String, kind: NodeKind?, regionType: RegionType? = nil, limit: Int) throws -> [Node] {
         let folded = Search.fold(text)
         let pattern = escapeLike(folded)
         let rows = try connection.query("""
@@ -39,12 +40,12 @@ public enum GraphQueries {
                             ELSE 4 END,
                        coalesce(a.rank, 4)) AS rank
                 FROM nodes LEFT JOIN alias_rank a ON a.node_key = nodes.key
-                WHERE ($3::text IS NULL OR kind = $3))
+                WHERE ($3::text IS NULL OR kind = $3) AND ($5::text IS NULL OR region_type = $5))
             SELECT \(nodeColumns), rank FROM ranked nodes
             WHERE rank < 4
             ORDER BY rank, search_name, key
             LIMIT $4
-            """, [folded, pattern, kind?.rawValue, String(limit)])
+            """, [folded, pattern, kind?.rawValue, String(limit), regionType?.rawValue])
         return try rows.all.map(decodeNode)
     }
 
@@ -63,7 +64,8 @@ public enum GraphQueries {
         return Node(key: try row.string(0), kind: kind, name: try row.string(2), tier: tier,
                     province: row.optionalString(4), themes: try row.textArray(5),
                     attributes: row.optionalString(6) ?? "{}", validFrom: row.optionalString(7),
-                    validTo: row.optionalString(8), aliases: try row.textArray(9))
+                    validTo: row.optionalString(8), aliases: try row.textArray(9),
+                    regionType: row.optionalString(10).flatMap(RegionType.init(rawValue:)))
     }
 
     static func decodeRelation(_ row: QueryResult.Row) throws -> Relation {

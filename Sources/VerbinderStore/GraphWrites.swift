@@ -7,17 +7,19 @@ import VerbinderProtocol
 public enum GraphWrites {
     public static func insertNode(_ node: Node) -> WriteStatement {
         WriteStatement("""
-            INSERT INTO nodes (key, kind, name, search_name, tier, province, themes, attributes, valid_from, valid_to)
-            VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8::jsonb, $9::date, $10::date)
+            INSERT INTO nodes (key, kind, name, search_name, tier, province, themes, attributes, valid_from, valid_to, region_type)
+            VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8::jsonb, $9::date, $10::date, $11)
             RETURNING key
             """, params(node))
     }
 
     /// Changes the given fields of a node (nil: unchanged; `province`, `validFrom` and
     /// `validTo` "" clear it; `note` is merged into the attributes) and returns the node as stored.
+    /// A region keeps its region type unless one is given (`other` when it becomes a region);
+    /// any other kind of node has none.
     public static func updateNode(_ tx: Connection, key: String, kind: NodeKind?, name: String?, tier: Tier?,
                                   province: String?, themes: [String]?, note: String?,
-                                  validFrom: String? = nil, validTo: String? = nil) throws -> Node? {
+                                  validFrom: String? = nil, validTo: String? = nil, regionType: RegionType? = nil) throws -> Node? {
         let rows = try tx.query("""
             UPDATE nodes SET kind = coalesce($2, kind), name = coalesce($3, name),
                    search_name = coalesce($4, search_name), tier = coalesce($5, tier),
@@ -27,11 +29,12 @@ public enum GraphWrites {
                                      ELSE attributes || jsonb_build_object('note', $8::text) END,
                    valid_from = CASE WHEN $9::text IS NULL THEN valid_from ELSE NULLIF($9, '')::date END,
                    valid_to = CASE WHEN $10::text IS NULL THEN valid_to ELSE NULLIF($10, '')::date END,
+                   region_type = CASE WHEN coalesce($2, kind) <> 'region' THEN NULL ELSE coalesce($11, region_type, 'other') END,
                    updated_at = now()
             WHERE key = $1
             RETURNING \(GraphQueries.nodeColumns)
             """, [key, kind?.rawValue, name, name.map(Search.fold), tier?.rawValue, province,
-                  themes.map(PostgresArray.literal), note, validFrom, validTo])
+                  themes.map(PostgresArray.literal), note, validFrom, validTo, regionType?.rawValue])
         return try rows.all.first.map(GraphQueries.decodeNode)
     }
 
@@ -90,7 +93,7 @@ public enum GraphWrites {
 
     private static func params(_ node: Node) -> [String?] {
         [node.key, node.kind.rawValue, node.name, Search.fold(node.name), node.tier.rawValue, node.province,
-         PostgresArray.literal(node.themes), node.attributes, node.validFrom, node.validTo]
+         PostgresArray.literal(node.themes), node.attributes, node.validFrom, node.validTo, node.regionType?.rawValue]
     }
 }
 

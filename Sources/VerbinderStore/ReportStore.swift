@@ -9,6 +9,13 @@ public enum ReportStore {
         public var dimensions: [(String, String)]
         public var value: Double
         public var isCount: Bool
+
+        public init(name: String, dimensions: [(String, String)] = [], value: Double, isCount: Bool) {
+            self.name = name
+            self.dimensions = dimensions
+            self.value = value
+            self.isCount = isCount
+        }
     }
 
     /// The period's bounds as Amsterdam dates (defaults: the last 12 months up to today).
@@ -20,7 +27,10 @@ public enum ReportStore {
         return (try row.string(0), try row.string(1))
     }
 
-    public static func metrics(_ connection: Connection, from: String, to: String, unaffiliated: Set<String>) throws -> [Metric] {
+    /// The figures of `REPORT` over a period; `kansenagenda` (computed from the graph) goes
+    /// after the milestones' figures.
+    public static func metrics(_ connection: Connection, from: String, to: String, unaffiliated: Set<String>,
+                               kansenagenda: [Metric]) throws -> [Metric] {
         var metrics: [Metric] = []
         let inPeriod = "(m.starts_at AT TIME ZONE 'Europe/Amsterdam')::date BETWEEN $1::date AND $2::date"
         for row in try connection.query("""
@@ -51,15 +61,7 @@ public enum ReportStore {
         let overdue = try connection.query("SELECT count(*) FROM milestones WHERE status = 'open' AND due < \(WorkflowStore.today)")[0].int(0)
         metrics.append(Metric(name: "milestones_open_overdue", dimensions: [], value: Double(overdue), isCount: true))
 
-        let regions = try connection.query("""
-            SELECT (SELECT count(*) FROM nodes WHERE kind = 'region'),
-                   (SELECT count(DISTINCT t.region_key) FROM trajectories t JOIN nodes n ON n.key = t.region_key
-                    WHERE n.kind = 'region' AND t.kind = 'kansenagenda' AND t.status = 'active')
-            """)[0]
-        let regionCount = try regions.int(0), withAgenda = try regions.int(1)
-        metrics.append(Metric(name: "regions_with_kansenagenda", dimensions: [], value: Double(withAgenda), isCount: true))
-        metrics.append(Metric(name: "regions_with_kansenagenda_share", dimensions: [],
-                              value: regionCount == 0 ? 0 : Double(withAgenda) / Double(regionCount), isCount: false))
+        metrics += kansenagenda
 
         let without = try connection.query("""
             SELECT n.key FROM nodes n WHERE n.kind = 'municipality' AND NOT EXISTS (

@@ -28,11 +28,19 @@ public struct Seed: Sendable {
 
     /// Reads the TSV files from `directory` (the `sql/seed` folder; `aliases.tsv` may be absent).
     public init(directory: String) throws {
-        // Seed folders made before nodes had a period of validity lack its two columns.
+        // Seed folders made before nodes had a period of validity lack its two columns, and
+        // those made before regions had a type lack region_type: made into the current columns.
         let nodeRows = try Seed.readTSV(directory + "/nodes.tsv",
-                                        header: ["key", "kind", "name", "tier", "province", "themes", "valid_from", "valid_to", "attributes"],
-                                        or: ["key", "kind", "name", "tier", "province", "themes", "attributes"])
-            .map { line, row in (line, row.count == 9 ? row : Array(row[0..<6]) + ["", "", row[6]]) }
+                                        header: ["key", "kind", "name", "tier", "province", "themes", "valid_from", "valid_to", "region_type", "attributes"],
+                                        or: [["key", "kind", "name", "tier", "province", "themes", "valid_from", "valid_to", "attributes"],
+                                             ["key", "kind", "name", "tier", "province", "themes", "attributes"]])
+            .map { line, row in
+                switch row.count {
+                case 10: (line, row)
+                case 9: (line, Array(row[0..<8]) + ["", row[8]])
+                default: (line, Array(row[0..<6]) + ["", "", "", row[6]])
+                }
+            }
         let relationRows = try Seed.readTSV(directory + "/relations.tsv",
                                             header: ["from", "relation", "to", "themes", "since", "until", "note"])
         var nodes: [Node] = []
@@ -40,10 +48,21 @@ public struct Seed: Sendable {
             guard let kind = NodeKind(rawValue: row[1]), let tier = Tier(rawValue: row[3]) else {
                 throw StoreError.invalidSetup("nodes.tsv line \(line): unknown kind or tier")
             }
+            var regionType: RegionType?
+            if !row[8].isEmpty {
+                guard let type = RegionType(rawValue: row[8]), kind == .region else {
+                    throw StoreError.invalidSetup("nodes.tsv line \(line): region_type \(row[8]) is not one of a region's types")
+                }
+                regionType = type
+            } else if kind == .region {
+                // A seed without the column: the type its attributes name, as migration 0010 does.
+                regionType = Seed.regionType(attributes: row[9])
+            }
             nodes.append(Node(key: row[0], kind: kind, name: row[2], tier: tier,
                               province: row[4].isEmpty ? nil : row[4], themes: Seed.list(row[5]),
-                              attributes: row[8].isEmpty ? "{}" : row[8],
-                              validFrom: row[6].isEmpty ? nil : row[6], validTo: row[7].isEmpty ? nil : row[7]))
+                              attributes: row[9].isEmpty ? "{}" : row[9],
+                              validFrom: row[6].isEmpty ? nil : row[6], validTo: row[7].isEmpty ? nil : row[7],
+                              regionType: regionType))
         }
         var relations: [Relation] = []
         for (line, row) in relationRows {
@@ -89,21 +108,21 @@ public struct Seed: Sendable {
                 return relation
             }
             let nodeResult = try tx.query("""
-                INSERT INTO nodes AS n (key, kind, name, search_name, tier, province, themes, attributes, valid_from, valid_to)
+                INSERT INTO nodes AS n (key, kind, name, search_name, tier, province, themes, attributes, valid_from, valid_to, region_type)
                 SELECT k, kd, nm, sn, t, NULLIF(p, ''), coalesce(string_to_array(NULLIF(th, ''), ','), '{}'), a::jsonb,
-                       NULLIF(vf, '')::date, NULLIF(vt, '')::date
+                       NULLIF(vf, '')::date, NULLIF(vt, '')::date, NULLIF(rt, '')
                 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                            $9::text[], $10::text[])
-                     AS s(k, kd, nm, sn, t, p, th, a, vf, vt)
+                            $9::text[], $10::text[], $11::text[])
+                     AS s(k, kd, nm, sn, t, p, th, a, vf, vt, rt)
                 ON CONFLICT (key) DO UPDATE SET
                     kind = EXCLUDED.kind, name = EXCLUDED.name, search_name = EXCLUDED.search_name,
                     tier = EXCLUDED.tier, province = EXCLUDED.province, themes = EXCLUDED.themes,
                     attributes = EXCLUDED.attributes, valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to,
-                    updated_at = now()
-                WHERE (n.kind, n.name, n.search_name, n.tier, n.province, n.themes, n.attributes, n.valid_from, n.valid_to)
+                    region_type = EXCLUDED.region_type, updated_at = now()
+                WHERE (n.kind, n.name, n.search_name, n.tier, n.province, n.themes, n.attributes, n.valid_from, n.valid_to, n.region_type)
                       IS DISTINCT FROM
                       (EXCLUDED.kind, EXCLUDED.name, EXCLUDED.search_name, EXCLUDED.tier, EXCLUDED.province,
-                       EXCLUDED.themes, EXCLUDED.attributes, EXCLUDED.valid_from, EXCLUDED.valid_to)
+                       EXCLUDED.themes, EXCLUDED.attributes, EXCLUDED.valid_from, EXCLUDED.valid_to, EXCLUDED.region_type)
                 """, [
                     PostgresArray.literal(nodes.map(\.key)),
                     PostgresArray.literal(nodes.map(\.kind.rawValue)),
@@ -115,6 +134,7 @@ public struct Seed: Sendable {
                     PostgresArray.literal(nodes.map(\.attributes)),
                     PostgresArray.literal(nodes.map { $0.validFrom ?? "" }),
                     PostgresArray.literal(nodes.map { $0.validTo ?? "" }),
+                    PostgresArray.literal(nodes.map { $0.regionType?.rawValue ?? "" }),
                 ])
             let relationResult = try tx.query("""
                 INSERT INTO relations (from_key, relation, to_key, themes, since, until, note)
@@ -159,13 +179,24 @@ public struct Seed: Sendable {
         text.split(separator: ",").map { String($0) }.filter { !$0.isEmpty }
     }
 
-    /// The rows of a TSV file whose first line is `header` (or `alternative`), with line numbers.
-    static func readTSV(_ path: String, header wanted: [String], or alternative: [String]? = nil) throws -> [(Int, [String])] {
+    /// The region type a seed's attributes name (`region_kind`), for a seed without the column.
+    static func regionType(attributes: String) -> RegionType {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(attributes.utf8)) as? [String: Any] else { return .other }
+        switch object["region_kind"] as? String {
+        case "corop": return .corop
+        case "veiligheidsregio": return .veiligheidsregio
+        case "example": return .functional
+        default: return .other
+        }
+    }
+
+    /// The rows of a TSV file whose first line is `header` (or one of `alternatives`), with line numbers.
+    static func readTSV(_ path: String, header wanted: [String], or alternatives: [[String]] = []) throws -> [(Int, [String])] {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
         let found = lines.first.map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
-        guard let header = [wanted, alternative].compactMap({ $0 }).first(where: { $0 == found }) else {
+        guard let header = ([wanted] + alternatives).first(where: { $0 == found }) else {
             throw StoreError.invalidSetup("\(path): header must be \(wanted.joined(separator: " "))")
         }
         var rows: [(Int, [String])] = []

@@ -297,12 +297,14 @@ public enum WorkflowStore {
     // MARK: Gaps
 
     /// Regions with no active kansenagenda trajectory.
-    public static func regionsWithoutAgenda(_ connection: Connection) throws -> [String] {
+    /// The active kansenagendas: each with its region and its stakeholders of role lead or partner.
+    public static func activeKansenagendas(_ connection: Connection) throws -> [Kansenagenda] {
         try connection.query("""
-            SELECT n.key FROM nodes n WHERE n.kind = 'region' AND NOT EXISTS (
-              SELECT 1 FROM trajectories t WHERE t.region_key = n.key AND t.kind = 'kansenagenda' AND t.status = 'active')
-            ORDER BY n.key
-            """).all.map { try $0.string(0) }
+            SELECT t.key, t.region_key,
+                   coalesce((SELECT array_agg(s.node_key ORDER BY s.node_key) FROM stakeholders s
+                             WHERE s.trajectory = t.key AND s.role IN ('lead', 'partner')), '{}')
+            FROM trajectories t WHERE t.kind = 'kansenagenda' AND t.status = 'active' ORDER BY t.key
+            """).all.map { Kansenagenda(trajectory: try $0.string(0), region: $0.optionalString(1), leadsAndPartners: try $0.textArray(2)) }
     }
 
     /// Active trajectories with no meeting held in `days`, and stakeholders of active

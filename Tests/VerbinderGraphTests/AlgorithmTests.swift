@@ -30,6 +30,27 @@ struct AlgorithmTests {
         #expect(isValid(path, in: graph))
     }
 
+    /// Two routes of three relations from a municipality to a ministry: through the province
+    /// and IPO (two layer crossings), or through its VNG department and the VNG (one). The path
+    /// is the one that crosses fewer layers, whichever order the relations were added in.
+    @Test(arguments: [false, true])
+    func amongShortestPathsTheOneCrossingFewestLayers(_ reversed: Bool) throws {
+        let nodes = [Node(key: "GM1731", kind: .municipality, name: "Midden-Drenthe"), Node(key: "PV22", kind: .province, name: "Drenthe"),
+                     Node(key: "ipo", kind: .partner, name: "IPO", tier: .provincial), Node(key: "vng-drenthe", kind: .vng, name: "VDG", tier: .provincial),
+                     Node(key: "vng", kind: .vng, name: "VNG"), Node(key: "vws", kind: .ministry, name: "VWS")]
+        var relations = [Relation(from: "GM1731", kind: .partOf, to: "PV22"), Relation(from: "ipo", kind: .represents, to: "PV22"),
+                         Relation(from: "ipo", kind: .worksWith, to: "vws"), Relation(from: "GM1731", kind: .memberOf, to: "vng-drenthe"),
+                         Relation(from: "vng-drenthe", kind: .partOf, to: "vng"), Relation(from: "vng", kind: .worksWith, to: "vws")]
+        if reversed { relations.reverse() }
+        let graph = Graph(nodes: reversed ? nodes.reversed() : nodes, relations: relations)
+        for (from, to) in [("GM1731", "vws"), ("vws", "GM1731")] {
+            let path = try #require(graph.shortestPath(from: graph.id(forKey: from)!, to: graph.id(forKey: to)!))
+            let keys = path.nodes.map { graph.node(id: $0).key }
+            #expect(path.hops == 3)
+            #expect(keys.contains("vng") && !keys.contains("ipo"), "\(keys)")
+        }
+    }
+
     @Test func horizontalAxisAvoidsVerticalRelations() throws {
         let graph = ring()
         let path = try #require(graph.shortestPath(from: id(graph, "m0"), to: id(graph, "m4"), filter: WalkFilter(axis: .horizontal)))

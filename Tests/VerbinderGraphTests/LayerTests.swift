@@ -84,8 +84,8 @@ import Testing
         // A network stands for the regional side; another national body for the national government.
         #expect(MeetingClass(participants: [LayerTests.network, p, n]).tripartite)
         #expect(MeetingClass(participants: [m, p, LayerTests.nationalBody]).tripartite)
-        // IPO and a university are no municipality, region or province.
-        #expect(!MeetingClass(participants: [m, LayerTests.ipo, n]).tripartite)
+        // IPO, the provinces' association, sits for the provinces; a university is no party.
+        #expect(MeetingClass(participants: [m, LayerTests.ipo, n]).tripartite)
         #expect(!MeetingClass(participants: [m, LayerTests.university, n]).tripartite)
     }
 
@@ -99,7 +99,7 @@ import Testing
             let national = parties.contains { $0.layer == .national }
             let side = [parties.contains { $0.kind == .municipality },
                         parties.contains { $0.kind == .region || $0.kind == .network },
-                        parties.contains { $0.kind == .province }].filter { $0 }.count
+                        parties.contains { $0.kind == .province || ($0.kind == .partner && $0.layer == .provincial) }].filter { $0 }.count
             let expected = MeetingClass(axis: Set(participants.map(\.layer)).count > 1 ? .vertical : .horizontal,
                                         tripartite: national && side >= 2)
             #expect(MeetingClass(participants: participants) == expected, "participants \(participants)")

@@ -55,14 +55,15 @@ enum BasicCommands {
                 let records = stats.map { Record("stat", [("name", .string($0.0)), ("value", $0.1)]) }
                 return .now(Response(records: records, status: Status([("stats", .int(records.count))])))
             },
-            Command("FIND", usage: "FIND <text> [kind=K] [limit=N]",
+            Command("FIND", usage: "FIND <text> [kind=K] [region_type=T] [limit=N]",
                     summary: "Nodes whose key, name or an alias contains the text (case- and diacritics-insensitive), best first.",
-                    arity: .atLeast(1), options: [.choice("kind", NodeKind.self), .limit()]) { request, context in
+                    arity: .atLeast(1), options: [.choice("kind", NodeKind.self), .choice("region_type", RegionType.self), .limit()]) { request, context in
                 let text = request.arguments.joined(separator: " ")
                 guard !text.isEmpty else { throw ProtocolError(.usage, "") }
                 let kind = context.options.choice("kind", NodeKind.self)
                 let limit = context.options.number("limit") ?? 20
-                let found = context.future { context.core.graphChanges.find(text, kind: kind, limit: limit, completion: $0) }
+                let regionType = context.options.choice("region_type", RegionType.self)
+                let found = context.future { context.core.graphChanges.find(text, kind: kind, regionType: regionType, limit: limit, completion: $0) }
                 let today = Today.amsterdam()
                 return .later(found.map { nodes in
                     Response(records: nodes.map { Records.node($0, today: today) }, status: Status([("rows", .int(nodes.count))]))
@@ -80,7 +81,8 @@ enum BasicCommands {
                     let successors = relations.filter { graph.kind(of: $0) == .succeededBy && graph.ends(of: $0).from == id }
                         .map { graph.node(id: graph.ends(of: $0).to).key }
                     let links = relations.map { Records.link(index: $0, in: graph) }
-                    return Response(records: [Records.nodeDetail(node, successors: successors, today: today)] + links,
+                    let members = node.kind == .network ? graph.members(of: id).count : 0
+                    return Response(records: [Records.nodeDetail(node, successors: successors, members: members, today: today)] + links,
                                     status: Status([("links", .int(links.count))]))
                 })
             },

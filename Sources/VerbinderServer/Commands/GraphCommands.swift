@@ -14,13 +14,14 @@ enum GraphCommands {
     // MARK: - Changes
 
     static let add = Command(
-        "ADD", usage: "ADD <kind> <name> [key=K] [tier=T] [province=PVxx] [themes=a,b] [valid_from=YYYY-MM-DD] [valid_to=YYYY-MM-DD] [note=...]",
+        "ADD", usage: "ADD <kind> <name> [key=K] [tier=T] [province=PVxx] [themes=a,b] [valid_from=YYYY-MM-DD] [valid_to=YYYY-MM-DD] [region_type=T] [note=...]",
         summary: "Add a stakeholder; answers OK key=K. Municipalities and provinces need their CBS code as key.",
         arity: .atLeast(2), permission: .write,
         options: [.text("key"), .choice("tier", Tier.self), OptionSpec("province", .province), OptionSpec("themes", .themes),
-                  OptionSpec("valid_from", .dateOrEmpty), OptionSpec("valid_to", .dateOrEmpty), .text("note")]
+                  OptionSpec("valid_from", .dateOrEmpty), OptionSpec("valid_to", .dateOrEmpty), .choice("region_type", RegionType.self), .text("note")]
     ) { request, context in
         let kind = try WorkflowCommands.enumValue(request.arguments[0], NodeKind.self, "kind")
+        let regionType = try regionTypeOption(context.options, kind: kind)
         let name = request.arguments.dropFirst().joined(separator: " ")
         let given = context.options.text("key")
         var key = given ?? Keys.slug(name)
@@ -50,7 +51,7 @@ enum GraphCommands {
         var attributes: [String: String] = [:]
         if let note = context.options.text("note") { attributes["note"] = note }
         let node = Node(key: key, kind: kind, name: name, tier: tier, province: province, themes: themes ?? [],
-                        attributes: JSONText.object(attributes), validFrom: validFrom ?? nil, validTo: validTo ?? nil)
+                        attributes: JSONText.object(attributes), validFrom: validFrom ?? nil, validTo: validTo ?? nil, regionType: regionType)
         let finalKey = key
         return context.write(request) { scope, done in
             context.core.graphChanges.add(node, scope, answer: { Response(status: Status([("key", .string(finalKey))])) }, completion: done)
@@ -58,11 +59,12 @@ enum GraphCommands {
     }
 
     static let set = Command(
-        "SET", usage: "SET <node> name=value... (fields: name, kind, tier, province, themes, valid_from, valid_to, note)",
+        "SET", usage: "SET <node> name=value... (fields: name, kind, tier, province, themes, valid_from, valid_to, region_type, note)",
         summary: "Change a stakeholder's fields; answers OK key=K. valid_to= ends it (it stays, for the history).",
         arity: .exactly(1), permission: .write,
         options: [.text("name"), .choice("kind", NodeKind.self), .choice("tier", Tier.self), OptionSpec("province", .province),
-                  OptionSpec("themes", .themes), OptionSpec("valid_from", .dateOrEmpty), OptionSpec("valid_to", .dateOrEmpty), .text("note")]
+                  OptionSpec("themes", .themes), OptionSpec("valid_from", .dateOrEmpty), OptionSpec("valid_to", .dateOrEmpty),
+                  .choice("region_type", RegionType.self), .text("note")]
     ) { request, context in
         guard !context.options.isEmpty else { throw ProtocolError(.usage, "") }
         let kind = context.options.choice("kind", NodeKind.self)
@@ -76,6 +78,7 @@ enum GraphCommands {
         }
         let key = node.key
         let note = context.options.text("note")
+        let regionType = try regionTypeOption(context.options, kind: kind ?? node.kind)
         var changes = ["node": key, "action": "set"]
         for name in request.optionOrder { changes[name] = request.options[name] }
         let effective = (validFrom ?? node.validFrom, validTo ?? node.validTo)
@@ -83,7 +86,7 @@ enum GraphCommands {
             throw ProtocolError(.invalid, "valid_to= must be after valid_from=")
         }
         let change = GraphService.NodeChange(kind: kind, name: name, tier: tier, province: province, themes: themes, note: note,
-                                             validFrom: validFrom.map { $0 ?? "" }, validTo: validTo.map { $0 ?? "" })
+                                             validFrom: validFrom.map { $0 ?? "" }, validTo: validTo.map { $0 ?? "" }, regionType: regionType)
         return context.write(request) { scope, done in
             context.core.graphChanges.set(key, change, audit: changes, scope, answer: { stored in
                 guard stored != nil else { throw ProtocolError(.notFound, "node \(key) is gone") }
@@ -173,6 +176,13 @@ enum GraphCommands {
             throw ProtocolError(.invalid, "valid_to= must be after valid_from=")
         }
         return (from, to)
+    }
+
+    /// `region_type=`, which only a region has.
+    static func regionTypeOption(_ options: Options, kind: NodeKind) throws(ProtocolError) -> RegionType? {
+        guard let type = options.choice("region_type", RegionType.self) else { return nil }
+        guard kind == .region else { throw ProtocolError(.invalid, "region_type= goes with kind region") }
+        return type
     }
 
     /// `province=` must name a province; "" clears it. Returns the province's key.

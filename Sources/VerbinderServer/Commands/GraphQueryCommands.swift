@@ -9,15 +9,16 @@ extension GraphCommands {
     // MARK: - Queries (from memory)
 
     static let neighbors = Command(
-        "NEIGHBORS", usage: "NEIGHBORS <node> [axis=vertical|horizontal] [relation=R] [kind=K] [depth=1..3]",
+        "NEIGHBORS", usage: "NEIGHBORS <node> [axis=vertical|horizontal] [relation=R] [kind=K] [region_type=T] [depth=1..3]",
         summary: "The relations around a stakeholder as link records; depth 2 or 3 gives the ego network.",
         arity: .exactly(1), permission: .read,
         options: [.choice("axis", Axis.self), .choice("relation", RelationKind.self, .quoted), .choice("kind", NodeKind.self),
-                  OptionSpec("depth", .level(1...3))]
+                  .choice("region_type", RegionType.self), OptionSpec("depth", .level(1...3))]
     ) { request, context in
         let axis = context.options.choice("axis", Axis.self)
         let relation = context.options.choice("relation", RelationKind.self)
         let kind = context.options.choice("kind", NodeKind.self)
+        let regionType = context.options.choice("region_type", RegionType.self)
         let depth = context.options.number("depth") ?? 1
         let compute = { (graph: borrowing Graph) throws -> Response in
             let start = try graph.require(request.arguments[0])
@@ -29,12 +30,21 @@ extension GraphCommands {
                 let ends = graph.ends(of: index)
                 let others = [ends.from, ends.to].filter { $0 != startID }
                 if let kind, !others.contains(where: { graph.node(id: $0).kind == kind }) { continue }
+                if let regionType, !others.contains(where: { graph.node(id: $0).regionType == regionType }) { continue }
                 nodes.formUnion(others)
                 var record = Records.link(index: index, in: graph)
                 record.append("depth", .int(level))
                 records.append(record)
             }
-            return Response(records: records, status: Status([("links", .int(records.count)), ("nodes", .int(nodes.count))]))
+            var status: [(String, Value)] = [("links", .int(records.count)), ("nodes", .int(nodes.count))]
+            // Of a network, whether its member list is complete: a municipality missing from a
+            // partial list may still be a member.
+            if start.kind == .network {
+                var list = Record("list")
+                Records.appendMemberList(start, members: graph.members(of: startID).count, to: &list)
+                status += list.fields.map { ($0.name, $0.value) }
+            }
+            return Response(records: records, status: Status(status))
         }
         // The plain form is the common one: answered from the render cache.
         if context.options.isEmpty {
@@ -129,19 +139,22 @@ extension GraphCommands {
     }
 
     static let gaps = Command(
-        "GAPS", usage: "GAPS unaffiliated|isolated|vertical [theme=T] [limit=N] | GAPS agenda [limit=N] | GAPS stale [days=180] [limit=N]",
-        summary: "Who is missing out: municipalities in no network, nodes with no relation, no vertical tie to a ministry, regions without an active kansenagenda, trajectories and stakeholders without a meeting held lately.",
+        "GAPS", usage: "GAPS unaffiliated|isolated|vertical [theme=T] [limit=N] | GAPS agenda [by=corop|province|functional] [limit=N] | GAPS stale [days=180] [limit=N]",
+        summary: "Who is missing out: municipalities in no network, nodes with no relation, no vertical tie to a ministry, municipalities no active kansenagenda covers (per COROP area, province or functional region), trajectories and stakeholders without a meeting held lately.",
         arity: .exactly(1), permission: .read,
-        options: [OptionSpec("theme", .theme), .limit(100_000), OptionSpec("days", .count(1...36_500))]
+        options: [OptionSpec("theme", .theme), .limit(100_000), OptionSpec("days", .count(1...36_500)), .choice("by", CoverageUnit.self)]
     ) { request, context in
         let options = context.options
         let limit = options.number("limit") ?? 100_000
         let which = request.arguments[0].lowercased()
         if which == "agenda" || which == "stale" {
-            if options.given("theme") || (which == "agenda" && options.given("days")) { throw ProtocolError(.usage, "") }
+            if options.given("theme") || (which == "agenda" && options.given("days")) || (which == "stale" && options.given("by")) {
+                throw ProtocolError(.usage, "")
+            }
             return try MonitoringCommands.gaps(which, request, context)
         }
         if options.given("days") { throw ProtocolError(.usage, "days= goes with GAPS stale") }
+        if options.given("by") { throw ProtocolError(.usage, "by= goes with GAPS agenda") }
         if options.given("theme"), which != "vertical" { throw ProtocolError(.usage, "theme= goes with GAPS vertical") }
         let today = Today.amsterdam()
         return .now(try context.services.graph.read { graph in
@@ -153,7 +166,11 @@ extension GraphCommands {
             default: throw ProtocolError(.usage, "")
             }
             let nodes = ids.map(graph.node(id:)).sorted { $0.key < $1.key }
-            return Response(records: nodes.prefix(limit).map { Records.node($0, today: today) }, status: Status([("count", .int(nodes.count))]))
+            var status: [(String, Value)] = [("count", .int(nodes.count))]
+            // "In no network" is only as good as the member lists: say which are partial.
+            let partial = which == "unaffiliated" ? graph.partialNetworks(today: today).map { graph.node(id: $0).name } : []
+            if !partial.isEmpty { status.append(("partial", .list(partial))) }
+            return Response(records: nodes.prefix(limit).map { Records.node($0, today: today) }, status: Status(status))
         })
     }
 

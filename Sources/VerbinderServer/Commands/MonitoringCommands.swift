@@ -14,8 +14,9 @@ enum MonitoringCommands {
         arity: .exactly(0), options: [.date("from"), .date("to")]
     ) { request, context in
         let from = context.options.text("from"), to = context.options.text("to")
-        let unaffiliated = context.services.graph.read { graph in Set(graph.unaffiliatedMunicipalities(today: Today.amsterdam()).map { graph.node(id: $0).key }) }
-        return .later(context.future { context.core.monitoring.report(from: from, to: to, unaffiliated: unaffiliated, completion: $0) }
+        let today = Today.amsterdam()
+        let unaffiliated = context.services.graph.read { graph in Set(graph.unaffiliatedMunicipalities(today: today).map { graph.node(id: $0).key }) }
+        return .later(context.future { context.core.monitoring.report(from: from, to: to, unaffiliated: unaffiliated, today: today, completion: $0) }
             .map { metrics, start, end in
             let records = metrics.map { metric -> Record in
                 var record = Record("metric", [("name", .string(metric.name))])
@@ -27,14 +28,23 @@ enum MonitoringCommands {
         })
     }
 
-    /// `GAPS agenda` and `GAPS stale [days=N]`, answered from PostgreSQL.
+    /// `GAPS agenda [by=corop|province|functional]` and `GAPS stale [days=N]`, answered from PostgreSQL.
     static func gaps(_ which: String, _ request: Request, _ context: CommandContext) throws -> Reply {
-        let graph = context.services.graph
         let limit = context.options.number("limit") ?? 100_000
         if which == "agenda" {
-            return .later(context.future { context.core.monitoring.regionsWithoutAgenda(completion: $0) }.map { keys in
-                let records = graph.read { graph in keys.prefix(limit).compactMap { graph.node(key: $0) }.map { Records.node($0) } }
-                return Response(records: records, status: Status([("count", .int(keys.count))]))
+            let unit = context.options.choice("by", CoverageUnit.self) ?? .corop
+            return .later(context.future { context.core.monitoring.agendaGaps(by: unit, today: Today.amsterdam(), completion: $0) }.map { gaps in
+                let records = gaps.units.prefix(limit).map { entry -> Record in
+                    var record = Record("coverage", [("by", .string(unit.rawValue)), ("unit", .string(entry.unit?.key ?? "-"))])
+                    record.append("name", entry.unit.map { .string($0.name) })
+                    record.append("members", .int(entry.members))
+                    record.append("covered", .int(entry.members - entry.uncovered.count))
+                    record.append("uncovered", .list(entry.uncovered))
+                    return record
+                }
+                return Response(records: records, status: Status([("count", .int(gaps.units.count)), ("municipalities", .int(gaps.municipalities)),
+                                                                  ("covered", .int(gaps.covered)),
+                                                                  ("uncovered", .int(gaps.municipalities - gaps.covered))]))
             })
         }
         let days = context.options.number("days") ?? 180
