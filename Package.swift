@@ -32,10 +32,12 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        // Pure: texts for people and their Dutch translations.
+        .target(name: "VerbinderText"),
         // Pure: the line protocol (tokenizer, records, errors). No IO.
-        .target(name: "VerbinderProtocol"),
+        .target(name: "VerbinderProtocol", dependencies: ["VerbinderText"]),
         // Pure: the domain model and graph algorithms. No IO.
-        .target(name: "VerbinderGraph"),
+        .target(name: "VerbinderGraph", dependencies: ["VerbinderText"]),
         // SQL: migrations, seed, queries. PostgreSQL is the source of truth.
         .target(
             name: "VerbinderStore",
@@ -51,7 +53,7 @@ let package = Package(
         .target(
             name: "VerbinderCore",
             dependencies: [
-                "VerbinderGraph", "VerbinderStore", "VerbinderProtocol", "PQ",
+                "VerbinderGraph", "VerbinderStore", "VerbinderProtocol", "VerbinderText", "PQ",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
@@ -60,7 +62,7 @@ let package = Package(
         .target(
             name: "VerbinderServer",
             dependencies: [
-                "VerbinderProtocol", "VerbinderGraph", "VerbinderStore", "VerbinderCore",
+                "VerbinderProtocol", "VerbinderGraph", "VerbinderStore", "VerbinderCore", "VerbinderText",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -71,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "verbinderd",
             dependencies: [
-                "VerbinderServer", "VerbinderCore", "VerbinderStore", "VerbinderCluster", "PQ",
+                "VerbinderServer", "VerbinderCore", "VerbinderStore", "VerbinderCluster", "VerbinderText", "PQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -91,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "verbinder",
             dependencies: [
-                "VerbinderProtocol", "VerbinderClient",
+                "VerbinderProtocol", "VerbinderClient", "VerbinderText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -106,12 +108,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "VerbinderProtocolTests", dependencies: ["VerbinderProtocol"]),
-        .testTarget(name: "VerbinderGraphTests", dependencies: ["VerbinderGraph"]),
+        .testTarget(name: "VerbinderGraphTests", dependencies: ["VerbinderGraph", "VerbinderText"]),
+        .testTarget(name: "VerbinderTextTests", dependencies: ["VerbinderText"]),
         // The client's parts that need no daemon: mail composition (RFC 5322), the sending subprocess.
         .testTarget(name: "VerbinderClientTests", dependencies: ["verbinder"]),
         .testTarget(
             name: "VerbinderServerTests",
-            dependencies: ["VerbinderServer", "VerbinderCore", "VerbinderGraph", "VerbinderStore", "VerbinderProtocol", "PQ",
+            dependencies: ["VerbinderServer", "VerbinderCore", "VerbinderGraph", "VerbinderStore", "VerbinderProtocol", "VerbinderText", "PQ",
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOEmbedded", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import PQ
 import VerbinderProtocol
+import VerbinderText
 import VerbinderStore
 
 /// The one place that turns any error into the protocol's `ERR` codes.
@@ -14,10 +15,10 @@ public enum ErrorMapping {
             }
             if error.isQueryCanceled { return ProtocolError(.unavailable, "timeout: the database took too long") }
             if error.isUnavailable { return ProtocolError(.unavailable, "database unavailable: \(firstLine(error.message))") }
-            if error.isUniqueViolation { return ProtocolError(.conflict, "already exists" + detail(error)) }
+            if error.isUniqueViolation { return ProtocolError(.conflict, "already exists\(detail(error))") }
             switch error.sqlState {
-            case "23503": return ProtocolError(.conflict, "still referenced or refers to something missing" + detail(error))
-            case "23514", "23502", "22P02", "22023": return ProtocolError(.invalid, firstLine(error.message))
+            case "23503": return ProtocolError(.conflict, "still referenced or refers to something missing\(detail(error))")
+            case "23514", "23502", "22P02", "22023": return ProtocolError(.invalid, Message(verbatim: firstLine(error.message)))
             // Input the checks before the SQL should have caught: named, never INTERNAL.
             case "22007": return ProtocolError(.invalid, "malformed date or time")
             case "22008": return ProtocolError(.invalid, "date or time out of range (years 1900 to 9999)")
@@ -29,9 +30,9 @@ public enum ErrorMapping {
             default: return ProtocolError(.internalError, "database error \(error.sqlState)")
             }
         case let error as StoreError:
-            return ProtocolError(.internalError, error.description)
+            return ProtocolError(.internalError, Message(verbatim: error.description))
         default:
-            return ProtocolError(.internalError, String(describing: error))
+            return ProtocolError(.internalError, Message(verbatim: String(describing: error)))
         }
     }
 

@@ -1,3 +1,5 @@
+import VerbinderText
+
 /// What `MEETING PLAN` knows of a meeting's trajectory when it proposes the parties a
 /// tri-party meeting still lacks.
 public struct TrajectoryContext: Sendable {
@@ -22,7 +24,7 @@ public struct MissingParty: Sendable, Equatable {
     public var party: Party
     public var candidate: NodeID
     /// Why this candidate, in words (`themes zorg`, `the province of the trajectory`).
-    public var reason: String
+    public var reason: Message
     /// The shortest chain (at most 6 relations, through current nodes) from the lead to it.
     public var path: GraphPath?
 }
@@ -50,8 +52,8 @@ extension Graph {
 
         var result: [MissingParty] = []
         for party in missing {
-            var candidates: [NodeID: (score: Double, reasons: [String])] = [:]
-            func consider(_ id: NodeID, _ score: Double, _ reason: String) {
+            var candidates: [NodeID: (score: Double, reasons: [Message])] = [:]
+            func consider(_ id: NodeID, _ score: Double, _ reason: Message) {
                 guard !present.contains(id), !gone.contains(id) else { return }
                 if let known = candidates[id], known.score >= score { return }
                 candidates[id] = (score, [reason])
@@ -60,7 +62,7 @@ extension Graph {
             case .national:
                 for id in nodeIDs where node(id: id).kind == .ministry {
                     let covered = themes.intersection(node(id: id).themes)
-                    consider(id, Double(covered.count), covered.isEmpty ? "national level" : "themes " + covered.sorted().joined(separator: ","))
+                    consider(id, Double(covered.count), covered.isEmpty ? "national level" : "themes \(covered.sorted().joined(separator: ","))")
                 }
             case .province:
                 let home = homeProvince(region: region, lead: lead)
@@ -91,9 +93,9 @@ extension Graph {
                 candidates[id]!.score += 0.5
                 candidates[id]!.reasons.append("stakeholder of the trajectory")
             }
-            let scored = candidates.map { id, entry -> (NodeID, Double, String, GraphPath?) in
+            let scored = candidates.map { id, entry -> (NodeID, Double, Message, GraphPath?) in
                 let path = shortestPath(from: lead, to: id, filter: WalkFilter(avoid: gone), maxHops: 6)
-                return (id, entry.score - Double(path?.hops ?? 10) / 100, entry.reasons.joined(separator: "; "), path)
+                return (id, entry.score - Double(path?.hops ?? 10) / 100, Message.joined(entry.reasons, separator: "; "), path)
             }
             guard let best = scored.max(by: { ($0.1, node(id: $1.0).key) < ($1.1, node(id: $0.0).key) }) else { continue }
             result.append(MissingParty(party: party, candidate: best.0, reason: best.2, path: best.3))

@@ -1,10 +1,12 @@
+import VerbinderText
+
 /// One answer to a problem or need (`MATCH`): a solution or practice example from elsewhere,
 /// scored by how alike its source is to the asking one, with the evidence.
 public struct SignalMatch: Sendable, Equatable {
     /// The index of the answer in the list it was chosen from.
     public var index: Int
     public var score: Double
-    public var reason: String
+    public var reason: Message
 }
 
 extension Graph {
@@ -23,18 +25,18 @@ extension Graph {
             guard let other = id(forKey: key) else { continue }
             let otherNode = node(id: other)
             var score = 1.0
-            var reasons: [String] = []
+            var reasons: [Message] = []
             if otherNode.tier == sourceNode.tier { score += 1; reasons.append("same tier (\(otherNode.tier.rawValue))") }
             let shared = sourceRegions.intersection(edges(other).map(\.neighbor))
             if !shared.isEmpty {
                 score += Double(shared.count)
-                reasons.append("shared region " + shared.map { node(id: $0).name }.sorted().joined(separator: ", "))
+                reasons.append("shared region \(shared.map { node(id: $0).name }.sorted().joined(separator: ", "))")
             }
             if let path = shortestPath(from: source, to: other, maxHops: 6) {
                 score += 2.0 / Double(1 + path.hops)
-                reasons.append("\(path.hops) step\(path.hops == 1 ? "" : "s") away")
+                reasons.append(path.hops == 1 ? "1 step away" : "\(path.hops) steps away")
             }
-            scored.append(SignalMatch(index: index, score: score, reason: reasons.joined(separator: "; ")))
+            scored.append(SignalMatch(index: index, score: score, reason: Message.joined(reasons, separator: "; ")))
         }
         return Array(scored.sorted { ($0.score, $1.index) > ($1.score, $0.index) }.prefix(limit))
     }

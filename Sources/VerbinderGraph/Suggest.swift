@@ -1,10 +1,11 @@
 import Foundation
+import VerbinderText
 
 /// One "you should meet" proposal with its evidence.
 public struct Suggestion: Sendable, Equatable {
     public var node: NodeID
     public var score: Double
-    public var reason: String
+    public var reason: Message
     /// A shortest path from the asking node to the suggested one (for "through whom").
     public var path: [NodeID]
 }
@@ -82,17 +83,19 @@ extension Graph {
         // Phase 2: words and paths, for the few that will be shown.
         var results: [Suggestion] = top.map { entry in
             let other = node(id: entry.id)
-            var reasons: [String] = []
+            var reasons: [Message] = []
             if let wantedTheme, themed.contains(entry.id) {
                 reasons.append(other.kind == .ministry ? "ministry responsible for \(wantedTheme)" : "works on \(wantedTheme)")
             }
             let shared = myThemes.intersection(other.themes.map { $0.lowercased() }).subtracting(wantedTheme.map { [$0] } ?? [])
-            if !shared.isEmpty { reasons.append("shared themes: " + shared.sorted().joined(separator: ",")) }
+            if !shared.isEmpty { reasons.append("shared themes: \(shared.sorted().joined(separator: ","))") }
             if let found = evidence(entry.id) {
-                reasons.append("\(found.count) common neighbour\(found.count == 1 ? "" : "s"), the rarest \(node(id: found.rarest).name) (\(degree(found.rarest)) links)")
+                let rarest = node(id: found.rarest).name, links = degree(found.rarest)
+                reasons.append(found.count == 1 ? "1 common neighbour, the rarest \(rarest) (\(links) links)"
+                                                : "\(found.count) common neighbours, the rarest \(rarest) (\(links) links)")
             }
             if degree(entry.id) <= 3 { reasons.append("few connections (\(degree(entry.id)))") }
-            return Suggestion(node: entry.id, score: entry.score, reason: reasons.joined(separator: "; "), path: [])
+            return Suggestion(node: entry.id, score: entry.score, reason: Message.joined(reasons, separator: "; "), path: [])
         }
         results.sort { ($0.score, node(id: $1.node).key) > ($1.score, node(id: $0.node).key) }
         var shown = Array(results.prefix(limit))
@@ -105,7 +108,8 @@ extension Graph {
                 shown[index].path = path.nodes
                 if path.nodes.count > 2 {
                     let through = path.nodes.dropFirst().dropLast().map { node(id: $0).name }.joined(separator: " > ")
-                    shown[index].reason += (shown[index].reason.isEmpty ? "" : "; ") + "reach through " + through
+                    let reach: Message = "reach through \(through)"
+                    shown[index].reason = shown[index].reason.isEmpty ? reach : Message.joined([shown[index].reason, reach], separator: "; ")
                 }
             }
         }

@@ -1,3 +1,5 @@
+import VerbinderText
+
 /// The protocol's error codes, as written on an `ERR` status line.
 public enum ErrorCode: String, Sendable, CaseIterable {
     case syntax = "SYNTAX"
@@ -22,19 +24,27 @@ public enum ErrorCode: String, Sendable, CaseIterable {
 /// (for `AMBIGUOUS`, the candidates).
 public struct ProtocolError: Error, Sendable, Equatable, CustomStringConvertible {
     public var code: ErrorCode
-    public var message: String
+    /// The message for people, written in the connection's language.
+    public var text: Message
     public var records: [Record]
 
-    public init(_ code: ErrorCode, _ message: String, records: [Record] = []) {
+    public init(_ code: ErrorCode, _ text: Message, records: [Record] = []) {
         self.code = code
-        self.message = message
+        self.text = text
         self.records = records
     }
 
-    /// The status line, without the line ending. Line breaks in the message are flattened
-    /// so the status stays one line; other control characters (but tab) are written `\xHH`,
-    /// as in values, so no message can move a terminal's cursor.
-    public var statusLine: String {
+    /// The message in English.
+    public var message: String { text.english }
+
+    /// The status line in English, without the line ending.
+    public var statusLine: String { statusLine(in: .en) }
+
+    /// The status line, without the line ending, its message in `language`. Line breaks in the
+    /// message are flattened so the status stays one line; other control characters (but tab)
+    /// are written `\xHH`, as in values, so no message can move a terminal's cursor.
+    public func statusLine(in language: Language) -> String {
+        let message = text.text(language)
         var flat = ""
         for scalar in message.unicodeScalars {
             if scalar == "\n" || scalar == "\r" {

@@ -1,3 +1,5 @@
+import VerbinderText
+
 /// A complete answer to one request: data lines, then one status line.
 public struct Response: Sendable {
     public var records: [Record]
@@ -29,8 +31,9 @@ public struct Response: Sendable {
         self.renderedFormat = format
     }
 
-    /// The whole answer as bytes: its data lines, then its status line.
-    public func render(_ format: OutputFormat) -> [UInt8] {
+    /// The whole answer as bytes: its data lines, then its status line (an error's message in
+    /// `language`).
+    public func render(_ format: OutputFormat, language: Language = .en) -> [UInt8] {
         if let rendered, renderedFormat == format { return rendered }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(records.count * 96 + 32)
@@ -40,7 +43,7 @@ public struct Response: Sendable {
         }
         switch outcome {
         case .success(let status): bytes += status.line.utf8
-        case .failure(let error): bytes += error.statusLine.utf8
+        case .failure(let error): bytes += error.statusLine(in: language).utf8
         }
         bytes.append(UInt8(ascii: "\n"))
         return bytes

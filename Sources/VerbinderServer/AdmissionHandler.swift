@@ -57,7 +57,7 @@ final class AdmissionHandler: ChannelInboundHandler {
         let remote = context.remoteAddress.map(ConnectionHandler.describe) ?? "unknown"
         logger.warning("refused: \(refusal.message)", metadata: ["remote": "\(remote)"])
         var buffer = context.channel.allocator.buffer(capacity: 512)
-        Response(error: refusal, closesConnection: true).write(to: &buffer, format: .text)
+        Response(error: refusal, closesConnection: true).write(to: &buffer, format: .text, language: services.configuration.language)
         context.write(wrapOutboundOut(buffer), promise: nil)
         // Close once the refusal has reached the socket (a bare close would drop it).
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)

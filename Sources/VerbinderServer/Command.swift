@@ -2,6 +2,7 @@ import NIOCore
 import VerbinderCore
 import VerbinderGraph
 import VerbinderProtocol
+import VerbinderText
 
 /// What a handler gets: the shared services, this connection's session and event loop.
 public struct CommandContext {
@@ -131,10 +132,11 @@ public struct Command: Sendable {
         return try Options.check(request, against: optionSpecs)
     }
 
-    /// The `command` records `HELP` shows for this verb.
-    var helpRecords: [(name: String, record: Record)] {
+    /// The `command` records `HELP` shows for this verb, their summaries in `language`.
+    func helpRecords(in language: Language = .en) -> [(name: String, record: Record)] {
         (subcommands.isEmpty ? [form] : subcommands).map { entry in
-            (entry.name, Record("command", [("name", .string(entry.name)), ("usage", .string(entry.usage)), ("summary", .string(entry.summary))]))
+            let summary = Summaries.summary(of: entry.name, english: entry.summary, in: language)
+            return (entry.name, Record("command", [("name", .string(entry.name)), ("usage", .string(entry.usage)), ("summary", .string(summary))]))
         }
     }
 }

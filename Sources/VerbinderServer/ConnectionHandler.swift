@@ -71,7 +71,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         // Without an admission handler in front (not so in the server) the id is taken here.
         let id = admittedID ?? services.stats.nextConnectionID.wrappingAdd(1, ordering: .relaxed).newValue
         let remote = context.remoteAddress.map(Self.describe) ?? "unknown"
-        session = Session(id: id, remote: remote)
+        session = Session(id: id, remote: remote, language: services.configuration.language)
         session.isLoopback = AccessControl.isLoopback(context.remoteAddress)
         logger[metadataKey: "conn"] = "\(id)"
         logger.debug("connected", metadata: ["remote": "\(remote)"])
@@ -267,7 +267,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             batch.abort(error)
         }
         if outbound == nil { outbound = context.channel.allocator.buffer(capacity: 512) }
-        response.write(to: &outbound!, format: session?.format ?? .text)
+        response.write(to: &outbound!, format: session?.format ?? .text, language: session?.language ?? services.configuration.language)
         // A burst of large answers goes out in pieces rather than as one ever-growing buffer.
         if outbound!.readableBytes >= 64 * 1024 { writeOutbound(context: context) }
         run(machine.answerQueued(closesConnection: response.closesConnection), context: context)

@@ -1,5 +1,6 @@
 import VerbinderGraph
 import VerbinderProtocol
+import VerbinderText
 
 /// What the value of an option must be, declared with the command that takes it.
 ///
@@ -132,7 +133,8 @@ public struct OptionSpec: Sendable {
             // Durations.minutes counts up to Int.max minutes; in seconds that could overflow.
             guard let minutes = Durations.minutes(text), case (let value, false) = minutes.multipliedReportingOverflow(by: 60),
                   seconds.contains(value) else {
-                throw ProtocolError(.invalid, message ?? "\(name)= is a duration like \(fallback) (\(seconds.lowerBound / 60)m to \(seconds.upperBound / 3600)h)")
+                throw ProtocolError(.invalid, message.map { Message(template: $0, arguments: []) }
+                                    ?? "\(name)= is a duration like \(fallback) (\(seconds.lowerBound / 60)m to \(seconds.upperBound / 3600)h)")
             }
             return .number(value)
         case .days:

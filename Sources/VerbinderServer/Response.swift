@@ -1,11 +1,12 @@
 import NIOCore
 import VerbinderCore
 import VerbinderProtocol
+import VerbinderText
 
 extension Response {
-    /// Writes the response into `buffer` in the connection's format.
-    func write(to buffer: inout ByteBuffer, format: OutputFormat) {
-        buffer.writeBytes(render(format))
+    /// Writes the response into `buffer` in the connection's format and language.
+    func write(to buffer: inout ByteBuffer, format: OutputFormat, language: Language = .en) {
+        buffer.writeBytes(render(format, language: language))
     }
 }
 

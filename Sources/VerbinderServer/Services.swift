@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import VerbinderCore
 import Synchronization
 import VerbinderProtocol
+import VerbinderText
 import VerbinderStore
 
 /// Limits and identity of a running server (all configurable from `verbinderd serve`).
@@ -34,6 +35,8 @@ public struct ServerConfiguration: Sendable {
     /// PEM files for TLS (`--tls-cert`, `--tls-key`); with both, every connection speaks TLS.
     public var tlsCertificatePath: String?
     public var tlsKeyPath: String?
+    /// The language of texts for people on a new connection (`LANG` changes it per connection).
+    public var language: Language = .nl
     public var version: String
 
     public init(host: String = "127.0.0.1", port: Int = 7411, maxLineLength: Int = 8192,

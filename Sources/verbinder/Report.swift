@@ -113,7 +113,8 @@ struct ReportChart {
             case "milestones_done_on_time": onTime[month] = value
             case "milestones_done_late": late[month] = value
             case "signals": signals[metric["kind"] ?? "", default: 0] += value
-            default: if metric["month"] == nil { single[name] = value }
+            // A figure with dimensions (per province, per region type) is no single figure.
+            default: if metric.keys.allSatisfy({ ["type", "name", "value"].contains($0) }) { single[name] = value }
             }
         }
         // Every month of the period, also those without figures; else the months that have some.
@@ -310,6 +311,14 @@ struct ReportChart {
                 value += " (\(percent(share)))"
             }
             lines.append(("Regio's met een actieve kansenagenda", value))
+        }
+        if let covered = single["municipalities_covered_by_kansenagenda"] {
+            var value = format(covered)
+            if let share = single["municipalities_covered_by_kansenagenda_share"] {
+                if share > 0 { value += " van \(format((covered / share).rounded()))" }
+                value += " (\(percent(share)))"
+            }
+            lines.append(("Gemeenten met een kansenagenda", value))
         }
         if let overdue = single["milestones_open_overdue"] {
             lines.append(("Open mijlpalen over hun datum", format(overdue)))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VerbinderProtocol
+import VerbinderText
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -83,6 +84,9 @@ struct Verbinder: ParsableCommand {
 
     @Flag(help: "Switch the connection to JSON (FORMAT json): one JSON object per data line.")
     var json = false
+
+    @Option(help: ArgumentHelp("The language of the daemon's texts for people: nl or en (default: the LANG environment variable's, else the daemon's, Dutch).", valueName: "language"))
+    var lang: String?
 
     @Option(name: [.short, .customLong("file")], help: ArgumentHelp("Run the requests in FILE (script mode).", valueName: "file"))
     var file: String?
@@ -193,6 +197,8 @@ struct Settings {
     var json: Bool
     var raw: Bool
     var tls = false
+    /// Sent as `LANG` after connecting; nil leaves the daemon's default.
+    var language: Language?
 
     init(_ command: Verbinder) throws(ClientFailure) {
         let environment = ProcessInfo.processInfo.environment
@@ -215,6 +221,12 @@ struct Settings {
         json = command.json
         raw = command.raw
         tls = command.tls
+        if let lang = command.lang {
+            guard let language = Language(rawValue: lang.lowercased()) else { throw ClientFailure("--lang is nl or en") }
+            self.language = language
+        } else {
+            language = environment["LANG"].flatMap(Language.init(locale:))
+        }
     }
 
     /// `~/.config/verbinder/token`, refused when group or others may read it.
@@ -252,6 +264,11 @@ struct Settings {
             if isErrorLine(status), !status.text.hasPrefix("ERR UNKNOWN") {
                 throw ClientFailure("authentication failed: \(status.text)")
             }
+        }
+        if let language {
+            let (_, status) = try connection.request("LANG " + language.rawValue)
+            // A daemon from before LANG answers ERR UNKNOWN: its texts are English anyway.
+            if isErrorLine(status), !status.text.hasPrefix("ERR UNKNOWN") { throw ClientFailure("LANG failed: \(status.text)") }
         }
         if json ?? self.json {
             let (_, status) = try connection.request("FORMAT json")

@@ -8,6 +8,7 @@ import PQ
 import VerbinderCore
 import VerbinderServer
 import VerbinderStore
+import VerbinderText
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the daemon (the default sub-command).")
@@ -25,6 +26,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(name: .customLong("idle-timeout"), help: "Seconds after the last complete request before an idle connection is closed.")
     var idleTimeout: Int = 300
+
+    @Option(name: .customLong("lang"), help: "The language of texts for people on a new connection: nl or en (default: VERBINDER_LANG, else nl; LANG changes it per connection).")
+    var language: String?
 
     @Option(name: .customLong("line-timeout"), help: "Seconds within which a started request line must end, or the connection is closed.")
     var lineTimeout: Int = 10
@@ -116,6 +120,9 @@ struct Serve: AsyncParsableCommand {
         configuration.lineTimeoutSeconds = Int64(lineTimeout)
         configuration.outcomeWaitMilliseconds = Int64(outcomeWait)
         configuration.unixSocketPath = unixPath
+        let chosen = language ?? ProcessInfo.processInfo.environment["VERBINDER_LANG"].flatMap { $0.isEmpty ? nil : $0 } ?? "nl"
+        guard let language = Language(rawValue: chosen.lowercased()) else { throw ValidationError("--lang (or VERBINDER_LANG) is nl or en") }
+        configuration.language = language
         guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         configuration.tlsCertificatePath = tlsCertificate
         configuration.tlsKeyPath = tlsKey

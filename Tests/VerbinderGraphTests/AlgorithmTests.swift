@@ -166,7 +166,7 @@ struct AlgorithmTests {
         let score = { (key: String) in suggestions.first { $0.node == self.id(graph, key) }?.score ?? 0 }
         #expect(score("b") > score("c"))
         #expect(suggestions.first?.node == id(graph, "b"))
-        #expect(suggestions.first?.reason.contains("R") == true)
+        #expect(suggestions.first?.reason.english.contains("R") == true)
     }
 
     @Test func suggestionsNeverIncludeNeighboursOrSelf() {

@@ -110,7 +110,7 @@ import Testing
         let national = graph.missingParties(for: trajectory, participants: ids(["GM1731", "PV22"]), today: "2026-11-29")
         #expect(national.map(\.party) == [.national])
         #expect(national.map { graph.node(id: $0.candidate).key } == ["lvvn"])
-        #expect(national.first?.reason == "themes landbouw")
+        #expect(national.first?.reason.english == "themes landbouw")
         // Before 2 July 2024 it was LNV (lvvn did not exist yet).
         let before = graph.missingParties(for: trajectory, participants: ids(["GM1731", "PV22"]), today: "2024-01-01")
         #expect(before.map { graph.node(id: $0.candidate).key } == ["lnv"])
@@ -118,7 +118,7 @@ import Testing
         let side = graph.missingParties(for: trajectory, participants: ids(["vws"]), today: "2026-11-29")
         #expect(side.map(\.party) == [.province, .region, .municipality])
         #expect(side.map { graph.node(id: $0.candidate).key } == ["PV22", "CR07", "GM1731"])
-        #expect(side.last?.reason == "the trajectory's lead; stakeholder of the trajectory")
+        #expect(side.last?.reason.english == "the trajectory's lead; stakeholder of the trajectory")
         // A tri-party meeting lacks nothing.
         #expect(graph.missingParties(for: trajectory, participants: ids(["GM1731", "PV22", "vws"]), today: "2026-11-29").isEmpty)
     }

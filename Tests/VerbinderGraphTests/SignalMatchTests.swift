@@ -29,10 +29,10 @@ struct SignalMatchTests {
         let source = try #require(graph.id(forKey: "GM0001"))
         let matches = graph.matches(for: source, answers: ["GM0004", "GM0003", "GM9999", "GM0002"], limit: 10)
         #expect(matches.map(\.index) == [3, 1, 0])
-        #expect(matches[0].reason == "same tier (local); shared region Regio Oost; 2 steps away")
+        #expect(matches[0].reason.english == "same tier (local); shared region Regio Oost; 2 steps away")
         #expect(matches[0].score == 1 + 1 + 1 + 2.0 / 3)
-        #expect(matches[1].reason == "same tier (local); 2 steps away")
-        #expect(matches[2].reason == "2 steps away")
+        #expect(matches[1].reason.english == "same tier (local); 2 steps away")
+        #expect(matches[2].reason.english == "2 steps away")
         #expect(matches.allSatisfy { $0.score >= 1 })
     }
 

@@ -32,6 +32,22 @@ struct ClientTests {
         #expect(viaEnvironment.code == 0 && viaEnvironment.lines == ["OK pong"], "\(viaEnvironment)")
     }
 
+    /// `--lang` and the `LANG` environment variable choose the language of the daemon's texts
+    /// for people; the data lines are the same in both.
+    @Test func theLanguageComesFromLangOrTheEnvironment() throws {
+        let port = try SeededDaemon.get().port
+        let dutch = try runClient(["--port", "\(port)", "SHOW", "nosuchnode"], environment: ["LANG": "nl_NL.UTF-8"])
+        #expect(dutch.code == 1 && dutch.stderr.contains("ERR NOTFOUND geen partij met sleutel of naam nosuchnode"), "\(dutch)")
+        let english = try runClient(["--port", "\(port)", "--lang", "en", "SHOW", "nosuchnode"], environment: ["LANG": "nl_NL.UTF-8"])
+        #expect(english.code == 1 && english.stderr.contains("ERR NOTFOUND no node with key or name nosuchnode"), "\(english)")
+        #expect(try runClient(["--port", "\(port)", "--lang", "fr", "PING"]).code != 0)
+        let nl = try runClient(["--port", "\(port)", "--lang", "nl", "SUGGEST", "GM1731", "limit=2"])
+        let en = try runClient(["--port", "\(port)", "--lang", "en", "SUGGEST", "GM1731", "limit=2"])
+        #expect(nl.code == 0 && en.code == 0)
+        #expect(try nl.lines.map { try parseRecord($0).fields["key"] } == en.lines.map { try parseRecord($0).fields["key"] })
+        #expect(nl.lines != en.lines, "the reasons differ")
+    }
+
     @Test func namesWithBlanksAndQuotesArriveIntact() throws {
         let port = try SeededDaemon.get().port
         let bergen = try runClient(["--port", "\(port)", "SHOW", "Bergen (NH.)"])
@@ -268,6 +284,7 @@ extension ClientTests {
         }
         for text in ["<title id=\"chart-title\">Verbinder monitoring: \(from) t/m \(to)</title>", "verticaal", "horizontaal",
                      "aandeel drie partijen", "op tijd", "te laat", "Open mijlpalen over hun datum", "Regio&apos;s met een actieve kansenagenda",
+                     "Gemeenten met een kansenagenda", "14 van 342",
                      "Gemeenten zonder verticaal overleg", "in geen enkel netwerk", "<polyline "] {
             #expect(svg.contains(text), "the SVG lacks \(text)")
         }

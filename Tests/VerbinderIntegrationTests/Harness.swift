@@ -76,6 +76,8 @@ final class ChildProcess: @unchecked Sendable {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         var env = ProcessInfo.processInfo.environment
         env["VERBINDER_SQL_DIR"] = Paths.sql
+        // The tests read the daemon's English texts; LanguageTests ask for Dutch themselves.
+        env["VERBINDER_LANG"] = "en"
         for (key, value) in environment { env[key] = value }
         let pairs: [String] = env.map { key, value in key + "=" + value }
         let envStrings: [UnsafeMutablePointer<CChar>?] = pairs.map { strdup($0) } + [nil]

@@ -13,6 +13,7 @@ struct AdmissionHandlerTests {
     static func services(maxConnections: Int = 1024) -> Services {
         let base = ConnectionHandlerTests.services()
         var configuration = ServerConfiguration(maxConnections: maxConnections)
+        configuration.language = .en
         configuration.maxConnectionsPerAddress = base.configuration.maxConnectionsPerAddress
         return Services(configuration: configuration, core: base.core, logger: base.logger)
     }

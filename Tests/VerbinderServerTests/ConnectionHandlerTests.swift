@@ -31,7 +31,9 @@ struct ConnectionHandlerTests {
         let core = UseCases(pool: ConnectionPool(conninfo: nowhere, maxConnections: 1, eventLoopGroup: group), graph: live,
                             sync: GraphSync(graph: live, conninfo: nowhere, locks: KeyLocks(), logger: logger),
                             access: AccessControl(), probe: DatabaseProbe(conninfo: nowhere))
-        return Services(configuration: ServerConfiguration(), core: core, logger: logger)
+        var configuration = ServerConfiguration()
+        configuration.language = .en
+        return Services(configuration: configuration, core: core, logger: logger)
     }
 
     /// A connected channel (admission, then the connection handler, as the server builds it)

@@ -22,9 +22,23 @@ struct HelpDocumentTests {
         return lines
     }()
 
+    /// `HELP` in Dutch (the default) has a Dutch summary for every form; the usage lines and
+    /// names are the same in both languages.
+    @Test func everyFormHasADutchSummary() {
+        for command in CommandCatalog.table().commands {
+            let english = command.helpRecords(in: .en), dutch = command.helpRecords(in: .nl)
+            for (en, nl) in zip(english, dutch) {
+                #expect(en.name == nl.name)
+                #expect(en.record.fields.map(\.name) == nl.record.fields.map(\.name))
+                #expect(en.record.fields[1].value == nl.record.fields[1].value, "the usage line of \(en.name)")
+                #expect(en.record.fields[2].value != nl.record.fields[2].value, "\(en.name) has no Dutch summary")
+            }
+        }
+    }
+
     @Test func everyUsageLineIsInTheDocument() {
         #expect(!HelpDocumentTests.document.isEmpty)
-        let entries = CommandCatalog.table().commands.flatMap(\.helpRecords)
+        let entries = CommandCatalog.table().commands.flatMap { $0.helpRecords() }
         #expect(entries.count > 40)
         for entry in entries {
             guard case .string(let usage)? = entry.record.fields.first(where: { $0.0 == "usage" })?.1 else {

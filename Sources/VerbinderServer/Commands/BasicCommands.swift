@@ -2,6 +2,7 @@ import NIOCore
 import VerbinderCore
 import VerbinderGraph
 import VerbinderProtocol
+import VerbinderText
 import VerbinderStore
 
 /// The foundation's commands: PING, HELP, QUIT, FORMAT, INFO, FIND, SHOW.
@@ -12,8 +13,8 @@ enum BasicCommands {
                 .now(Response(status: Status(words: ["pong"])))
             },
             Command("HELP", usage: "HELP [verb [sub-verb]]", summary: "List the commands, or show one: command records with usage and summary.",
-                    permission: .open) { request, _ in
-                let entries = help().flatMap(\.helpRecords)
+                    permission: .open) { request, context in
+                let entries = help().flatMap { $0.helpRecords(in: context.session.language) }
                 guard let verb = request.arguments.first else {
                     return .now(Response(records: entries.map(\.record), status: Status([("commands", .int(entries.count))])))
                 }
@@ -24,6 +25,14 @@ enum BasicCommands {
             },
             Command("QUIT", usage: "QUIT", summary: "Close the connection: OK bye.", permission: .open) { _, _ in
                 .now(Response(status: Status(words: ["bye"]), closesConnection: true))
+            },
+            Command("LANG", usage: "LANG [nl|en]",
+                    summary: "The language of this connection's texts for people (messages, reasons, HELP summaries): OK lang=L. Default nl; record types, field names, codes and keys never change.",
+                    arity: .between(0, 1), permission: .open) { request, context in
+                if let word = request.arguments.first {
+                    context.session.language = try closedValue(word, Language.self, label: "language \(Quoting.quote(word))")
+                }
+                return .now(Response(status: Status([("lang", .string(context.session.language.rawValue))])))
             },
             Command("FORMAT", usage: "FORMAT text|json", summary: "Switch this connection's data lines to text records or JSON objects.",
                     arity: .exactly(1), permission: .authenticated) { request, context in

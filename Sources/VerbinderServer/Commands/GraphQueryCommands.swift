@@ -118,6 +118,7 @@ extension GraphCommands {
         let axis = context.options.choice("axis", Axis.self)
         let limit = context.options.number("limit") ?? 10
         let today = Today.amsterdam()
+        let language = context.session.language
         return .now(try context.services.graph.read { graph in
             let theme = try context.options.theme(in: graph.vocabulary)
             let node = try graph.require(request.arguments[0])
@@ -127,7 +128,7 @@ extension GraphCommands {
                 var record = Record("suggestion", [
                     ("key", .string(other.key)), ("name", .string(other.name)), ("kind", .string(other.kind.rawValue)),
                     ("tier", .string(other.tier.rawValue)), ("layer", .string(other.layer.rawValue)),
-                    ("score", .double(suggestion.score)), ("reason", .string(suggestion.reason)),
+                    ("score", .double(suggestion.score)), ("reason", .string(suggestion.reason.text(language))),
                 ])
                 if !suggestion.path.isEmpty {
                     record.append("path", .string(suggestion.path.map { graph.node(id: $0).key }.joined(separator: ">")))

@@ -3,6 +3,7 @@ import VerbinderCore
 import VerbinderGraph
 import VerbinderProtocol
 import VerbinderStore
+import VerbinderText
 
 /// `MEETING` and `MEETINGS`: planning meetings, tri-party or not, and what happened at them.
 extension WorkflowCommands {
@@ -70,6 +71,7 @@ extension WorkflowCommands {
             throw ProtocolError(.invalid, "a meeting starts from \(MeetingTime.earliestStart) and ends by \(MeetingTime.latestEnd)")
         }
         let strict = context.options.flag("strict")
+        let language = context.session.language
         let participants: [Node] = try context.services.graph.read { graph in
             var seen: Set<String> = []
             return try request.arguments.dropFirst(3).map { try graph.require($0) }.filter { seen.insert(Keys.fold($0.key)).inserted }
@@ -93,7 +95,7 @@ extension WorkflowCommands {
                 if let trajectory = planned.trajectory, !classification.tripartite {
                     let context = TrajectoryContext(lead: trajectory.lead, region: trajectory.region, themes: trajectory.themes,
                                                     stakeholders: planned.stakeholders)
-                    records += graph.read { graph in missingRecords(context, participants: participants, graph: graph) }
+                    records += graph.read { graph in missingRecords(context, participants: participants, graph: graph, language: language) }
                 }
                 records += planned.milestones.map { Record("agenda", [("item", "milestone"), ("id", .int($0.id)), ("title", .string($0.title)),
                                                                       ("due", .string($0.due)), ("days_left", .int($0.daysLeft))]) }
@@ -107,12 +109,12 @@ extension WorkflowCommands {
 
     /// For each party a tri-party meeting still lacks, the best current candidate
     /// (``Graph/missingParties(for:participants:today:)``), as `missing` records.
-    static func missingRecords(_ trajectory: TrajectoryContext, participants: [Node], graph: borrowing Graph) -> [Record] {
+    static func missingRecords(_ trajectory: TrajectoryContext, participants: [Node], graph: borrowing Graph, language: Language) -> [Record] {
         let ids = participants.compactMap { graph.id(forKey: $0.key) }
         return graph.missingParties(for: trajectory, participants: ids, today: Today.amsterdam()).map { missing in
             let node = graph.node(id: missing.candidate)
             var record = Record("missing", [("tier", .string(missing.party.tier.rawValue)), ("party", .string(missing.party.rawValue)),
-                                            ("candidate", .string(node.key)), ("name", .string(node.name)), ("reason", .string(missing.reason))])
+                                            ("candidate", .string(node.key)), ("name", .string(node.name)), ("reason", .string(missing.reason.text(language)))])
             if let path = missing.path { record.append("path", .string(path.nodes.map { graph.node(id: $0).key }.joined(separator: ">"))) }
             return record
         }

@@ -50,6 +50,7 @@ extension WorkflowCommands {
         let id = try id(request.arguments[0], "signal")
         let limit = context.options.number("limit") ?? 20
         let graph = context.services.graph
+        let language = context.session.language
         return .later(context.future { context.core.signals.matchCandidates(id, completion: $0) }.map { signal, answers in
             graph.read { graph in
                 guard let source = graph.id(forKey: signal.node) else { return Response(records: [], status: Status([("rows", 0)])) }
@@ -57,7 +58,7 @@ extension WorkflowCommands {
                     let answer = answers[match.index]
                     return Record("match", [("id", .int(answer.id)), ("node", .string(answer.node)),
                                             ("name", .string(graph.node(key: answer.node)?.name ?? answer.node)), ("kind", .string(answer.kind.rawValue)),
-                                            ("theme", .string(answer.theme)), ("score", .double(match.score)), ("reason", .string(match.reason)),
+                                            ("theme", .string(answer.theme)), ("score", .double(match.score)), ("reason", .string(match.reason.text(language))),
                                             ("text", .string(answer.text))])
                 }
                 return Response(records: Array(records), status: Status([("rows", .int(records.count))]))
