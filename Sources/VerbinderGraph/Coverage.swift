@@ -29,9 +29,10 @@ public struct UnitCoverage: Sendable {
 }
 
 extension Graph {
-    /// The current municipalities an active kansenagenda covers: a member of its region (unless
-    /// that region is a safety region, which is no kansenagenda region), or named by it as lead
-    /// or partner.
+    /// The current municipalities an active kansenagenda covers: a member of its region, or
+    /// named by it as lead or partner. A kansenagenda of a safety region covers nobody, its
+    /// stakeholders neither: a safety region is no kansenagenda region, so the agenda is not one
+    /// for a region people recognise as theirs.
     public func coveredMunicipalities(by agendas: [Kansenagenda], today: String) -> Set<NodeID> {
         let gone = notCurrent(on: today)
         var covered: Set<NodeID> = []
@@ -39,7 +40,8 @@ extension Graph {
             if node(id: id).kind == .municipality, !gone.contains(id) { covered.insert(id) }
         }
         for agenda in agendas {
-            if let key = agenda.region, let region = id(forKey: key), node(id: region).regionType?.countsForKansenagenda == true {
+            if let key = agenda.region, let region = id(forKey: key) {
+                guard node(id: region).regionType?.countsForKansenagenda != false else { continue }
                 members(of: region).forEach(add)
             }
             agenda.leadsAndPartners.compactMap { id(forKey: $0) }.forEach(add)

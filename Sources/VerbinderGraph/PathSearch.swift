@@ -49,9 +49,12 @@ extension Graph {
     ///
     /// Among the shortest paths it returns one that crosses government layers the fewest
     /// times: each side keeps, per node, the fewest crossings of a shortest way to it, and the
-    /// level's meetings are compared by their sum. So `PATH GM1731 vws` goes through the VNG
-    /// (municipality, its department, the VNG: one crossing, to the ministry) rather than
-    /// through the province and IPO (two crossings), as a connector would go.
+    /// meetings of the last level are compared by their sum. A meeting that crosses no more
+    /// than any path must (none between ends of one layer, one otherwise) ends the search at
+    /// once; otherwise the level goes on for as many edges again as the first meeting took, and
+    /// hubs are walked only when ordinary nodes meet nowhere, so the tie-break costs little. So `PATH GM1731 vws` goes through the VNG (municipality, its department, the
+    /// VNG: one crossing, to the ministry) rather than through the province and IPO (two), as
+    /// a connector would go.
     public func shortestPath(from source: NodeID, to target: NodeID, filter: WalkFilter = WalkFilter(), maxHops: Int = 8,
                              excludedRelations: Set<Int32> = [], excludedNodes: Set<NodeID> = []) -> GraphPath? {
         if source == target { return GraphPath(nodes: [source], relations: []) }
@@ -71,6 +74,8 @@ extension Graph {
             return filter.via.isEmpty || filter.via.contains(self.node(id: id).kind)
         }
         let simple = filter.axis == nil && filter.relations.isEmpty && excludedRelations.isEmpty
+        // No path crosses fewer layers than this: a meeting that does is the answer at once.
+        let fewestCrossings: Int32 = layerCodes[Int(source)] == layerCodes[Int(target)] ? 0 : 1
         while !frontiers[0].isEmpty, !frontiers[1].isEmpty, depths[0] + depths[1] < maxHops {
             let side = work[0] <= work[1] ? 0 : 1
             let other = 1 - side
@@ -78,39 +83,55 @@ extension Graph {
             var next: [NodeID] = []
             var nextWork = 0
             var meetings: [NodeID] = []
-            for u in frontiers[side] {
-                if u != source, u != target, !mayPass(u) { continue }
-                let layer = layerCodes[Int(u)]
-                let crossingsHere = scratch.crossings(u, side: side)
-                for edge in adjacency[Int(u)] {
-                    let v = edge.neighbor
-                    if !simple, excludedRelations.contains(edge.relation) || !allows(edge, filter: filter) { continue }
-                    let crossings = crossingsHere + (layerCodes[Int(v)] == layer ? 0 : 1)
-                    if scratch.seen(v, side: side, stamp: stamp) {
-                        // Reached again on this level: keep the parent that crosses fewer layers.
-                        if scratch.depth(v, side: side) == level, crossings < scratch.crossings(v, side: side) {
-                            scratch.mark(v, side: side, stamp: stamp, parent: u, relation: edge.relation, depth: level, crossings: crossings)
+            // Edges walked on this level, and where looking for a meeting with fewer crossings
+            // stops: as many edges again as it took to find the first one.
+            var walked = 0
+            var stopAt = Int.max
+            // Small nodes first, hubs last: when small nodes already meet the other side, the
+            // hubs' thousands of members are not walked (every meeting of a level is equally
+            // short; the hubs could only offer fewer crossings).
+            for pass in 0..<2 {
+                for u in frontiers[side] where (adjacency[Int(u)].count <= Graph.hubDegree) == (pass == 0) {
+                    if walked >= stopAt { break }
+                    if u != source, u != target, !mayPass(u) { continue }
+                    walked += adjacency[Int(u)].count
+                    let layer = layerCodes[Int(u)]
+                    let crossingsHere = scratch.crossings(u, side: side)
+                    for edge in adjacency[Int(u)] {
+                        let v = edge.neighbor
+                        if !simple, excludedRelations.contains(edge.relation) || !allows(edge, filter: filter) { continue }
+                        let crossings = crossingsHere + (layerCodes[Int(v)] == layer ? 0 : 1)
+                        if scratch.seen(v, side: side, stamp: stamp) {
+                            // Reached again on this level: keep the parent that crosses fewer layers.
+                            if scratch.depth(v, side: side) == level, crossings < scratch.crossings(v, side: side) {
+                                scratch.mark(v, side: side, stamp: stamp, parent: u, relation: edge.relation, depth: level, crossings: crossings)
+                                if scratch.seen(v, side: other, stamp: stamp), crossings + scratch.crossings(v, side: other) <= fewestCrossings {
+                                    return scratch.assemble(meet: v)
+                                }
+                            }
+                            continue
                         }
-                        continue
+                        if !mayPass(v) { continue }
+                        scratch.mark(v, side: side, stamp: stamp, parent: u, relation: edge.relation, depth: level, crossings: crossings)
+                        if scratch.seen(v, side: other, stamp: stamp) {
+                            guard depths[side] + 1 + Int(scratch.depth(v, side: other)) <= maxHops else { return nil }
+                            if crossings + scratch.crossings(v, side: other) <= fewestCrossings { return scratch.assemble(meet: v) }
+                            if meetings.isEmpty { stopAt = 2 * walked }
+                            meetings.append(v)
+                            continue
+                        }
+                        next.append(v)
+                        nextWork += adjacency[Int(v)].count
                     }
-                    if !mayPass(v) { continue }
-                    scratch.mark(v, side: side, stamp: stamp, parent: u, relation: edge.relation, depth: level, crossings: crossings)
-                    if scratch.seen(v, side: other, stamp: stamp) {
-                        guard depths[side] + 1 + Int(scratch.depth(v, side: other)) <= maxHops else { return nil }
-                        meetings.append(v)
-                        continue
-                    }
-                    next.append(v)
-                    nextWork += adjacency[Int(v)].count
                 }
-            }
-            // Every meeting of this level is a shortest path: the one that crosses layers least
-            // (the smallest node id among equals, so the answer does not depend on timing).
-            if let best = meetings.min(by: { a, b in
-                let (ca, cb) = (scratch.crossings(a, side: 0) + scratch.crossings(a, side: 1), scratch.crossings(b, side: 0) + scratch.crossings(b, side: 1))
-                return ca != cb ? ca < cb : a < b
-            }) {
-                return scratch.assemble(meet: best)
+                // Every meeting of this level is a shortest path: the one that crosses layers
+                // least (the smallest node id among equals, so the answer depends on the graph only).
+                if let best = meetings.min(by: { a, b in
+                    let (ca, cb) = (scratch.crossings(a, side: 0) + scratch.crossings(a, side: 1), scratch.crossings(b, side: 0) + scratch.crossings(b, side: 1))
+                    return ca != cb ? ca < cb : a < b
+                }) {
+                    return scratch.assemble(meet: best)
+                }
             }
             frontiers[side] = next
             work[side] = nextWork

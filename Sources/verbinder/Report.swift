@@ -304,22 +304,18 @@ struct ReportChart {
     /// The single figures, for the caption.
     func captionLines() -> [(label: String, value: String)] {
         var lines: [(String, String)] = []
-        if let regions = single["regions_with_kansenagenda"] {
-            var value = format(regions)
-            if let share = single["regions_with_kansenagenda_share"] {
-                if share > 0 { value += " van \(format((regions / share).rounded()))" }
+        // A count with its share: "14 van 342 (4%)".
+        func countAndShare(_ name: String, _ label: String) {
+            guard let count = single[name] else { return }
+            var value = format(count)
+            if let share = single[name + "_share"] {
+                if share > 0 { value += " van \(format((count / share).rounded()))" }
                 value += " (\(percent(share)))"
             }
-            lines.append(("Regio's met een actieve kansenagenda", value))
+            lines.append((label, value))
         }
-        if let covered = single["municipalities_covered_by_kansenagenda"] {
-            var value = format(covered)
-            if let share = single["municipalities_covered_by_kansenagenda_share"] {
-                if share > 0 { value += " van \(format((covered / share).rounded()))" }
-                value += " (\(percent(share)))"
-            }
-            lines.append(("Gemeenten met een kansenagenda", value))
-        }
+        countAndShare("regions_with_kansenagenda", "Regio's met een actieve kansenagenda")
+        countAndShare("municipalities_covered_by_kansenagenda", "Gemeenten met een kansenagenda")
         if let overdue = single["milestones_open_overdue"] {
             lines.append(("Open mijlpalen over hun datum", format(overdue)))
         }

@@ -39,7 +39,8 @@ import Testing
 
     @Test func aSafetyRegionCoversNobodyAndAnEndedMunicipalityIsNotCounted() {
         let graph = Self.graph()
-        let safety = [Kansenagenda(trajectory: "ka-vr", region: "VR01", leadsAndPartners: [])]
+        // Not its members, and not its lead either.
+        let safety = [Kansenagenda(trajectory: "ka-vr", region: "VR01", leadsAndPartners: ["GM0001"])]
         #expect(graph.coveredMunicipalities(by: safety, today: "2026-12-04").isEmpty)
         let zuid = [Kansenagenda(trajectory: "ka-zuid", region: "CR02", leadsAndPartners: ["GM0005"])]
         #expect(Self.keys(graph, graph.coveredMunicipalities(by: zuid, today: "2026-12-04")) == ["GM0004"])
