@@ -74,7 +74,9 @@ public final class MonitoringService: Sendable {
             return graph.read { graph in
                 let covered = graph.coveredMunicipalities(by: agendas, today: today)
                 let units = graph.coverage(by: kind, covered: covered, today: today)
-                let all = graph.coverage(by: .province, covered: covered, today: today).reduce(0) { $0 + $1.members.count }
+                // Every current municipality is in a unit or in the last entry, some (functional
+                // regions) in more than one: count each once.
+                let all = Set(units.flatMap(\.members)).count
                 return AgendaGaps(units: units.filter { !$0.uncovered.isEmpty }.map { unit in
                     (unit.unit.map { graph.node(id: $0) }, unit.members.count, unit.uncovered.map { graph.node(id: $0).key })
                 }, municipalities: all, covered: covered.count)

@@ -209,6 +209,13 @@ public struct Options: Sendable {
         return nil
     }
 
+    /// A duration (in seconds) or a number of days: the given value, else the default its
+    /// declaration names, so the default is written in one place.
+    func measure(_ name: String) -> Int {
+        guard let value = number(name) else { preconditionFailure("option \(name)= declares no default") }
+        return value
+    }
+
     /// A yes/no option; no when absent.
     func flag(_ name: String) -> Bool {
         if case .flag(let yes)? = values[name] { return yes }

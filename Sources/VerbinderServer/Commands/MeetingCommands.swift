@@ -66,7 +66,7 @@ extension WorkflowCommands {
         guard let time = MeetingTime(request.arguments[2]) else {
             throw ProtocolError(.invalid, "the start is YYYY-MM-DDTHH:MM (Europe/Amsterdam, years 1900 to 9999) or with an offset from -14:00 to +14:00 like +02:00")
         }
-        let minutes = (context.options.number("duration") ?? 5400) / 60
+        let minutes = context.options.measure("duration") / 60
         guard time.fits(minutes: minutes) else {
             throw ProtocolError(.invalid, "a meeting starts from \(MeetingTime.earliestStart) and ends by \(MeetingTime.latestEnd)")
         }

@@ -84,7 +84,7 @@ extension WorkflowCommands {
         summary: "Open milestones due within the window and every overdue one, soonest first, with days_left.",
         arity: .exactly(0), options: [OptionSpec("within", .days(default: "14d")), .text("trajectory"), .node("owner"), OptionSpec("theme", .theme), .limit()]
     ) { request, context in
-        let days = context.options.number("within") ?? 14
+        let days = context.options.measure("within")
         let owner = try context.node("owner")
         let theme = try context.theme()
         let limit = context.options.number("limit") ?? 100

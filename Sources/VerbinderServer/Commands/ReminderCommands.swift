@@ -74,7 +74,7 @@ enum ReminderCommands {
         case "CLAIM"?:
             let worker = request.arguments[1]
             let limit = context.options.number("limit") ?? 10
-            let lease = context.options.number("lease") ?? 300
+            let lease = context.options.measure("lease")
             let holder = holder(context)
             context.session.holdsLeases = true
             let scope = context.scope(request)
@@ -83,8 +83,8 @@ enum ReminderCommands {
         case "ACK"?, "TOUCH"?, "RELEASE"?:
             let verb = request.arguments[0].uppercased()
             let (id, token) = try token(request)
-            let lease = context.options.number("lease") ?? 300
-            let retry = context.options.number("retry") ?? 600
+            let lease = context.options.measure("lease")
+            let retry = context.options.measure("retry")
             let error = context.options.text("error")
             let undo = context.options.flag("undo")
             // The table lets undo= through on RELEASE only; there it stands alone.
