@@ -26,6 +26,10 @@ public final class MeetingService: Sendable {
             guard meeting.status == .planned || (held && meeting.status == .held && outcome != nil) else {
                 throw ProtocolError(.conflict, "meeting \(id) is \(meeting.status.rawValue)")
             }
+            // A meeting held before it starts would count in REPORT and hide its parties from GAPS stale.
+            if held, let start = try WorkflowStore.startIfNotBegun(tx, id: id) {
+                throw ProtocolError(.conflict, "the meeting starts \(start)")
+            }
             try WorkflowStore.updateMeeting(tx, id: id, status: held ? .held : .cancelled, appendNote: nil, outcome: outcome)
         }, answer: answer, completion: completion)
     }

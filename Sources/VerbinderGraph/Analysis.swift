@@ -106,7 +106,7 @@ extension Graph {
 
     func dotLine(node id: NodeID) -> String {
         let node = self.node(id: id)
-        return "  \(Graph.dotID(node.key)) [label=\(Graph.dotID(node.name)), shape=\(Graph.shape(node.kind)), fillcolor=\"\(Graph.color(node.tier))\"];"
+        return "  \(Graph.dotID(node.key)) [label=\(Graph.dotID(node.name)), shape=\(Graph.shape(node.kind)), fillcolor=\"\(Graph.color(node.layer))\"];"
     }
 
     func dotLine(relation: Int32) -> String {
@@ -146,10 +146,11 @@ extension Graph {
         }
     }
 
-    static func color(_ tier: Tier) -> String {
-        switch tier {
-        case .local: return "#d9ecff"
-        case .regional: return "#d7f5d3"
+    /// One fill colour per government layer, so a picture shows at a glance where the
+    /// vertical relations cross.
+    static func color(_ layer: Layer) -> String {
+        switch layer {
+        case .decentral: return "#d9ecff"
         case .provincial: return "#fff0c2"
         case .national: return "#ffd6d6"
         }
@@ -185,7 +186,7 @@ public struct DotWriter: Sendable {
         while lines.count < limit {
             switch phase {
             case 0:
-                lines += ["digraph verbinder {", "  graph [overlap=false, splines=true];", "  node [style=filled, fontname=\"Helvetica\"];"]
+                lines += ["digraph verbinder {", "  graph [overlap=false, splines=true];", "  node [style=filled, fontname=\"Helvetica,Arial,sans-serif\"];", "  edge [fontname=\"Helvetica,Arial,sans-serif\", fontsize=8];"]
                 phase = 1
                 cursor = 0
             case 1:

@@ -105,6 +105,19 @@ public struct Graph: Sendable {
         return ids
     }
 
+    /// Every node of a kind, province and region type (each optional), by key: the whole list,
+    /// where a search by text gives only the best matches.
+    public func nodes(kind: NodeKind? = nil, province: String? = nil, regionType: RegionType? = nil) -> [Node] {
+        var result: [Node] = []
+        for case let node? in nodeStore {
+            if let kind, node.kind != kind { continue }
+            if let province, node.province != province { continue }
+            if let regionType, node.regionType != regionType { continue }
+            result.append(node)
+        }
+        return result.map { (Keys.fold($0.key), $0) }.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
     /// The number of relations touching a node.
     public func degree(_ id: NodeID) -> Int { adjacency[Int(id)].count }
 

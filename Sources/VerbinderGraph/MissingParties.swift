@@ -37,8 +37,10 @@ extension Graph {
     /// covers the trajectory's themes (one point per theme); for a province the province of the
     /// trajectory's region, else of its lead; for a region the trajectory's region, else a region
     /// or network the lead is a member of; for a municipality the lead, else a member of the
-    /// region. A stakeholder of the trajectory gains half a point: its own parties come before
-    /// strangers. Among equal evidence, the node the lead reaches in the fewest steps (a
+    /// region. A stakeholder of the trajectory comes before every stranger, whatever the
+    /// evidence: the connector asks the trajectory's own parties to the table first (an advisor
+    /// ministry before a ministry whose portfolio fits the themes better). Among stakeholders,
+    /// and among strangers, the evidence decides; among equal evidence, the node the lead reaches in the fewest steps (a
     /// hundredth per relation), then the smallest key. Participants and nodes that are not
     /// current on `today` are never proposed.
     public func missingParties(for trajectory: TrajectoryContext, participants: [NodeID], today: String) -> [MissingParty] {
@@ -90,14 +92,16 @@ extension Graph {
                 for id in stakeholders where node(id: id).kind == .municipality { consider(id, 1, "a municipality") }
             }
             for id in stakeholders where candidates[id] != nil {
-                candidates[id]!.score += 0.5
                 candidates[id]!.reasons.append("stakeholder of the trajectory")
             }
             let scored = candidates.map { id, entry -> (NodeID, Double, Message, GraphPath?) in
                 let path = shortestPath(from: lead, to: id, filter: WalkFilter(avoid: gone), maxHops: 6)
                 return (id, entry.score - Double(path?.hops ?? 10) / 100, Message.joined(entry.reasons, separator: "; "), path)
             }
-            guard let best = scored.max(by: { ($0.1, node(id: $1.0).key) < ($1.1, node(id: $0.0).key) }) else { continue }
+            // Stakeholders first, then the score; among equals the smallest key (hence the swapped keys).
+            guard let best = scored.max(by: {
+                (stakeholders.contains($0.0) ? 1 : 0, $0.1, node(id: $1.0).key) < (stakeholders.contains($1.0) ? 1 : 0, $1.1, node(id: $0.0).key)
+            }) else { continue }
             result.append(MissingParty(party: party, candidate: best.0, reason: best.2, path: best.3))
         }
         return result

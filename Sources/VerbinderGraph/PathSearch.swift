@@ -34,6 +34,12 @@ extension Graph {
         return true
     }
 
+    /// Whether any relation the filter allows touches the node. A search from a node without
+    /// one cannot succeed, whatever its depth; the caller says so instead of "no path".
+    public func hasRelation(_ id: NodeID, filter: WalkFilter) -> Bool {
+        adjacency[Int(id)].contains { allows($0, filter: filter) }
+    }
+
     /// The shortest path between two nodes by breadth-first search from both ends at once:
     /// it visits about 2·b^(d/2) nodes instead of b^d. Relations are walked in either
     /// direction. Visited marks live in reusable flat arrays (stamped per search), so a search

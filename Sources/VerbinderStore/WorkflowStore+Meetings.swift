@@ -115,6 +115,15 @@ extension WorkflowStore {
         try tx.query("SELECT \(meetingColumns) FROM meetings m WHERE id = $1 FOR UPDATE", [String(id)]).all.first.map(decodeMeeting)
     }
 
+    /// The start of a meeting that has not begun yet, on the Amsterdam wall clock
+    /// (`YYYY-MM-DDTHH:MM`); nil once it has begun (or when there is no such meeting).
+    public static func startIfNotBegun(_ tx: Connection, id: Int) throws -> String? {
+        try tx.query("""
+            SELECT to_char(starts_at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD"T"HH24:MI') FROM meetings
+            WHERE id = $1 AND starts_at > now()
+            """, [String(id)]).all.first.map { try $0.string(0) }
+    }
+
     public static func updateMeeting(_ tx: Connection, id: Int, status: MeetingStatus?, appendNote: String?, outcome: String?) throws {
         try tx.query("""
             UPDATE meetings SET status = coalesce($2, status),

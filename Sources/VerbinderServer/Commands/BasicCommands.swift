@@ -68,15 +68,26 @@ enum BasicCommands {
                     summary: "Nodes whose key, name or an alias contains the text (case- and diacritics-insensitive), best first.",
                     arity: .atLeast(1), options: [.choice("kind", NodeKind.self), .choice("region_type", RegionType.self), .limit()]) { request, context in
                 let text = request.arguments.joined(separator: " ")
-                guard !text.isEmpty else { throw ProtocolError(.usage, "") }
                 let kind = context.options.choice("kind", NodeKind.self)
                 let limit = context.options.number("limit") ?? 20
                 let regionType = context.options.choice("region_type", RegionType.self)
+                // No text matches every node: the list of a kind, as NODES gives it.
+                if text.allSatisfy(\.isWhitespace) { return try listNodes(context, kind: kind, province: nil, regionType: regionType, limit: limit) }
                 let found = context.future { context.core.graphChanges.find(text, kind: kind, regionType: regionType, limit: limit, completion: $0) }
                 let today = Today.amsterdam()
                 return .later(found.map { nodes in
                     Response(records: nodes.map { Records.node($0, today: today) }, status: Status([("rows", .int(nodes.count))]))
                 })
+            },
+            Command("NODES", usage: "NODES [kind=K] [province=P] [region_type=T] [limit=N]",
+                    summary: "Every node of a kind, province or region type, by key: the whole list, where FIND gives the best matches of a text.",
+                    arity: .exactly(0),
+                    options: [.choice("kind", NodeKind.self), OptionSpec("province", .province), .choice("region_type", RegionType.self),
+                              .limit(100_000)]) { _, context in
+                let options = context.options
+                let province = try context.services.graph.read { graph throws(ProtocolError) in try GraphCommands.provinceOption(options, graph: graph) }
+                return try listNodes(context, kind: options.choice("kind", NodeKind.self), province: province,
+                                     regionType: options.choice("region_type", RegionType.self), limit: options.number("limit") ?? 1000)
             },
             Command("SHOW", usage: "SHOW <node>",
                     summary: "One node (with its layer, aliases and period of validity) and every relation it has: a node record, then link records.",
@@ -96,5 +107,14 @@ enum BasicCommands {
                 })
             },
         ]
+    }
+    /// Node records of every node of a kind, province and region type, by key; `OK rows=N`,
+    /// and `total=` when `limit=` cut the list.
+    static func listNodes(_ context: CommandContext, kind: NodeKind?, province: String?, regionType: RegionType?, limit: Int) throws -> Reply {
+        let today = Today.amsterdam()
+        let nodes = context.services.graph.read { graph in graph.nodes(kind: kind, province: province == "" ? nil : province, regionType: regionType) }
+        var status: [(String, Value)] = [("rows", .int(min(limit, nodes.count)))]
+        if nodes.count > limit { status.append(("total", .int(nodes.count))) }
+        return .now(Response(records: nodes.prefix(limit).map { Records.node($0, today: today) }, status: Status(status)))
     }
 }

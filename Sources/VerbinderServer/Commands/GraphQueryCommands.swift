@@ -78,7 +78,7 @@ extension GraphCommands {
             let paths = k == 1
                 ? graph.shortestPath(from: from, to: to, filter: filter, maxHops: maxHops).map { [$0] } ?? []
                 : graph.shortestPaths(from: from, to: to, k: k, filter: filter, maxHops: maxHops)
-            guard let first = paths.first else { throw ProtocolError(.noPath, "no path within \(maxHops) hops") }
+            guard let first = paths.first else { throw noPathError(from: from, to: to, axis: axis, maxHops: maxHops, in: graph) }
             var records: [Record] = []
             for (number, path) in paths.enumerated() {
                 records += hopRecords(path, in: graph, number: numbered ? number + 1 : nil)
@@ -87,6 +87,22 @@ extension GraphCommands {
             if numbered { status.append(("paths", .int(paths.count))) }
             return Response(records: records, status: Status(status))
         })
+    }
+
+    /// Why no path was found, in the terms a user can act on: an end with no relation at all
+    /// (or none on the axis asked for) is named, since searching further would not help.
+    static func noPathError(from: NodeID, to: NodeID, axis: Axis?, maxHops: Int, in graph: Graph) -> ProtocolError {
+        for end in [from, to] where !graph.hasRelation(end, filter: WalkFilter()) {
+            return ProtocolError(.noPath, "\(graph.node(id: end).key) has no relations")
+        }
+        for end in [from, to] where !graph.hasRelation(end, filter: WalkFilter(axis: axis)) {
+            switch axis {
+            case .vertical: return ProtocolError(.noPath, "\(graph.node(id: end).key) has no vertical relations")
+            case .horizontal: return ProtocolError(.noPath, "\(graph.node(id: end).key) has no horizontal relations")
+            case nil: break
+            }
+        }
+        return ProtocolError(.noPath, "no path within \(maxHops) hops")
     }
 
     static func hopRecords(_ path: GraphPath, in graph: Graph, number: Int?) -> [Record] {
@@ -209,14 +225,14 @@ extension GraphCommands {
     }
 
     static let export = Command(
-        "EXPORT", usage: "EXPORT dot [<node>] [depth=N] [axis=vertical|horizontal] | EXPORT ics [trajectory=T] [node=<node>]",
+        "EXPORT", usage: "EXPORT dot [<node>] [depth=N] [axis=vertical|horizontal] [expand=yes] | EXPORT ics [trajectory=T] [node=<node>]",
         summary: "The graph or an ego network as GraphViz DOT, or meetings and milestones as an iCalendar file; one line per data line.",
         arity: .between(1, 2),
-        options: [OptionSpec("depth", .level(1...3)), .choice("axis", Axis.self), .text("trajectory"), .node("node")]
+        options: [OptionSpec("depth", .level(1...3)), .choice("axis", Axis.self), .flag("expand"), .text("trajectory"), .node("node")]
     ) { request, context in
         let options = context.options
         if request.arguments.count == 1, request.arguments[0].lowercased() == "ics" {
-            if options.given("depth") || options.given("axis") { throw ProtocolError(.usage, "") }
+            if options.given("depth") || options.given("axis") || options.given("expand") { throw ProtocolError(.usage, "") }
             return try MonitoringCommands.ics(request, context)
         }
         if options.given("trajectory") || options.given("node") { throw ProtocolError(.usage, "") }
@@ -229,7 +245,15 @@ extension GraphCommands {
         // reader only slows its own answer, and writers carry on meanwhile.
         let graph = context.services.graph.snapshot()
         let center = try request.arguments.count == 2 ? graph.id(forKey: graph.require(request.arguments[1]).key) : nil
-        var writer = DotWriter(graph: graph, center: center, depth: depth, filter: WalkFilter(axis: axis))
+        if let center {
+            // An ego network is small, and drawn for people: marked, grouped, folded, with a legend.
+            let drawing = EgoDrawingOptions(depth: depth, filter: WalkFilter(axis: axis), expand: options.flag("expand"),
+                                            language: context.session.language)
+            let lines = graph.egoDotLines(center: center, options: drawing)
+            return .now(Response(records: lines.map(Record.raw), status: Status([("lines", .int(lines.count))])))
+        }
+        if options.given("expand") { throw ProtocolError(.usage, "expand= goes with EXPORT dot <node>") }
+        var writer = DotWriter(graph: graph, center: nil, depth: depth, filter: WalkFilter(axis: axis))
         return .stream(ResponseStream(nextChunk: { writer.next(upTo: 512).map { $0.map(Record.raw) } },
                                       status: { Status([("lines", .int($0))]) }))
     }

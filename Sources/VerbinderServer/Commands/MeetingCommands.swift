@@ -91,7 +91,11 @@ extension WorkflowCommands {
                                        participants: keys, classification: classification, strict: strict)
         return context.write(request) { scope, done in
             context.core.meetings.plan(plan, scope, conflictRecords: conflictRecords, answer: { planned in
-                var records = [record(planned.meeting)] + conflictRecords(planned.conflicts)
+                var records = [record(planned.meeting)]
+                if let warning = skippedTimeWarning(given: request.arguments[2], time: time, start: planned.meeting.start, language: language) {
+                    records.append(warning)
+                }
+                records += conflictRecords(planned.conflicts)
                 if let trajectory = planned.trajectory, !classification.tripartite {
                     let context = TrajectoryContext(lead: trajectory.lead, region: trajectory.region, themes: trajectory.themes,
                                                     stakeholders: planned.stakeholders)
@@ -105,6 +109,16 @@ extension WorkflowCommands {
                                                                   ("tripartite", .bool(classification.tripartite))]))
             }, completion: done)
         }
+    }
+
+    /// A `warning` record when a wall-clock time does not exist in Europe/Amsterdam (02:30 on
+    /// the night the clocks go forward): PostgreSQL moves it on by the gap, and the user is told
+    /// rather than finding the meeting an hour later in the calendar.
+    static func skippedTimeWarning(given: String, time: MeetingTime, start: String, language: Language) -> Record? {
+        guard time.offset == nil, !start.hasPrefix(given) else { return nil }
+        let shown = String(start.prefix(16))
+        return Record("warning", [("code", "nonexistent_time"), ("given", .string(given)), ("start", .string(start)),
+                                  ("reason", .string(Message("\(given) does not exist in Europe/Amsterdam (the clocks go forward); the meeting starts \(shown)").text(language)))])
     }
 
     /// For each party a tri-party meeting still lacks, the best current candidate
