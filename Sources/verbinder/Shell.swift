@@ -217,7 +217,8 @@ final class Shell {
     private func dim(_ text: String) -> String { color ? "\u{1B}[2m\(text)\u{1B}[0m" : text }
 
     /// The answer as lines to show: tables of records (grouped by type), or the lines as they
-    /// came (`--raw`, JSON, lines that are not records), then the status line.
+    /// came (`--raw`, JSON, lines that are not records), then the status line (which carries
+    /// a write's id), after `(geen resultaten)` for a listing that found nothing.
     func render(_ data: [[UInt8]], status: [UInt8]) -> [String] {
         var out: [String] = []
         let records = settings.raw || jsonMode ? nil : data.map(Shell.record)
@@ -231,6 +232,9 @@ final class Shell {
         } else if isErrorLine(status) {
             out.append(color ? "\u{1B}[31m\(status.text)\u{1B}[0m" : status.text)
         } else {
+            if StatusSummary.isEmptyListing(dataLines: data.count, status: status) {
+                out.append(StatusSummary.noResults(settings.clientLanguage))
+            }
             out.append(dim(status.text))
         }
         return out
