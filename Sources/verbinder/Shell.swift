@@ -305,14 +305,23 @@ final class Shell {
         let size = terminalSize()
         let text = lines.joined(separator: "\n") + "\n"
         if usePager, isatty(1) == 1, lines.count >= size.rows - 1 || lines.contains(where: { $0.displayWidth > size.columns && !$0.contains("\u{1B}") }) {
-            let pager = ProcessInfo.processInfo.environment["PAGER"] ?? "less -FRX"
+            let pager = ProcessInfo.processInfo.environment["PAGER"] ?? Shell.defaultPager
             if !pager.isBlank, runPager(pager, text) { return }
         }
         Output.standard.write(text)
         Output.standard.flush()
     }
 
+    /// `less` that also quits on ctrl-c (`-K`): ctrl-c in the pager ends the page, as people expect.
+    static let defaultPager = "less -FRXK"
+
     /// Runs `/bin/sh -c PAGER` with the text on its standard input; false if it could not start.
+    ///
+    /// The pager shares the terminal's foreground process group with the shell, so ctrl-c sends
+    /// SIGINT to both: the shell ignores SIGINT and SIGQUIT until the pager has ended, or the
+    /// key meant for the pager would end the whole client (exit 130). The pager gets the
+    /// default actions back (and SIGPIPE, which the shell ignores), so a pager without a
+    /// handler of its own, such as `more` or `cat`, simply ends.
     private func runPager(_ command: String, _ text: String) -> Bool {
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else { return false }
@@ -322,11 +331,25 @@ final class Shell {
         posix_spawn_file_actions_adddup2(&actions, pipeEnds[0], 0)
         posix_spawn_file_actions_addclose(&actions, pipeEnds[1])
         posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for number in [SIGINT, SIGQUIT, SIGPIPE] { sigaddset(&defaults, number) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
         let words: [String] = ["/bin/sh", "-c", command]
         let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
+        let interrupt = signal(SIGINT, SIG_IGN)
+        let quit = signal(SIGQUIT, SIG_IGN)
+        defer {
+            signal(SIGINT, interrupt)
+            signal(SIGQUIT, quit)
+        }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, "/bin/sh", &actions, nil, argv, environ)
+        let spawned = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, environ)
         close(pipeEnds[0])
         guard spawned == 0 else { close(pipeEnds[1]); return false }
         let bytes = Array(text.utf8)

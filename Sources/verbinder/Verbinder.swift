@@ -54,7 +54,8 @@ struct Verbinder: ParsableCommand {
           VERBINDER_HISTORY   the shell's history file (~/.verbinder_history)
           VERBINDER_MAIL_FROM the From: of reminder e-mails
                               (default: Verbinder <verbinder@localhost>)
-          PAGER               pager for long answers (default: less -FRX)
+          PAGER               pager for long answers (default: less -FRXK; ctrl-c
+                              ends the page, not the shell)
 
         EXIT STATUS
           0   OK
