@@ -260,13 +260,7 @@ final class Shell {
         for type in types {
             let names = columns[type]!
             let body = rows[type]!
-            var widths = names.map { name in max(name.displayWidth, body.map { ($0[name] ?? "").displayWidth }.max() ?? 0) }
-            // Narrow the widest columns until the table fits the screen (values cut with …).
-            var total = widths.reduce(0, +) + 2 * (widths.count - 1)
-            while total > screen, let widest = widths.indices.max(by: { widths[$0] < widths[$1] }), widths[widest] > 12 {
-                widths[widest] -= 1
-                total -= 1
-            }
+            let widths = Shell.columnWidths(names: names, cells: body.map { row in names.map { row[$0] ?? "" } }, screen: screen)
             if !out.isEmpty { out.append("") }
             out.append(color ? "\u{1B}[1m\(type)\u{1B}[0m" : type)
             out.append(Shell.row(names, widths))
@@ -274,6 +268,54 @@ final class Shell {
             for row in body { out.append(Shell.row(names.map { row[$0] ?? "" }, widths)) }
         }
         return out
+    }
+
+    /// Fields whose values are prose or lists, cut first when a table is too wide.
+    static let freeTextFields: Set<String> = [
+        "name", "title", "notes", "note", "outcome", "reason", "label", "summary", "usage", "description",
+        "place", "text", "from_name", "to_name", "aliases", "synonyms", "path", "participants", "attributes",
+        "themes", "last_error", "members",
+    ]
+
+    /// Column widths that fit `screen` columns (two blanks between columns) where they can.
+    /// Columns are narrowed widest first, in three rounds, so that what people read whole is
+    /// cut last: prose and lists (``freeTextFields``, or any value with a blank) down to 8
+    /// columns first; then other columns down to 12; then dates and times
+    /// (`2026-11-24T10:30+01:00`), which cut are useless, down to 12.
+    static func columnWidths(names: [String], cells: [[String]], screen: Int) -> [Int] {
+        var widths = names.indices.map { index in
+            max(names[index].displayWidth, cells.map { $0[index].displayWidth }.max() ?? 0)
+        }
+        let ranks = names.indices.map { index -> Int in
+            let values = cells.map { $0[index] }.filter { !$0.isEmpty }
+            if !values.isEmpty, values.allSatisfy(isDateOrTime) { return 2 }
+            if freeTextFields.contains(names[index]) || values.contains(where: { $0.contains(" ") }) { return 0 }
+            return 1
+        }
+        var total = widths.reduce(0, +) + 2 * max(0, widths.count - 1)
+        for (rank, minimum) in [(0, 8), (1, 12), (2, 12)] {
+            while total > screen,
+                  let widest = widths.indices.filter({ ranks[$0] == rank && widths[$0] > minimum })
+                      .max(by: { widths[$0] < widths[$1] }) {
+                widths[widest] -= 1
+                total -= 1
+            }
+        }
+        return widths
+    }
+
+    /// A value that starts as a date, `YYYY-MM-DD` (a due date, a meeting's start).
+    static func isDateOrTime(_ value: String) -> Bool {
+        let scalars = Array(value.unicodeScalars.prefix(10))
+        guard scalars.count == 10 else { return false }
+        for (index, scalar) in scalars.enumerated() {
+            if index == 4 || index == 7 {
+                if scalar != "-" { return false }
+            } else if !("0"..."9").contains(scalar) {
+                return false
+            }
+        }
+        return true
     }
 
     /// A value on one line: line breaks and tabs shown as escapes, other control characters as
