@@ -15,6 +15,10 @@ final class Shell {
     private var jsonMode: Bool
     private var verbs: [String] = []
     private var subverbs: [String: [String]] = [:]
+    /// What each command's arguments are, from HELP's usage lines.
+    private var usageBook = UsageBook()
+    /// Trajectory keys, meeting ids and themes for TAB.
+    private let cache = CandidateCache()
     private let color: Bool
 
     init(settings: Settings, pager: Bool) {
@@ -48,6 +52,7 @@ final class Shell {
             if request?.verb == "FORMAT", !isErrorLine(status), let value = request?.arguments.first?.lowercased() {
                 jsonMode = value == "json"
             }
+            cache.forgetAfter(verb: request?.verb)
             show(render(data, status: status))
             if request?.verb == "QUIT" { return ExitStatus.ok }
         }
@@ -65,6 +70,7 @@ final class Shell {
             let words = name.split(separator: " ").map(String.init)
             guard let verb = words.first else { continue }
             if seen.insert(verb).inserted { verbs.append(verb) }
+            if let usage = fields["usage"] { usageBook.add(name: name, usage: usage) }
             if words.count > 1 { subverbs[verb, default: []].append(words[1]) }
             // Lower-case alternatives in the usage line: `GAPS unaffiliated|isolated|vertical`, `EXPORT dot`.
             if words.count == 1, let usage = fields["usage"] {
@@ -136,29 +142,95 @@ final class Shell {
         let wordStart = start ?? cursor
         let word = String(line[wordStart..<cursor])
 
-        func replace(_ text: String) -> CompletionResult {
+        // Replaces what lies between `from` and the cursor.
+        func replace(from begin: Int, _ text: String) -> CompletionResult {
             var result = line
-            result.replaceSubrange(wordStart..<cursor, with: Array(text))
-            return CompletionResult(line: result, cursor: wordStart + text.count)
+            result.replaceSubrange(begin..<cursor, with: Array(text))
+            return CompletionResult(line: result, cursor: begin + text.count)
         }
 
-        func choose(_ options: [String]) -> CompletionResult {
-            let matches = options.filter { $0.uppercased().hasPrefix(word.uppercased()) }
-            if matches.count == 1 { return replace(matches[0] + " ") }
-            let common = commonPrefix(matches)
-            if common.count > word.count { return replace(common) }
-            unchanged.candidates = matches
+        // Completes what lies between `from` and the cursor to one of the candidates, or to
+        // their common start; lists them when that changes nothing.
+        func choose(_ options: [Candidate], from begin: Int) -> CompletionResult {
+            let typed = String(line[begin..<cursor]).uppercased()
+            let matches = options.filter { $0.value.uppercased().hasPrefix(typed) }
+            if matches.count == 1 { return replace(from: begin, matches[0].value + " ") }
+            let common = commonPrefix(matches.map(\.value))
+            if common.count > typed.count { return replace(from: begin, common) }
+            unchanged.candidates = matches.map(\.label)
             return unchanged
         }
 
-        if words.isEmpty { return choose(verbs) }
-        let verb = words[0].uppercased()
-        if words.count == 1 {
-            if verb == "HELP" { return choose(verbs) }
-            if let options = subverbs[verb], !options.isEmpty { return choose(options) }
+        func complete(_ kind: ArgumentKind, from begin: Int) -> CompletionResult {
+            switch kind {
+            case .node:
+                return completeNode(String(line[begin..<cursor]), replace: { replace(from: begin, $0) }, unchanged: unchanged)
+            case .trajectory, .meeting, .theme:
+                return choose(candidates(kind), from: begin)
+            case .words(let words):
+                return choose(words.map { Candidate(value: $0, label: $0) }, from: begin)
+            case .none:
+                return unchanged
+            }
         }
-        if Verbinder.optionParts(word) != nil { return unchanged }
-        return completeNode(word, replace: replace, unchanged: unchanged)
+
+        let plain = { (options: [String]) in options.map { Candidate(value: $0, label: $0) } }
+        if words.isEmpty { return choose(plain(verbs), from: wordStart) }
+        let verb = words[0].uppercased()
+        let positionals = words.dropFirst().filter { Verbinder.optionParts($0) == nil }
+        if words.count == 1, Verbinder.optionParts(word) == nil {
+            if verb == "HELP" { return choose(plain(verbs), from: wordStart) }
+            if let options = subverbs[verb], !options.isEmpty {
+                // `TRAJECTORY <key>` and `MEETING <id>` take a key or an id where a sub-verb may stand.
+                var offered = plain(options)
+                let kind = usageBook.positional(verb: verb, arguments: [], index: 0)
+                if kind == .trajectory || kind == .meeting { offered += candidates(kind ?? .none) }
+                return choose(offered, from: wordStart)
+            }
+        }
+        if let (name, value) = Verbinder.optionParts(word) {
+            // The value after `name=`; of a list (`themes=zorg,wo`), the item after the last comma.
+            let item = value.split(separator: ",", omittingEmptySubsequences: false).last ?? ""
+            let begin = cursor - item.count
+            return complete(usageBook.option(verb: verb, arguments: positionals, name: name), from: begin)
+        }
+        let kind = usageBook.positional(verb: verb, arguments: positionals, index: positionals.count) ?? .node
+        return complete(kind, from: wordStart)
+    }
+
+    /// The trajectory keys, meeting ids or themes the daemon has, from the cache.
+    private func candidates(_ kind: ArgumentKind) -> [Candidate] {
+        switch kind {
+        case .trajectory:
+            return cache.candidates("trajectory") {
+                fetch("TRAJECTORIES limit=1000") { fields in
+                    fields["key"].map { Candidate(value: $0, label: [$0, fields["name"]].compactMap { $0 }.joined(separator: " ")) }
+                }
+            }
+        case .meeting:
+            return cache.candidates("meeting") {
+                fetch("MEETINGS limit=1000") { fields in
+                    fields["id"].map { id in
+                        let about = [fields["start"], fields["trajectory"], fields["title"]].compactMap { $0 }.filter { !$0.isEmpty }
+                        return Candidate(value: id, label: ([id] + about).joined(separator: " "))
+                    }
+                }
+            }
+        case .theme:
+            return cache.candidates("theme") {
+                fetch("THEMES") { fields in
+                    fields["key"].map { Candidate(value: $0, label: [$0, fields["label"]].compactMap { $0 }.joined(separator: " ")) }
+                }
+            }
+        default:
+            return []
+        }
+    }
+
+    /// The candidates in the records of one request; nil when it could not be asked.
+    private func fetch(_ request: String, _ candidate: ([String: String]) -> Candidate?) -> [Candidate]? {
+        guard let connection, let (data, status) = try? connection.request(request), !isErrorLine(status) else { return nil }
+        return data.compactMap { fields(of: $0).flatMap(candidate) }
     }
 
     private func completeNode(_ word: String, replace: (String) -> CompletionResult,

@@ -28,7 +28,8 @@ struct Verbinder: ParsableCommand {
               ERR unless --keep-going. Empty lines and # lines are skipped.
           verbinder
               With a terminal on standard input: the interactive shell (line
-              editing, history in ~/.verbinder_history, TAB completion, tables).
+              editing, history in ~/.verbinder_history, TAB completion of verbs,
+              nodes, trajectory keys, meeting ids and themes, tables).
 
         SUB-COMMANDS (lower case; protocol verbs are upper case)
           import nodes FILE.csv   columns kind,name[,key,tier,province,themes,note]
