@@ -18,12 +18,18 @@ struct Verbinder: ParsableCommand {
               One request: verbinder FIND drenthe, verbinder SHOW "'s-Hertogenbosch".
               Each argument is sent as one token, quoted as needed; a word that
               starts with a lower-case name and = is an option (limit=5).
+              Prints the data lines as they come, then the status line's fields
+              without the OK: always after a write (id=2, axis=horizontal), after
+              data lines only on a terminal (rows=10). An empty listing says
+              (geen resultaten) / (no results) on a terminal, nothing in a pipe.
+              --raw and --json print the lines as received.
           verbinder -f FILE, or verbinder < FILE
               Script mode: one request per line, pipelined; stops at the first
               ERR unless --keep-going. Empty lines and # lines are skipped.
           verbinder
               With a terminal on standard input: the interactive shell (line
-              editing, history in ~/.verbinder_history, TAB completion, tables).
+              editing, history in ~/.verbinder_history, TAB completion of verbs,
+              nodes, trajectory keys, meeting ids and themes, tables).
 
         SUB-COMMANDS (lower case; protocol verbs are upper case)
           import nodes FILE.csv   columns kind,name[,key,tier,province,themes,note]
@@ -49,7 +55,8 @@ struct Verbinder: ParsableCommand {
           VERBINDER_HISTORY   the shell's history file (~/.verbinder_history)
           VERBINDER_MAIL_FROM the From: of reminder e-mails
                               (default: Verbinder <verbinder@localhost>)
-          PAGER               pager for long answers (default: less -FRX)
+          PAGER               pager for long answers (default: less -FRXK; ctrl-c
+                              ends the page, not the shell)
 
         EXIT STATUS
           0   OK
@@ -199,6 +206,8 @@ struct Settings {
     var tls = false
     /// Sent as `LANG` after connecting; nil leaves the daemon's default.
     var language: Language?
+    /// The language of the client's own words (`(geen resultaten)`): the chosen one, else Dutch.
+    var clientLanguage: Language { language ?? .nl }
 
     init(_ command: Verbinder) throws(ClientFailure) {
         let environment = ProcessInfo.processInfo.environment
@@ -278,14 +287,17 @@ struct Settings {
     }
 }
 
-/// One request: prints the data lines (and with --raw the status line), exits 0 on OK, 1 on ERR.
+/// One request: prints the data lines (with --raw the status line; by default what
+/// ``StatusSummary/oneShotLines(dataLines:status:terminal:language:)`` says of it), exits 0 on
+/// OK, 1 on ERR.
 struct OneShot {
     let settings: Settings
 
     func run(line: String) throws(ClientFailure) -> Int32 {
         let connection = try settings.open()
         connection.queue(line)
-        let status = try connection.readResponse { Output.standard.line($0) }
+        var dataLines = 0
+        let status = try connection.readResponse { dataLines += 1; Output.standard.line($0) }
         if settings.raw {
             Output.standard.line(status)
             return isErrorLine(status) ? ExitStatus.failed : ExitStatus.ok
@@ -293,6 +305,13 @@ struct OneShot {
         if isErrorLine(status) {
             printError(status.text)
             return ExitStatus.failed
+        }
+        // --json output stays one JSON object per line: nothing for people is added to it.
+        if !settings.json {
+            for text in StatusSummary.oneShotLines(dataLines: dataLines, status: status,
+                                                   terminal: Output.standard.isTerminal, language: settings.clientLanguage) {
+                Output.standard.line(text)
+            }
         }
         return ExitStatus.ok
     }
