@@ -35,10 +35,10 @@ struct Verbinder: ParsableCommand {
           import nodes FILE.csv   columns kind,name[,key,tier,province,themes,note]
           import links FILE.csv   columns from,relation,to[,themes,since,until,note]
               All rows in one batch (BEGIN ... COMMIT): all or nothing.
-          export dot [NODE] [depth=N] [axis=vertical|horizontal]
+          export dot [NODE] [depth=N] [axis=vertical|horizontal] [expand=yes]
           export ics [trajectory=T] [node=N]
               The data lines as they come:
-              verbinder export dot GM1731 depth=2 | dot -Tsvg > net.svg
+              verbinder export dot GM1731 depth=2 | sfdp -Goverlap=prism -Tsvg > net.svg
           report [--svg FILE] [--quiet] [from=YYYY-MM-DD] [to=YYYY-MM-DD]
               The REPORT figures; with --svg a chart of the monthly series.
           reminders send --via 'COMMAND' [--limit N] [--lease 5m] [--retry 10m]
