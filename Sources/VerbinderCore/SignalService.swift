@@ -17,10 +17,53 @@ public final class SignalService: Sendable {
         }, answer: answer, completion: completion)
     }
 
-    /// Signals by theme, kind and source (`nodes`: any of these sources).
-    public func list(theme: String?, kind: SignalKind?, node: String?, nodes: [String]?, limit: Int, completion: @escaping Completion<[Signal]>) {
-        writes.read({ try WorkflowStore.signals($0, theme: theme, kind: kind, node: node, nodes: nodes, openOnly: false, limit: limit) },
+    /// Signals by theme, kind, source (`nodes`: any of these sources), state and the party
+    /// they were raised with.
+    public func list(theme: String?, kind: SignalKind?, node: String?, nodes: [String]?, status: SignalStatus? = nil, raisedWith: String? = nil,
+                     limit: Int, completion: @escaping Completion<[Signal]>) {
+        writes.read({ try WorkflowStore.signals($0, theme: theme, kind: kind, node: node, nodes: nodes, openOnly: false, status: status,
+                                                raisedWith: raisedWith, limit: limit) },
                     completion: completion)
+    }
+
+    /// One step on a signal's path (``SignalStatus/after(_:)``): `node` is the party it is
+    /// raised with or that answered, `meeting` where it was raised, `text` the note, answer,
+    /// outcome or reason. A step the signal's state does not allow is `ERR CONFLICT` and
+    /// changes nothing. The answer gets the new state.
+    public func step(_ id: Int, _ step: SignalStep, node: String?, meeting: Int?, text: String?, _ scope: WriteScope,
+                     answer: @escaping Answer<SignalStatus>, completion: @escaping Completion<Response>) {
+        var audit = ["signal": String(id), "action": "signal \(step.rawValue)"]
+        if let node { audit["node"] = node }
+        writes.commit(scope, audit: audit, sql: { tx in
+            guard let signal = try WorkflowStore.signalForUpdate(tx, id: id) else { throw ProtocolError(.notFound, "no signal \(id)") }
+            guard let next = signal.status.after(step) else { throw ProtocolError(.conflict, "signal \(id) is \(signal.status.rawValue)") }
+            if let meeting {
+                guard let found = try WorkflowStore.meeting(tx, id: meeting) else { throw ProtocolError(.notFound, "no meeting \(meeting)") }
+                if found.status == .cancelled { throw ProtocolError(.conflict, "meeting \(meeting) is \(found.status.rawValue)") }
+            }
+            // Answered by the party it was raised with, unless someone else is named.
+            let party = step == .answer ? (node ?? signal.raisedWith) : node
+            try WorkflowStore.stepSignal(tx, id: id, to: next, node: party, meeting: meeting, text: text)
+            return next
+        }, answer: answer, completion: completion)
+    }
+
+    /// A signal and its steps, oldest first.
+    public func signal(_ id: Int, completion: @escaping Completion<(signal: Signal, history: [SignalHistoryEntry])>) {
+        writes.read({ connection in
+            guard let signal = try WorkflowStore.signal(connection, id: id) else { throw ProtocolError(.notFound, "no signal \(id)") }
+            return (signal, try WorkflowStore.signalHistory(connection, id: id))
+        }, completion: completion)
+    }
+
+    /// Signals raised `days` or more days ago and not answered, per party.
+    public func unanswered(days: Int, completion: @escaping Completion<[UnansweredSignals]>) {
+        writes.read({ try WorkflowStore.unansweredSignals($0, days: days) }, completion: completion)
+    }
+
+    /// Signals raised at a meeting.
+    public func raised(atMeeting meeting: Int, completion: @escaping Completion<[Signal]>) {
+        writes.read({ try WorkflowStore.signalsRaised($0, atMeeting: meeting) }, completion: completion)
     }
 
     /// For problem or need `id`: the solutions and examples on its theme from other sources,

@@ -36,8 +36,28 @@ public enum SignalKind: String, Sendable, CaseIterable {
     case problem, solution, example, need
 }
 
+/// Where a signal stands on its way to the national table and back:
+/// `open → raised → answered → closed`, or `withdrawn` before it is closed.
 public enum SignalStatus: String, Sendable, CaseIterable {
-    case open, closed
+    case open, raised, answered, closed, withdrawn
+
+    /// The state a step leads to from this one, or nil when the step is not allowed here
+    /// (answering a signal that was never raised, raising a closed one).
+    public func after(_ step: SignalStep) -> SignalStatus? {
+        switch (step, self) {
+        case (.raise, .open): return .raised
+        case (.answer, .raised): return .answered
+        case (.close, .open), (.close, .raised), (.close, .answered): return .closed
+        case (.withdraw, .open), (.withdraw, .raised), (.withdraw, .answered): return .withdrawn
+        default: return nil
+        }
+    }
+}
+
+/// A step on a signal's path: put it on a party's table, record the answer, close it, or
+/// withdraw it.
+public enum SignalStep: String, Sendable, CaseIterable {
+    case raise, answer, close, withdraw
 }
 
 /// Where a reminder occurrence stands: waiting, leased to a worker, or done one way or another.

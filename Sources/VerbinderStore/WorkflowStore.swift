@@ -71,6 +71,33 @@ public struct Signal: Sendable {
     public var text: String
     public var status: SignalStatus
     public var created: String
+    /// The party it was raised with, the day, and the meeting, once raised.
+    public var raisedWith: String? = nil
+    public var raised: String? = nil
+    public var meeting: Int? = nil
+    /// The day the answer came.
+    public var answered: String? = nil
+}
+
+/// One dated step in a signal's history.
+public struct SignalHistoryEntry: Sendable {
+    public var status: SignalStatus
+    /// `YYYY-MM-DDTHH:MM` on the Amsterdam wall clock.
+    public var at: String
+    /// Raised with (raised) or answered by (answered).
+    public var node: String?
+    public var meeting: Int?
+    /// The note, answer, outcome or reason.
+    public var text: String?
+}
+
+/// The signals raised with one party and not answered yet: who owes an answer, and for how long.
+public struct UnansweredSignals: Sendable {
+    public var node: String
+    public var signals: [Int]
+    /// The day the oldest was raised, and the days since.
+    public var oldest: String
+    public var days: Int
 }
 
 /// SQL of the co-design workflow. Dates are Europe/Amsterdam dates.
@@ -263,29 +290,92 @@ public enum WorkflowStore {
 
     // MARK: Signals
 
-    static let signalColumns = "id, node_key, kind, theme, text, status, to_char(created_at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD')"
+    static let signalColumns = """
+        id, node_key, kind, theme, text, status, to_char(created_at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD'),
+        raised_with, to_char(raised_at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD'), meeting,
+        to_char(answered_at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD')
+        """
 
     static func decodeSignal(_ row: QueryResult.Row) throws -> Signal {
         Signal(id: try row.int(0), node: try row.string(1), kind: try row.value(2), theme: try row.string(3),
-               text: try row.string(4), status: try row.value(5), created: try row.string(6))
+               text: try row.string(4), status: try row.value(5), created: try row.string(6),
+               raisedWith: row.optionalString(7), raised: row.optionalString(8), meeting: row.optionalString(9).flatMap { Int($0) },
+               answered: row.optionalString(10))
+    }
+
+    public static func signalForUpdate(_ tx: Connection, id: Int) throws -> Signal? {
+        try tx.query("SELECT \(signalColumns) FROM signals WHERE id = $1 FOR UPDATE", [String(id)]).all.first.map(decodeSignal)
+    }
+
+    /// Moves a signal to `status` and records the step. Raising sets with whom, when and at
+    /// which meeting; answering sets when.
+    public static func stepSignal(_ tx: Connection, id: Int, to status: SignalStatus, node: String?, meeting: Int?, text: String?) throws {
+        try tx.query("""
+            UPDATE signals SET status = $2,
+                   raised_with = CASE WHEN $2 = 'raised' THEN $3 ELSE raised_with END,
+                   raised_at = CASE WHEN $2 = 'raised' THEN now() ELSE raised_at END,
+                   meeting = CASE WHEN $2 = 'raised' THEN $4::bigint ELSE meeting END,
+                   answered_at = CASE WHEN $2 = 'answered' THEN now() ELSE answered_at END
+            WHERE id = $1
+            """, [String(id), status.rawValue, node, meeting.map(String.init)])
+        try tx.query("INSERT INTO signal_steps (signal, status, node_key, meeting, text) VALUES ($1, $2, $3, $4::bigint, $5)",
+                     [String(id), status.rawValue, node, meeting.map(String.init), text])
+    }
+
+    /// A signal's steps, oldest first.
+    public static func signalHistory(_ connection: Connection, id: Int) throws -> [SignalHistoryEntry] {
+        try connection.query("""
+            SELECT status, to_char(at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD"T"HH24:MI'), node_key, meeting::text, text
+            FROM signal_steps WHERE signal = $1 ORDER BY id
+            """, [String(id)]).all.map { row in
+            SignalHistoryEntry(status: try row.value(0), at: try row.string(1), node: row.optionalString(2),
+                               meeting: row.optionalString(3).flatMap { Int($0) }, text: row.optionalString(4))
+        }
+    }
+
+    /// Signals raised at a meeting, by id.
+    public static func signalsRaised(_ connection: Connection, atMeeting meeting: Int) throws -> [Signal] {
+        try connection.query("SELECT \(signalColumns) FROM signals WHERE meeting = $1 ORDER BY id", [String(meeting)]).all.map(decodeSignal)
+    }
+
+    /// Signals raised at least `days` days ago (Amsterdam dates) and not answered, per party:
+    /// the longest wait first, then by key.
+    public static func unansweredSignals(_ connection: Connection, days: Int) throws -> [UnansweredSignals] {
+        try connection.query("""
+            SELECT raised_with, array_agg(id ORDER BY id),
+                   to_char(min(raised_at) AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD'),
+                   \(today) - (min(raised_at) AT TIME ZONE 'Europe/Amsterdam')::date
+            FROM signals
+            WHERE status = 'raised' AND (raised_at AT TIME ZONE 'Europe/Amsterdam')::date <= \(today) - $1::int
+            GROUP BY raised_with
+            ORDER BY 4 DESC, 1
+            """, [String(days)]).all.map { row in
+            UnansweredSignals(node: try row.string(0), signals: try row.textArray(1).compactMap { Int($0) },
+                              oldest: try row.string(2), days: try row.int(3))
+        }
     }
 
     public static func insertSignal(_ tx: Connection, node: String, kind: SignalKind, theme: String, text: String) throws -> Int {
-        try tx.query("INSERT INTO signals (node_key, kind, theme, text) VALUES ($1, $2, $3, $4) RETURNING id",
-                     [node, kind.rawValue, theme, text])[0].int(0)
+        let id = try tx.query("INSERT INTO signals (node_key, kind, theme, text) VALUES ($1, $2, $3, $4) RETURNING id",
+                              [node, kind.rawValue, theme, text])[0].int(0)
+        try tx.query("INSERT INTO signal_steps (signal, status, at) SELECT id, 'open', created_at FROM signals WHERE id = $1", [String(id)])
+        return id
     }
 
     public static func signal(_ connection: Connection, id: Int) throws -> Signal? {
         try connection.query("SELECT \(signalColumns) FROM signals WHERE id = $1", [String(id)]).all.first.map(decodeSignal)
     }
 
-    public static func signals(_ connection: Connection, theme: String?, kind: SignalKind?, node: String?, nodes: [String]?, openOnly: Bool, limit: Int) throws -> [Signal] {
+    public static func signals(_ connection: Connection, theme: String?, kind: SignalKind?, node: String?, nodes: [String]?, openOnly: Bool,
+                               status: SignalStatus? = nil, raisedWith: String? = nil, limit: Int) throws -> [Signal] {
         try connection.query("""
             SELECT \(signalColumns) FROM signals
             WHERE ($1::text IS NULL OR theme = $1) AND ($2::text IS NULL OR kind = $2) AND ($3::text IS NULL OR node_key = $3)
               AND ($4::text[] IS NULL OR node_key = ANY($4::text[])) AND (NOT $5::boolean OR status = 'open')
+              AND ($7::text IS NULL OR status = $7) AND ($8::text IS NULL OR raised_with = $8)
             ORDER BY id LIMIT $6
-            """, [theme, kind?.rawValue, node, nodes.map(PostgresArray.literal), openOnly ? "true" : "false", String(limit)]).all.map(decodeSignal)
+            """, [theme, kind?.rawValue, node, nodes.map(PostgresArray.literal), openOnly ? "true" : "false", String(limit),
+                  status?.rawValue, raisedWith]).all.map(decodeSignal)
     }
 
     /// Open signals on any of the themes (for a meeting's agenda).

@@ -156,18 +156,19 @@ extension GraphCommands {
     }
 
     static let gaps = Command(
-        "GAPS", usage: "GAPS unaffiliated|isolated|vertical [theme=T] [limit=N] | GAPS agenda [by=corop|province|functional] [limit=N] | GAPS stale [days=180] [limit=N]",
-        summary: "Who is missing out: municipalities in no network, nodes with no relation, no vertical tie to a ministry, municipalities no active kansenagenda covers (per COROP area, province or functional region), trajectories and stakeholders without a meeting held lately.",
+        "GAPS", usage: "GAPS unaffiliated|isolated|vertical [theme=T] [limit=N] | GAPS agenda [by=corop|province|functional] [limit=N] | GAPS stale [days=180] [limit=N] | GAPS unanswered [days=60] [limit=N]",
+        summary: "Who is missing out: municipalities in no network, nodes with no relation, no vertical tie to a ministry, municipalities no active kansenagenda covers (per COROP area, province or functional region), trajectories and stakeholders without a meeting held lately, parties that owe an answer to a raised signal.",
         arity: .exactly(1), permission: .read,
-        options: [OptionSpec("theme", .theme), .limit(100_000), OptionSpec("days", .count(1...36_500)), .choice("by", CoverageUnit.self)]
+        options: [OptionSpec("theme", .theme), .limit(100_000), OptionSpec("days", .count(0...36_500)), .choice("by", CoverageUnit.self)]
     ) { request, context in
         let options = context.options
         let limit = options.number("limit") ?? 100_000
         let which = request.arguments[0].lowercased()
-        if which == "agenda" || which == "stale" {
-            if options.given("theme") || (which == "agenda" && options.given("days")) || (which == "stale" && options.given("by")) {
+        if which == "agenda" || which == "stale" || which == "unanswered" {
+            if options.given("theme") || (which == "agenda" && options.given("days")) || (which != "agenda" && options.given("by")) {
                 throw ProtocolError(.usage, "")
             }
+            if which == "unanswered" { return unanswered(days: options.number("days") ?? 60, limit: limit, context) }
             return try MonitoringCommands.gaps(which, request, context)
         }
         if options.given("days") { throw ProtocolError(.usage, "days= goes with GAPS stale") }
@@ -188,6 +189,21 @@ extension GraphCommands {
             let partial = which == "unaffiliated" ? graph.partialNetworks(today: today).map { graph.node(id: $0).name } : []
             if !partial.isEmpty { status.append(("partial", .list(partial))) }
             return Response(records: nodes.prefix(limit).map { Records.node($0, today: today) }, status: Status(status))
+        })
+    }
+
+    /// `GAPS unanswered`: per party, the signals raised with it `days` or more days ago that
+    /// have no answer, the longest wait first.
+    static func unanswered(days: Int, limit: Int, _ context: CommandContext) -> Reply {
+        let graph = context.services.graph
+        return .later(context.future { context.core.signals.unanswered(days: days, completion: $0) }.map { parties in
+            let records = parties.prefix(limit).map { party in
+                Record("unanswered", [("node", .string(party.node)), ("name", .string(graph.read { $0.node(key: party.node)?.name } ?? party.node)),
+                                      ("signals", .int(party.signals.count)), ("ids", .list(party.signals.map(String.init))),
+                                      ("oldest", .string(party.oldest)), ("days", .int(party.days))])
+            }
+            return Response(records: Array(records), status: Status([("count", .int(parties.count)),
+                                                                     ("signals", .int(parties.reduce(0) { $0 + $1.signals.count }))]))
         })
     }
 

@@ -56,8 +56,16 @@ extension WorkflowCommands {
             }
         default:
             let id = try id(request.arguments[0], "meeting")
-            return .later(context.future { context.core.meetings.meeting(id, completion: $0) }.map { meeting in
-                Response(records: [record(meeting)], status: Status([("id", .int(id))]))
+            let meeting = context.future { context.core.meetings.meeting(id, completion: $0) }
+            let raised = context.future { context.core.signals.raised(atMeeting: id, completion: $0) }
+            // The signals raised at this meeting are on its agenda.
+            return .later(meeting.and(raised).map { meeting, signals in
+                let agenda = signals.map { signal in
+                    Record("agenda", [("item", "signal"), ("id", .int(signal.id)), ("kind", .string(signal.kind.rawValue)),
+                                      ("theme", .string(signal.theme)), ("node", .string(signal.node)), ("text", .string(signal.text)),
+                                      ("raised_with", .string(signal.raisedWith ?? "")), ("status", .string(signal.status.rawValue))])
+                }
+                return Response(records: [record(meeting)] + agenda, status: Status([("id", .int(id))]))
             })
         }
     }

@@ -82,7 +82,12 @@ enum WorkflowCommands {
     }
 
     static func record(_ s: Signal) -> Record {
-        Record("signal", [("id", .int(s.id)), ("node", .string(s.node)), ("kind", .string(s.kind.rawValue)), ("theme", .string(s.theme)),
-                          ("text", .string(s.text)), ("status", .string(s.status.rawValue)), ("created", .string(s.created))])
+        var record = Record("signal", [("id", .int(s.id)), ("node", .string(s.node)), ("kind", .string(s.kind.rawValue)), ("theme", .string(s.theme)),
+                                       ("text", .string(s.text)), ("status", .string(s.status.rawValue)), ("created", .string(s.created))])
+        record.append("raised_with", s.raisedWith.map(Value.string))
+        record.append("raised", s.raised.map(Value.string))
+        record.append("meeting", s.meeting.map(Value.int))
+        record.append("answered", s.answered.map(Value.string))
+        return record
     }
 }

@@ -1,0 +1,86 @@
+import Foundation
+import PQ
+import Testing
+
+/// A signal's way to the national table and back (issue 18, point 1): raised with a party,
+/// perhaps at a meeting, answered, closed or withdrawn; impossible steps change nothing; who
+/// owes an answer.
+@Suite("Signal path")
+struct SignalPathTests {
+    static func status(_ answer: (lines: [String], status: String)) -> String { answer.status }
+
+    @Test func aP10SignalIsRaisedAtAMeetingWithVWSAnsweredAndClosed() throws {
+        let (daemon, client, db) = try freshSeededDaemon("signal-path")
+        // Tubbergen (GM0183) is a P10 member.
+        #expect(try client.request("SIGNAL ADD GM0183 problem zorg \"Huisartsen stoppen zonder opvolger\"").status == "OK id=1")
+        #expect(try client.request("SIGNAL ADD GM0183 need zorg \"Cijfers over huisartsen per kern\"").status == "OK id=2")
+        let planned = try client.request("MEETING PLAN - 2030-02-01T10:00 GM0183 vws title=\"Zorgtafel\"")
+        #expect(planned.status.hasPrefix("OK id=1 "))
+
+        let rows = "SELECT (SELECT string_agg(id || ':' || status || ':' || coalesce(raised_with, '-'), ',' ORDER BY id) FROM signals), (SELECT count(*) FROM signal_steps)"
+        let start = try db.query(rows)[0].values
+        // Answering, closing after withdrawing: wrong order, and nothing changes.
+        #expect(try client.request("SIGNAL ANSWER 1 \"Er komt een regeling\"").status == "ERR CONFLICT signal 1 is open")
+        #expect(try client.request("SIGNAL RAISE 1 GM0153").status.hasPrefix("ERR INVALID a signal is raised with a national or provincial party"))
+        #expect(try client.request("SIGNAL RAISE 1 vws meeting=99").status == "ERR NOTFOUND no meeting 99")
+        #expect(try client.request("SIGNAL RAISE 9 vws").status == "ERR NOTFOUND no signal 9")
+        #expect(try client.request("SIGNAL WITHDRAW 2").status.hasPrefix("ERR USAGE"))
+        #expect(try db.query(rows)[0].values == start)
+
+        #expect(try client.request("SIGNAL RAISE 1 vws meeting=1 note=\"Op de zorgtafel\"").status == "OK id=1 status=raised")
+        #expect(try client.request("SIGNAL RAISE 1 vws").status == "ERR CONFLICT signal 1 is raised")
+        // It is on the meeting's agenda.
+        let meeting = try client.request("MEETING 1").lines.map(parseRecord)
+        let agenda = try #require(meeting.first { $0.type == "agenda" })
+        #expect(agenda.fields["item"] == "signal" && agenda.fields["id"] == "1" && agenda.fields["raised_with"] == "vws")
+
+        // Raised and unanswered: VWS owes an answer.
+        let waiting = try client.request("GAPS unanswered days=0")
+        #expect(waiting.status == "OK count=1 signals=1")
+        let owed = try parseRecord(try #require(waiting.lines.first))
+        #expect(owed.type == "unanswered" && owed.fields["node"] == "vws" && owed.fields["ids"] == "1" && owed.fields["days"] == "0")
+        #expect(try client.request("GAPS unanswered").status == "OK count=0 signals=0", "raised today is not yet 60 days")
+
+        #expect(try client.request("SIGNAL ANSWER 1 VWS neemt het op in de regeling").status == "OK id=1 status=answered")
+        #expect(try client.request("GAPS unanswered days=0").status == "OK count=0 signals=0")
+        #expect(try client.request("SIGNAL CLOSE 1 outcome=\"Regeling aangepast\"").status == "OK id=1 status=closed")
+        #expect(try client.request("SIGNAL CLOSE 1").status == "ERR CONFLICT signal 1 is closed")
+        #expect(try client.request("SIGNAL RAISE 1 vws").status == "ERR CONFLICT signal 1 is closed")
+        #expect(try client.request("SIGNAL WITHDRAW 2 reason=\"Dubbel ingebracht\"").status == "OK id=2 status=withdrawn")
+
+        // The signal and its dated history.
+        let shown = try client.request("SIGNAL 1")
+        #expect(shown.status == "OK id=1 steps=4")
+        let records = try shown.lines.map(parseRecord)
+        #expect(records.first?.type == "signal" && records.first?.fields["status"] == "closed" && records.first?.fields["raised_with"] == "vws"
+                && records.first?.fields["meeting"] == "1" && records.first?.fields["answered"] != nil)
+        #expect(records.dropFirst().map { $0.fields["status"] ?? "" } == ["open", "raised", "answered", "closed"])
+        #expect(records[2].fields["text"] == "Op de zorgtafel" && records[2].fields["meeting"] == "1")
+        #expect(records[3].fields["text"] == "VWS neemt het op in de regeling" && records[3].fields["node"] == "vws")
+        #expect(records[4].fields["text"] == "Regeling aangepast")
+        // Listing by state and by party; every step audited.
+        #expect(try client.request("SIGNALS state=withdrawn").lines.count == 1)
+        #expect(try client.request("SIGNALS raised_with=vws").lines.count == 1)
+        #expect(try client.request("SIGNALS state=lost").status.hasPrefix("ERR INVALID"))
+        #expect(try db.query("SELECT count(*) FROM audit WHERE changes->>'action' LIKE 'signal %'")[0].int(0) == 6)
+        #expect(try daemon.stop() == 0)
+    }
+
+    @Test func theMigrationKeepsEverySignalAndStartsItsHistory() throws {
+        let (conninfo, db) = try databaseBefore(migration: 11, label: "migrate-0011", rows: """
+            INSERT INTO nodes (key, kind, name, search_name, tier, province, themes, attributes, region_type) VALUES
+              ('GM0183', 'municipality', 'Tubbergen', 'tubbergen', 'local', NULL, '{}', '{}', NULL);
+            INSERT INTO signals (node_key, kind, theme, text, status, created_at) VALUES
+              ('GM0183', 'problem', 'zorg', 'Huisartsen', 'open', '2025-03-01T10:00:00+01'),
+              ('GM0183', 'solution', 'zorg', 'Zorgbus', 'closed', '2025-04-01T10:00:00+02');
+            """)
+        let before = try db.query("SELECT id, node_key, kind, theme, text, status, created_at::text FROM signals ORDER BY id").all.map(\.values)
+        try migrate(conninfo, recording: 11, on: db)
+        #expect(try db.query("SELECT id, node_key, kind, theme, text, status, created_at::text FROM signals ORDER BY id").all.map(\.values) == before)
+        #expect(try db.query("SELECT signal, status, at = (SELECT created_at FROM signals s WHERE s.id = signal) FROM signal_steps ORDER BY id").all.map(\.values)
+                == [["1", "open", "t"], ["2", "open", "t"], ["2", "closed", "t"]])
+        // A raised signal must say with whom.
+        #expect(throws: PQError.self) { try db.query("UPDATE signals SET status = 'raised' WHERE id = 1") }
+        #expect(throws: PQError.self) { try db.query("UPDATE signals SET status = 'lost' WHERE id = 1") }
+    }
+}
