@@ -10,9 +10,11 @@ import Glibc
 /// duplicate told in the daemon's words, never PostgreSQL's.
 @Suite("verbinder import of Excel files")
 struct ImportTests {
-    /// Writes `bytes` to a fresh file named `name` (the name shows in the errors).
+    /// This test's files (each test runs on an instance of its own); removed at its end.
+    let directory = NSTemporaryDirectory() + "verbinder-import-\(UUID().uuidString)"
+
+    /// Writes `bytes` to a file named `name` (the name shows in the errors).
     func file(_ name: String, _ bytes: [UInt8]) throws -> String {
-        let directory = NSTemporaryDirectory() + "verbinder-import-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/" + name
         try Data(bytes).write(to: URL(fileURLWithPath: path))
@@ -35,6 +37,7 @@ struct ImportTests {
     @Test func dutchExcelFiles() throws {
         let (daemon, _, db) = try freshSeededDaemon("import-excel")
         defer { _ = try? daemon.stop() }
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let port = "\(daemon.port)"
         func node(_ key: String) throws -> [String: String]? {
             let shown = try runClient(["--port", port, "--lang", "en", "SHOW", key])
@@ -96,6 +99,7 @@ struct ImportTests {
     @Test func duplicatesAreToldInTheDaemonsWords() throws {
         let (daemon, _, db) = try freshSeededDaemon("import-duplicate")
         defer { _ = try? daemon.stop() }
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let port = "\(daemon.port)"
 
         // Two names with one slug: only the daemon can know they clash.
