@@ -94,6 +94,14 @@ struct ImportTests {
             #expect(find.code == 0 && find.lines.isEmpty, "\(find)")
         }
         #expect(try db.query("SELECT count(*) FROM nodes WHERE key LIKE 'goede-rij-%'")[0].int(0) == 0)
+
+        // Sixty bad rows: the first 50 are shown, the rest counted.
+        let many = try file("veel.csv", "kind;name\n" + String(repeating: "partner;\n", count: 60))
+        let tooMany = try runClient(["--port", port, "--lang", "en", "import", "nodes", many])
+        let manyLines = tooMany.stderr.split(separator: "\n").map(String.init)
+        #expect(tooMany.code == 1 && manyLines.count == 52, "\(tooMany)")
+        #expect(manyLines.dropLast().last == "\(many): 10 more error(s) not shown")
+        #expect(manyLines.last == "\(many): 60 bad row(s); nothing imported")
     }
 
     @Test func duplicatesAreToldInTheDaemonsWords() throws {
