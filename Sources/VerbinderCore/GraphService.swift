@@ -20,6 +20,7 @@ public final class GraphService: Sendable {
     public func add(_ node: Node, _ scope: WriteScope, answer: @escaping Answer<Void>, completion: @escaping Completion<Response>) {
         let key = node.key
         writes.commit(scope, locking: [key], audit: ["node": key, "action": "add"], announce: [.node(key: key)],
+                      conflict: ProtocolError(.conflict, "a node with key \(key) exists"),
                       statement: GraphWrites.insertNode(node), apply: { graph, _ in graph.upsert(node) },
                       answer: { _ in try answer(()) }, completion: completion)
     }
@@ -77,6 +78,7 @@ public final class GraphService: Sendable {
         let audit = ["from": relation.from, "relation": relation.kind.rawValue, "to": relation.to, "action": "link"]
         guard scope.transaction == nil, scope.idempotency == nil else {
             writes.commit(scope, locking: [relation.from, relation.to], audit: audit, announce: [.relation(relation)],
+                          conflict: ProtocolError(.conflict, "\(relation.from) \(relation.kind.rawValue) \(relation.to) exists"),
                           statement: GraphWrites.insertRelation(relation), apply: { graph, _ in graph.link(relation) },
                           answer: { _ in answer }, completion: completion)
             return

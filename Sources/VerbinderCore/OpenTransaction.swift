@@ -27,9 +27,14 @@ public final class OpenTransaction: Sendable {
 
     let connection: Connection
     private let state = NIOLockedValueBox(Pending())
+    /// `BEGIN errors=all`: a failed write does not stop the ones after it (each runs in a
+    /// savepoint, so the database transaction survives the failure) and every write answers
+    /// for itself, so an import learns of every bad row at once; COMMIT still writes nothing.
+    public let reportsEveryError: Bool
 
-    init(connection: Connection) {
+    init(connection: Connection, reportsEveryError: Bool = false) {
         self.connection = connection
+        self.reportsEveryError = reportsEveryError
     }
 
     /// Why it can no longer commit (the first error of one of its commands), if it cannot.

@@ -10,7 +10,8 @@ extension WriteCoordinator {
 
     /// Opens a transaction on a connection taken out of the pool; `ERR BUSY` when `limit`
     /// are open already (each holds a pooled connection: idle ones must not starve the rest).
-    public func begin(limit: Int, completion: @escaping Completion<OpenTransaction>) {
+    /// `reportsEveryError`: see ``OpenTransaction/reportsEveryError``.
+    public func begin(limit: Int, reportsEveryError: Bool = false, completion: @escaping Completion<OpenTransaction>) {
         guard openTransactionCount.wrappingAdd(1, ordering: .relaxed).newValue <= limit else {
             openTransactionCount.subtract(1, ordering: .relaxed)
             completion(.failure(ProtocolError(.busy, "\(limit) batches are open, the most this daemon allows (--max-batches); try again later")))
@@ -26,7 +27,7 @@ extension WriteCoordinator {
                 pool.run(with: connection, { try $0.begin() }, completion: { result in
                     switch result {
                     case .success:
-                        completion(.success(OpenTransaction(connection: connection)))
+                        completion(.success(OpenTransaction(connection: connection, reportsEveryError: reportsEveryError)))
                     case .failure(let error):
                         pool.checkin(connection)
                         self.openTransactionCount.subtract(1, ordering: .relaxed)

@@ -66,12 +66,14 @@ public final class WriteCoordinator: Sendable {
     /// Runs a write: `sql`, its audit row (`audit` says what changed) and, with `idem=`, its
     /// kept answer in one transaction; then, still holding the locks on `keys`, `apply` in
     /// memory. `answer` turns the SQL's result into the response inside the transaction, so the
-    /// kept answer is the one sent.
+    /// kept answer is the one sent. `conflict` is the answer when the SQL violates a unique
+    /// constraint (see ``perform(_:locking:announce:writeID:oneStatement:conflict:apply:answer:completion:_:)``).
     public func commit<T: Sendable>(
         _ scope: WriteScope,
         locking keys: [String] = [],
         audit changes: [String: String],
         announce: [GraphSync.Change] = [],
+        conflict: ProtocolError? = nil,
         sql: @escaping @Sendable (Connection) throws -> T,
         apply: @escaping @Sendable (inout Graph, T) -> Void = { _, _ in },
         answer: @escaping @Sendable (T) throws -> Response,
@@ -79,7 +81,7 @@ public final class WriteCoordinator: Sendable {
     ) {
         let writer = self.writer(scope)
         let command = scope.command
-        perform(scope, locking: keys, announce: announce, writeID: writer.writeID!, oneStatement: nil,
+        perform(scope, locking: keys, announce: announce, writeID: writer.writeID!, oneStatement: nil, conflict: conflict,
                 apply: apply, answer: answer, completion: completion) { tx in
             let value = try sql(tx)
             try Audit.record(tx, actor: writer, command: command, changes: changes)
@@ -96,6 +98,7 @@ public final class WriteCoordinator: Sendable {
         locking keys: [String],
         audit changes: [String: String],
         announce: [GraphSync.Change],
+        conflict: ProtocolError? = nil,
         statement: WriteStatement,
         apply: @escaping @Sendable (inout Graph, Int) -> Void,
         answer: @escaping @Sendable (Int) throws -> Response,
@@ -103,7 +106,7 @@ public final class WriteCoordinator: Sendable {
     ) {
         let writer = self.writer(scope)
         let command = scope.command
-        perform(scope, locking: keys, announce: announce, writeID: writer.writeID!, oneStatement: 1,
+        perform(scope, locking: keys, announce: announce, writeID: writer.writeID!, oneStatement: 1, conflict: conflict,
                 apply: apply, answer: answer, completion: completion) { connection in
             try Audit.run(statement, on: connection, actor: writer, command: command, changes: changes).count
         }
@@ -116,26 +119,57 @@ public final class WriteCoordinator: Sendable {
     /// `oneStatement` is nil for a write in an explicit transaction; for one statement that
     /// commits by itself it is the statement's result when its audit row is found after a
     /// broken connection (one changed row).
+    ///
+    /// `conflict` replaces a unique violation (SQLSTATE 23505) of `body`: the caller knows what
+    /// the clash means (`a node with key X exists`), where PostgreSQL's own text names an index.
+    /// The checks before a write see only the graph in memory, so a key added twice in one batch,
+    /// or by two clients at once, reaches the database.
     private func perform<T: Sendable>(
         _ scope: WriteScope,
         locking keys: [String],
         announce: [GraphSync.Change],
         writeID: String,
         oneStatement: T?,
+        conflict: ProtocolError?,
         apply: @escaping @Sendable (inout Graph, T) -> Void,
         answer: @escaping @Sendable (T) throws -> Response,
         completion: @escaping Completion<Response>,
-        _ body: @escaping @Sendable (Connection) throws -> T
+        _ write: @escaping @Sendable (Connection) throws -> T
     ) {
+        let body: @Sendable (Connection) throws -> T = { connection in
+            do {
+                return try write(connection)
+            } catch let error as PQError where error.isUniqueViolation {
+                throw conflict ?? error
+            }
+        }
         if let transaction = scope.transaction {
-            if let failure = transaction.failure {
+            if let failure = transaction.failure, !transaction.reportsEveryError {
                 completion(.failure(ProtocolError(.conflict, "batch aborted by an earlier error (\(failure.code.rawValue)); ROLLBACK")))
                 return
             }
             transaction.add(writeID: writeID)
+            let savepoint = transaction.reportsEveryError
             pool.run(with: transaction.connection, { connection -> (T, Response) in
-                let value = try body(connection)
-                return (value, try answer(value))
+                // errors=all: a failed statement would abort the whole database transaction;
+                // rolled back to its savepoint, it leaves the batch's other writes able to run.
+                guard savepoint else {
+                    let value = try body(connection)
+                    return (value, try answer(value))
+                }
+                try connection.query("SAVEPOINT verbinder_write")
+                do {
+                    let value = try body(connection)
+                    let response = try answer(value)
+                    try connection.query("RELEASE SAVEPOINT verbinder_write")
+                    return (value, response)
+                } catch {
+                    if connection.isHealthy {
+                        _ = try? connection.query("ROLLBACK TO SAVEPOINT verbinder_write")
+                        _ = try? connection.query("RELEASE SAVEPOINT verbinder_write")
+                    }
+                    throw error
+                }
             }, completion: { result in
                 switch result {
                 case .success(let (value, response)):

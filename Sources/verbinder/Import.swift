@@ -2,117 +2,19 @@ import Foundation
 import VerbinderProtocol
 import VerbinderClient
 
-/// A malformed CSV file: the line number and what is wrong.
-struct CSVError: Error {
-    let line: Int
-    let message: String
-}
-
-/// One CSV record and the line it starts on (the header is line 1).
-struct CSVRow {
-    let line: Int
-    let fields: [String]
-}
-
-/// RFC 4180 CSV: comma-separated fields, fields in double quotes may hold commas, line breaks
-/// and doubled quotes; records end with CRLF or LF. Blank lines are skipped.
-enum CSV {
-    static func parse(_ text: String) throws(CSVError) -> [CSVRow] {
-        var scalars = Array(text.unicodeScalars)
-        if scalars.first == "\u{FEFF}" { scalars.removeFirst() } // a byte-order mark from spreadsheets
-        var rows: [CSVRow] = []
-        var fields: [String] = []
-        var field = String.UnicodeScalarView()
-        var line = 1
-        var rowLine = 1
-        var index = 0
-        var quotedField = false
-        var fieldStarted = false
-
-        func endRow() {
-            fields.append(String(field))
-            if !(fields.count == 1 && fields[0].isEmpty && !quotedField) {
-                rows.append(CSVRow(line: rowLine, fields: fields))
-            }
-            fields = []
-            field = String.UnicodeScalarView()
-            quotedField = false
-            fieldStarted = false
-        }
-
-        while index < scalars.count {
-            let scalar = scalars[index]
-            if !fieldStarted && scalar == "\"" {
-                // A quoted field: runs to the quote that is not doubled.
-                quotedField = true
-                fieldStarted = true
-                index += 1
-                var closed = false
-                while index < scalars.count {
-                    let inner = scalars[index]
-                    if inner == "\"" {
-                        if index + 1 < scalars.count, scalars[index + 1] == "\"" {
-                            field.append("\"")
-                            index += 2
-                            continue
-                        }
-                        index += 1
-                        closed = true
-                        break
-                    }
-                    if inner == "\n" { line += 1 }
-                    field.append(inner)
-                    index += 1
-                }
-                if !closed { throw CSVError(line: rowLine, message: "a quoted field is not closed") }
-                // After the closing quote: a comma, the end of the line, or the end of the file.
-                if index < scalars.count {
-                    let next = scalars[index]
-                    let endsLine = next == "\n" || (next == "\r" && index + 1 < scalars.count && scalars[index + 1] == "\n")
-                        || (next == "\r" && index + 1 == scalars.count)
-                    if next != ",", !endsLine {
-                        throw CSVError(line: line, message: "unexpected character after a closing quote (double a quote inside a quoted field: \"\")")
-                    }
-                }
-                continue
-            }
-            switch scalar {
-            case ",":
-                fields.append(String(field))
-                field = String.UnicodeScalarView()
-                quotedField = false
-                fieldStarted = false
-                index += 1
-            case "\r" where index + 1 < scalars.count && scalars[index + 1] == "\n":
-                index += 1
-            case "\r" where index + 1 == scalars.count:
-                index += 1
-            case "\n":
-                endRow()
-                line += 1
-                rowLine = line
-                index += 1
-            case "\"":
-                throw CSVError(line: line, message: "a quote inside an unquoted field (quote the whole field and double the quote)")
-            default:
-                field.append(scalar)
-                fieldStarted = true
-                index += 1
-            }
-        }
-        if fieldStarted || !fields.isEmpty || !field.isEmpty { endRow() }
-        return rows
-    }
-}
-
 /// A CSV file as requests: the column rules of one import kind.
 struct ImportKind {
     let noun: String
     let required: [String]
     let optional: [String]
+    /// The columns that name what a row writes: the same values on two rows are one thing
+    /// written twice, told by line here rather than by the database's refusal of the second.
+    let identity: [String]
 
-    static let nodes = ImportKind(noun: "nodes", required: ["kind", "name"], optional: ["key", "tier", "province", "themes", "valid_from", "valid_to", "note"])
-    static let links = ImportKind(noun: "links", required: ["from", "relation", "to"], optional: ["themes", "since", "until", "note"])
+    static let nodes = ImportKind(noun: "nodes", required: ["kind", "name"], optional: ["key", "tier", "province", "themes", "valid_from", "valid_to", "note"],
+                                  identity: ["key"])
+    static let links = ImportKind(noun: "links", required: ["from", "relation", "to"], optional: ["themes", "since", "until", "note"],
+                                  identity: ["from", "relation", "to"])
 
     /// The request for one row: the required columns as arguments, then the non-empty optional ones as options.
     func request(_ values: [String: String]) -> String {
@@ -124,41 +26,99 @@ struct ImportKind {
         return parts.joined(separator: " ")
     }
 
-    /// Checks the header and every row, and returns the requests; nothing is sent before this succeeds.
-    func requests(from rows: [CSVRow]) throws(CSVError) -> [PendingRequest] {
-        guard let header = rows.first else { throw CSVError(line: 1, message: "the file is empty (a header line is needed: \((required + optional).joined(separator: ",")))") }
+    /// The good rows as requests, and an error for each fault of the others.
+    struct Checked {
+        var requests: [PendingRequest] = []
+        var errors: [CSVError] = []
+    }
+
+    /// The header's columns (lower case; "" for a column without a name), or its errors: without
+    /// a good header no row can be read.
+    func columns(_ header: CSVRow?) throws(CSVErrors) -> [String] {
+        guard let header else {
+            throw CSVErrors([CSVError(line: 1, message: "the file is empty (a header line is needed: \((required + optional).joined(separator: ",")))")])
+        }
         let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        var errors: [CSVError] = []
         var seen: Set<String> = []
-        for column in columns {
-            guard required.contains(column) || optional.contains(column) else {
-                throw CSVError(line: header.line, message: "unknown column \"\(column)\" (columns: \(required.joined(separator: ",")) required, \(optional.joined(separator: ",")) optional)")
+        for column in columns where !column.isEmpty {
+            if !required.contains(column) && !optional.contains(column) {
+                errors.append(CSVError(line: header.line, message: "unknown column \"\(column)\" (columns: \(required.joined(separator: ",")) required, \(optional.joined(separator: ",")) optional)"))
+            } else if !seen.insert(column).inserted {
+                errors.append(CSVError(line: header.line, message: "column \"\(column)\" appears twice"))
             }
-            guard seen.insert(column).inserted else { throw CSVError(line: header.line, message: "column \"\(column)\" appears twice") }
         }
         for column in required where !seen.contains(column) {
-            throw CSVError(line: header.line, message: "missing required column \"\(column)\"")
+            errors.append(CSVError(line: header.line, message: "missing required column \"\(column)\""))
         }
-        var requests: [PendingRequest] = []
-        for row in rows.dropFirst() {
-            guard row.fields.count == columns.count else {
-                throw CSVError(line: row.line, message: "\(row.fields.count) field(s), but the header has \(columns.count)")
+        guard errors.isEmpty else { throw CSVErrors(errors) }
+        return columns
+    }
+
+    /// Checks the header and every row. A bad header throws; a bad row is reported and left
+    /// out, and the rest are still checked, so one run names every bad row.
+    func check(_ table: CSVTable) throws(CSVErrors) -> Checked {
+        let columns = try self.columns(table.rows.first)
+        var checked = Checked()
+        var firstLine: [String: Int] = [:]
+        for row in table.rows.dropFirst() {
+            var errors: [CSVError] = []
+            // Excel ends rows with separators for columns it once used: empty extra fields are no fault.
+            let extra = row.fields.dropFirst(columns.count)
+            if row.fields.count < columns.count || extra.contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                checked.errors.append(CSVError(line: row.line, message: "\(row.fields.count) field(s), but the header has \(columns.count)"))
+                continue
             }
             var values: [String: String] = [:]
-            for (column, value) in zip(columns, row.fields) { values[column] = value.trimmingCharacters(in: .whitespaces) }
-            for column in required where values[column, default: ""].isEmpty {
-                throw CSVError(line: row.line, message: "empty \(column)")
+            for (index, (column, field)) in zip(columns, row.fields).enumerated() {
+                let value = field.trimmingCharacters(in: .whitespaces)
+                if column.isEmpty {
+                    if !value.isEmpty { errors.append(CSVError(line: row.line, message: "a value in column \(index + 1), which has no name in the header")) }
+                    continue
+                }
+                values[column] = value
             }
-            requests.append(PendingRequest(line: request(values), number: row.line))
+            for column in required where values[column, default: ""].isEmpty {
+                errors.append(CSVError(line: row.line, column: column, message: "empty, but required"))
+            }
+            let identity = self.identity.map { values[$0, default: ""] }
+            if errors.isEmpty, identity.allSatisfy({ !$0.isEmpty }) {
+                // Keys are compared ignoring case, as the daemon does.
+                let folded = identity.joined(separator: "\u{1F}").lowercased()
+                if let earlier = firstLine[folded] {
+                    errors.append(CSVError(line: row.line, column: self.identity.count == 1 ? self.identity[0] : nil,
+                                           message: "\(identity.joined(separator: " ")) is also on line \(earlier)"))
+                } else {
+                    firstLine[folded] = row.line
+                }
+            }
+            if errors.isEmpty {
+                checked.requests.append(PendingRequest(line: request(values), number: row.line))
+            } else {
+                checked.errors += errors
+            }
         }
-        return requests
+        return checked
     }
 }
 
+/// The errors of a header (every one of them, not only the first).
+struct CSVErrors: Error {
+    let errors: [CSVError]
+    init(_ errors: [CSVError]) { self.errors = errors }
+}
+
 /// `verbinder import nodes|links FILE.csv`: every row in one batch, all or nothing.
+///
+/// A file from Excel is read as it comes (`;` or `,`, Windows-1252 or UTF-8), and a file with
+/// faults is answered with all of them: the rows that are well formed still go to the daemon,
+/// in a batch that reports each refused row (`BEGIN errors=all`) and is then rolled back.
 struct Importer {
     let settings: Settings
 
     static let usage = "usage: verbinder import nodes FILE.csv | verbinder import links FILE.csv"
+    /// At most this many errors are printed; the rest are counted.
+    static let shownErrors = 50
 
     func run(_ arguments: [String]) throws(ClientFailure) -> Int32 {
         guard arguments.count == 2 else { throw ClientFailure(Importer.usage, exitCode: 64) }
@@ -172,44 +132,67 @@ struct Importer {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ClientFailure("cannot read \(path)", exitCode: ExitStatus.failed)
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ClientFailure("\(path): not valid UTF-8", exitCode: ExitStatus.failed)
-        }
-        let requests: [PendingRequest]
+        let text: String
         do throws(CSVError) {
-            requests = try kind.requests(from: CSV.parse(text))
+            let decoded = try CSVDecoder.decode(Array(data))
+            text = decoded.text
+            switch decoded.encoding {
+            case .utf8: break
+            case .windows1252: complain("\(path) is Windows-1252; converted to UTF-8")
+            case .utf16: complain("\(path) is UTF-16; converted to UTF-8")
+            }
         } catch {
-            printError("\(path): line \(error.line): \(error.message)")
+            printError(error.text(file: path))
             return ExitStatus.failed
         }
+        let table = CSV.parse(text)
+        let checked: ImportKind.Checked
+        do throws(CSVErrors) {
+            checked = try kind.check(table)
+        } catch {
+            for error in (table.errors + error.errors).sorted(by: { $0.line < $1.line }) { printError(error.text(file: path)) }
+            return ExitStatus.failed
+        }
+        let faults = table.errors + checked.errors
+        if checked.requests.isEmpty && !faults.isEmpty { return report(faults, path: path) }
 
         let connection = try settings.open(json: false)
-        let (_, begin) = try connection.request("BEGIN")
+        var everyError = true
+        var (_, begin) = try connection.request("BEGIN errors=all")
+        if begin.text.hasPrefix("ERR USAGE") {
+            // A daemon from before errors=all: only its first refusal can be told.
+            everyError = false
+            (_, begin) = try connection.request("BEGIN")
+        }
         if isErrorLine(begin) {
             printError("BEGIN failed: \(begin.text)")
             return ExitStatus.failed
         }
-        var failure: (line: Int, status: String)?
-        try Pipeline(connection: connection).run(RequestSource(requests: requests), data: { _, _ in
+        var refused: [CSVError] = []
+        try Pipeline(connection: connection).run(RequestSource(requests: checked.requests), data: { _, _ in
             // Data lines of a failed row (AMBIGUOUS candidates) are not needed: the ERR names the row.
         }, status: { request, line in
             guard isErrorLine(line) else { return .next }
-            if failure == nil { failure = (request.number, line.text) }
-            return .drain
+            if everyError || refused.isEmpty { refused.append(CSVError(line: request.number, message: line.text)) }
+            return everyError ? .next : .drain
         })
+        if !faults.isEmpty {
+            // Rows of the file were left out: whatever the daemon said of the rest, nothing is written.
+            _ = try connection.request("ROLLBACK")
+            return report(faults + refused, path: path)
+        }
         // Keyed by the file's content: an import run again after an unclear end (ERR INDOUBT)
         // within 24 hours gets the first answer instead of importing twice.
         let key = "import-" + kind.noun + "-" + SHA256.hex(text).prefix(40)
-        if let failure {
+        if !refused.isEmpty {
             // An aborted batch writes nothing at COMMIT; with the key, a file imported before
             // (its rows now conflict) is answered with that import's OK.
             let (_, commit) = try connection.request("COMMIT idem=\(key)")
             if !isErrorLine(commit) {
-                Output.standard.line("imported \(requests.count) \(kind.noun)")
+                Output.standard.line("imported \(checked.requests.count) \(kind.noun)")
                 return ExitStatus.ok
             }
-            printError("line \(failure.line): \(failure.status)")
-            return ExitStatus.failed
+            return report(refused, path: path)
         }
         let (_, commit) = try connection.request("COMMIT idem=\(key)")
         if commit.text.hasPrefix("ERR INDOUBT") {
@@ -220,7 +203,19 @@ struct Importer {
             printError("COMMIT failed, nothing imported: \(commit.text)")
             return ExitStatus.failed
         }
-        Output.standard.line("imported \(requests.count) \(kind.noun)")
+        Output.standard.line("imported \(checked.requests.count) \(kind.noun)")
         return ExitStatus.ok
+    }
+
+    /// Prints the errors in line order (at most ``shownErrors``) and how many rows were bad.
+    private func report(_ errors: [CSVError], path: String) -> Int32 {
+        let sorted = errors.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element)
+        for error in sorted.prefix(Importer.shownErrors) { printError(error.text(file: path)) }
+        if sorted.count > Importer.shownErrors {
+            printError("\(path): \(sorted.count - Importer.shownErrors) more error(s) not shown")
+        }
+        let rows = Set(sorted.map(\.line)).count
+        printError("\(path): \(rows) bad row(s); nothing imported")
+        return ExitStatus.failed
     }
 }

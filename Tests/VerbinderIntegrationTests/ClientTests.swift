@@ -162,7 +162,7 @@ struct ClientTests {
         // Line 3 names an unknown node: the error names the line, and line 2 is not written either.
         let failed = try runClient(["--port", port, "import", "links", badLinks])
         #expect(failed.code == 1, "\(failed)")
-        #expect(failed.stderr.contains("line 3: ERR NOTFOUND"), "\(failed.stderr)")
+        #expect(failed.stderr.contains("\(badLinks):3: ERR NOTFOUND"), "\(failed.stderr)")
         let after = try runClient(["--port", port, "SHOW", "samen-verder"])
         #expect(!after.stdout.contains("relation=advises"), "a row of the failed batch was written: \(after.stdout)")
         let written = try Connection(conninfo).query("SELECT count(*) FROM relations WHERE from_key = 'samen-verder' AND relation = 'advises'")[0].int(0)
@@ -170,7 +170,7 @@ struct ClientTests {
 
         let bad = try runClient(["--port", port, "import", "links", malformed])
         #expect(bad.code == 1, "\(bad)")
-        #expect(bad.stderr.contains("line 1") && bad.stderr.contains("\"to\""), "\(bad.stderr)")
+        #expect(bad.stderr.contains("\(malformed):1: ") && bad.stderr.contains("\"to\""), "\(bad.stderr)")
 
         _ = try daemon.stop()
     }
@@ -307,7 +307,7 @@ extension ClientTests {
 // MARK: helpers (this file only)
 
 /// What a finished `verbinder` run printed, stdout and stderr apart.
-private struct ClientRun: CustomStringConvertible {
+struct ClientRun: CustomStringConvertible {
     let code: Int32
     let stdout: String
     let stderr: String
@@ -316,7 +316,7 @@ private struct ClientRun: CustomStringConvertible {
 }
 
 /// Runs the built client with a clean environment (no VERBINDER_ADDR/TOKEN, a private HOME).
-private func runClient(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> ClientRun {
+func runClient(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> ClientRun {
     let home = NSTemporaryDirectory() + "verbinder-home-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: home) }
@@ -329,7 +329,7 @@ private func runClient(_ arguments: [String], stdin: String? = nil, environment:
 }
 
 /// Runs a program to completion (30 s at most) with stdin from a string or /dev/null.
-private func runProgram(_ path: String, _ arguments: [String], stdin: String? = nil,
+func runProgram(_ path: String, _ arguments: [String], stdin: String? = nil,
                         environment: [String: String]? = nil) throws -> ClientRun {
     let base = NSTemporaryDirectory() + "verbinder-run-\(UUID().uuidString)"
     let outPath = base + ".out", errPath = base + ".err", inPath = base + ".in"
@@ -365,7 +365,7 @@ private func runProgram(_ path: String, _ arguments: [String], stdin: String? = 
 }
 
 /// A file with this text in the temporary directory.
-private func temporaryFile(_ text: String) throws -> String {
+func temporaryFile(_ text: String) throws -> String {
     let path = NSTemporaryDirectory() + "verbinder-client-\(UUID().uuidString).txt"
     try text.write(toFile: path, atomically: false, encoding: .utf8)
     return path

@@ -30,25 +30,42 @@ final class Batch {
 enum BatchCommands {
     static var all: [Command] { [begin, commit, rollback] }
 
+    /// `errors=` of BEGIN: after a failed write, do the later ones still run (`all`) or answer
+    /// that the batch is aborted (`first`, the default)?
+    enum ErrorsOption: String, CaseIterable {
+        case first, all
+    }
+
     static let begin = Command(
-        "BEGIN", usage: "BEGIN",
+        "BEGIN", usage: "BEGIN [errors=first|all]",
         summary: "Start a batch: the following writes commit together at COMMIT, or not at all.",
-        permission: .write,  // its arguments are checked by the handler: a nested BEGIN aborts the open batch either way
+        // errors= is read as text and checked by the handler, like the arguments: a nested
+        // BEGIN aborts the open batch whatever it says.
+        permission: .write, options: [.text("errors")],
         controlsBatch: true
     ) { request, context in
+        let errors = context.options.text("errors")
         if let open = context.session.batch {
             // Like any ERR inside a batch, a nested BEGIN aborts it: COMMIT will write nothing.
             let error = request.arguments.isEmpty
                 ? ProtocolError(.conflict, "a batch is already open; it is aborted (ROLLBACK, or COMMIT to end it writing nothing)")
-                : ProtocolError(.usage, "usage: BEGIN")  // thrown past the dispatcher, into the batch
+                : ProtocolError(.usage, "usage: BEGIN [errors=first|all]")  // thrown past the dispatcher, into the batch
             open.abort(error)
             throw error
         }
         guard request.arguments.isEmpty else { throw ProtocolError(.usage, "") }
+        let mode = try errors.map { text throws(ProtocolError) -> ErrorsOption in
+            guard let mode = ErrorsOption(rawValue: text.lowercased()) else {
+                throw ProtocolError(.invalid, "\("errors")= is one of: \("first, all")")
+            }
+            return mode
+        } ?? .first
         let services = context.services
         let session = NIOLoopBound(context.session, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        return .later(context.future { services.core.writes.begin(limit: services.configuration.maxBatches, completion: $0) }
+        return .later(context.future {
+            services.core.writes.begin(limit: services.configuration.maxBatches, reportsEveryError: mode == .all, completion: $0)
+        }
             .map { transaction in
                 let batch = Batch(transaction: transaction)
                 session.value.batch = batch
