@@ -11,6 +11,32 @@ public struct ICalendar {
 
     public mutating func raw(_ line: String) { lines.append(line) }
 
+    /// The time-zone id of the wall times written with ``addTime(_:utc:)``.
+    public static let amsterdam = "Europe/Amsterdam"
+
+    /// `VTIMEZONE` for Europe/Amsterdam by the EU rule (the one ``AmsterdamTime`` computes), so
+    /// that a client without its own time-zone data reads the wall times right. The rule is
+    /// stated from 1970 as calendar programs write it; times before 1996, when the Dutch autumn
+    /// change differed, are never written with this TZID.
+    public static let amsterdamTimeZone = [
+        "BEGIN:VTIMEZONE", "TZID:\(amsterdam)",
+        "BEGIN:DAYLIGHT", "TZOFFSETFROM:+0100", "TZOFFSETTO:+0200", "TZNAME:CEST", "DTSTART:19700329T020000",
+        "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU", "END:DAYLIGHT",
+        "BEGIN:STANDARD", "TZOFFSETFROM:+0200", "TZOFFSETTO:+0100", "TZNAME:CET", "DTSTART:19701025T030000",
+        "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU", "END:STANDARD",
+        "END:VTIMEZONE",
+    ]
+
+    /// Appends a DATE-TIME property on the Amsterdam wall clock (`DTSTART;TZID=Europe/Amsterdam:20261124T100000`)
+    /// from a UTC time (`20261124T090000Z`); as UTC when it cannot be (before 1996).
+    public mutating func addTime(_ name: String, utc: String) {
+        if let local = AmsterdamTime.wallTime(fromUTC: utc) {
+            add(name + ";TZID=" + ICalendar.amsterdam, local, escape: false)
+        } else {
+            add(name, utc, escape: false)
+        }
+    }
+
     public mutating func finish() -> [String] {
         lines.append("END:VCALENDAR")
         return lines

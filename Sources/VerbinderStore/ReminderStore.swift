@@ -26,6 +26,8 @@ public struct Reminder: Sendable {
     public var recipients: [String]
     public var lastError: String?
     public var leaseUntil: String?
+    /// The trajectory's name, which people know it by (mails name it; the key is for reference).
+    public var trajectoryName: String
 }
 
 /// Reminder occurrences: planned in the milestone's own transaction, claimed with
@@ -87,14 +89,15 @@ public enum ReminderStore {
         m.due::text, r.rule, to_char(r.fire_at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD"T"HH24:MI'),
         coalesce((SELECT array_agg(DISTINCT c.email ORDER BY c.email) FROM contacts c
                   WHERE c.node_key = m.owner_key OR c.node_key = (SELECT lead_key FROM trajectories t WHERE t.key = m.trajectory)), '{}'),
-        r.last_error, to_char(r.lease_until AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD"T"HH24:MI:SS')
+        r.last_error, to_char(r.lease_until AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD"T"HH24:MI:SS'),
+        coalesce((SELECT t.name FROM trajectories t WHERE t.key = m.trajectory), m.trajectory)
         """
 
     static func decode(_ row: QueryResult.Row) throws -> Reminder {
         Reminder(id: try row.int(0), state: try row.value(1), token: row.optionalString(2), attempt: try row.int(3), late: try row.bool(4),
                  milestone: try row.int(5), trajectory: try row.string(6), title: try row.string(7), due: try row.string(8),
                  rule: try row.string(9), fireAt: try row.string(10), recipients: try row.textArray(11),
-                 lastError: row.optionalString(12), leaseUntil: row.optionalString(13))
+                 lastError: row.optionalString(12), leaseUntil: row.optionalString(13), trajectoryName: try row.string(14))
     }
 
     /// Leases up to `limit` due occurrences to `worker`. Concurrent claimers never get the same one.
@@ -183,11 +186,12 @@ public enum ReminderStore {
     // hold the lease.
     private static let holdsLease = "id = $1 AND state = 'leased' AND lease_token = $2 AND lease_until >= now()"
 
-    /// Marks a delivery done.
+    /// Marks a delivery done. A sent reminder has no error: one from an earlier failed attempt
+    /// ("no recipients") is cleared, so listings do not show a delivered reminder as failing.
     public static func ack(id: Int, token: String) -> WriteStatement {
         WriteStatement("""
             UPDATE reminders SET state = 'sent', sent_at = now(), lease_token = NULL, lease_until = NULL, lease_holder = NULL,
-                   updated_at = now()
+                   last_error = NULL, updated_at = now()
             WHERE \(holdsLease) RETURNING state
             """, [String(id), token])
     }

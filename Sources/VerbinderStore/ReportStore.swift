@@ -95,6 +95,8 @@ public enum ReportStore {
         public var trajectory: String?
         public var notes: String
         public var participants: [String]
+        /// What `MEETING HELD` recorded, if anything.
+        public var outcome: String?
     }
 
     /// A milestone for the calendar.
@@ -113,7 +115,8 @@ public enum ReportStore {
             SELECT m.id, to_char(m.starts_at AT TIME ZONE 'UTC', \(utc)),
                    to_char((m.starts_at + make_interval(mins => m.duration_minutes)) AT TIME ZONE 'UTC', \(utc)),
                    to_char(m.updated_at AT TIME ZONE 'UTC', \(utc)), m.title, m.place, m.status, m.trajectory, m.notes,
-                   coalesce((SELECT array_agg(p.node_key ORDER BY p.node_key) FROM meeting_participants p WHERE p.meeting = m.id), '{}')
+                   coalesce((SELECT array_agg(p.node_key ORDER BY p.node_key) FROM meeting_participants p WHERE p.meeting = m.id), '{}'),
+                   m.outcome
             FROM meetings m
             WHERE ($1::text IS NULL OR m.trajectory = $1)
               AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM meeting_participants p WHERE p.meeting = m.id AND p.node_key = $2))
@@ -121,7 +124,8 @@ public enum ReportStore {
             """, [trajectory, node]).all.map { row in
             CalendarEvent(id: try row.int(0), start: try row.string(1), end: try row.string(2), stamp: try row.string(3),
                           title: try row.string(4), place: try row.string(5), status: try row.value(6),
-                          trajectory: row.optionalString(7), notes: try row.string(8), participants: try row.textArray(9))
+                          trajectory: row.optionalString(7), notes: try row.string(8), participants: try row.textArray(9),
+                          outcome: row.optionalString(10))
         }
         let todos = try connection.query("""
             SELECT ms.id, to_char(ms.due, 'YYYYMMDD'), to_char(ms.updated_at AT TIME ZONE 'UTC', \(utc)), ms.title, ms.status, ms.trajectory

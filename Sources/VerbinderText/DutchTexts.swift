@@ -156,6 +156,14 @@ enum DutchTexts {
         "{} common neighbours, the rarest {} ({} links)": "{} gemeenschappelijke relaties, de minst verbonden {} ({} relaties)",
         "1 step away": "1 stap verwijderd",
         "{} steps away": "{} stappen verwijderd",
+        // The reminder mails (REMINDERS CLAIM subject= and text=).
+        "Reminder: {} ({}) due {}": "Herinnering: {} ({}) op {}",
+        "Overdue milestone: {} ({})": "Verlopen mijlpaal: {} ({})",
+        "The milestone \"{}\" of trajectory {} was due on {} and is still open.": "De mijlpaal \"{}\" van traject {} had op {} klaar moeten zijn en staat nog open.",
+        "The milestone \"{}\" of trajectory {} is due on {}; this reminder comes {}.": "De mijlpaal \"{}\" van traject {} moet op {} klaar zijn; deze herinnering komt {}.",
+        "on the day itself": "op de dag zelf",
+        "1 day before": "1 dag vooraf",
+        "{} days before": "{} dagen vooraf",
     ]
     /// Command form -> Dutch summary for HELP.
     static let summaries: [String: String] = [

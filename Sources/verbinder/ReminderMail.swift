@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import VerbinderClient
+import VerbinderText
 
 /// One claimed reminder, from its `reminder` record.
 struct ClaimedReminder {
@@ -18,6 +19,8 @@ struct ClaimedReminder {
     let subject: String
     let text: String
     let idempotencyKey: String
+    /// The trajectory's name (`trajectory_name=`); its key when the daemon sends none.
+    let trajectoryName: String
 
     init?(_ fields: [String: String]) {
         guard let id = fields["id"], let token = fields["token"], !token.isEmpty else { return nil }
@@ -33,13 +36,16 @@ struct ClaimedReminder {
         subject = fields["subject"] ?? "Verbinder reminder"
         text = fields["text"] ?? ""
         idempotencyKey = fields["idempotency_key"] ?? "reminder-\(id)@verbinder.invalid"
+        trajectoryName = fields["trajectory_name"].flatMap { $0.isEmpty ? nil : $0 } ?? trajectory
     }
 }
 
 /// The e-mail for a reminder: RFC 5322 headers, a text/plain UTF-8 body, LF line ends
 /// (the local convention that `sendmail -t -i` expects on its standard input).
 enum ReminderMail {
-    static func message(_ reminder: ClaimedReminder, from: String, date: Date = Date()) -> String {
+    /// The message; its own words (the reference line under the daemon's text) in `language`,
+    /// which is also the language the client asked the daemon's subject and text in.
+    static func message(_ reminder: ClaimedReminder, from: String, date: Date = Date(), language: Language = .nl) -> String {
         var headers: [(String, String)] = [
             ("From", from),
             ("To", reminder.to.joined(separator: ", ")),
@@ -59,8 +65,50 @@ enum ReminderMail {
         var body = reminder.text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
         if !body.isEmpty, !body.hasSuffix("\n") { body += "\n" }
         body += "\n"
-        body += "Traject: \(reminder.trajectory) | mijlpaal: \(reminder.milestone) | datum: \(reminder.due) | herinnering: \(reminder.rule)\n"
+        body += reference(reminder, language: language) + "\n"
         return text + body
+    }
+
+    /// The line under the text, for reference: the trajectory by its name with its key, the
+    /// milestone's id, the date and when the reminder comes, all in words of `language`.
+    static func reference(_ reminder: ClaimedReminder, language: Language) -> String {
+        let trajectory = reminder.trajectoryName == reminder.trajectory
+            ? reminder.trajectory : "\(reminder.trajectoryName) (\(reminder.trajectory))"
+        let when = ahead(reminder.rule, language: language)
+        switch language {
+        case .nl: return "Traject: \(trajectory) | mijlpaal: \(reminder.milestone) | datum: \(reminder.due) | herinnering: \(when)"
+        case .en: return "Trajectory: \(trajectory) | milestone: \(reminder.milestone) | date: \(reminder.due) | reminder: \(when)"
+        }
+    }
+
+    /// A rule in words: `14d` is "14 dagen vooraf" / "14 days before", `overdue` "verlopen" / "overdue".
+    static func ahead(_ rule: String, language: Language) -> String {
+        if rule == "overdue" { return language == .nl ? "verlopen" : "overdue" }
+        guard rule.hasSuffix("d"), let days = Int(rule.dropLast()) else { return rule }
+        switch (days, language) {
+        case (0, .nl): return "op de dag zelf"
+        case (0, .en): return "on the day itself"
+        case (1, .nl): return "1 dag vooraf"
+        case (1, .en): return "1 day before"
+        case (_, .nl): return "\(days) dagen vooraf"
+        case (_, .en): return "\(days) days before"
+        }
+    }
+
+    /// A log line's time: ISO 8601 on the local clock with its offset (`2026-12-04T21:15:03+01:00`),
+    /// as cron mail and journald readers expect; `TZ` is respected (localtime_r).
+    static func logTimestamp(_ seconds: time_t = time(nil)) -> String {
+        var clock = seconds
+        var parts = tm()
+        tzset()
+        localtime_r(&clock, &parts)
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let offset = Int(parts.tm_gmtoff)
+        let magnitude = abs(offset)
+        let year = String(Int(parts.tm_year) + 1900)
+        return String(repeating: "0", count: max(0, 4 - year.count)) + year + "-" + two(Int(parts.tm_mon) + 1) + "-" + two(Int(parts.tm_mday))
+            + "T" + two(Int(parts.tm_hour)) + ":" + two(Int(parts.tm_min)) + ":" + two(Int(parts.tm_sec))
+            + (offset < 0 ? "-" : "+") + two(magnitude / 3600) + ":" + two(magnitude / 60 % 60)
     }
 
     /// A header value on one line: control characters (CR and LF included) become blanks,

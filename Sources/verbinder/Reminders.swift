@@ -5,6 +5,7 @@ import VerbinderProtocol
 import Glibc
 #endif
 import VerbinderClient
+import VerbinderText
 
 /// The options of `verbinder reminders send`, parsed from the words after `reminders`.
 struct ReminderSendOptions: ParsableCommand {
@@ -126,9 +127,21 @@ final class ReminderSender {
         return "\(host.isEmpty ? "verbinder" : host):\(getpid())"
     }
 
+    /// The language of the mails: the client's (`--lang`, `LANG`), Dutch by default, whatever
+    /// the daemon's default is. The daemon writes the subject and text in it too.
+    var language: Language { settings.language ?? .nl }
+
     func run() throws(ClientFailure) -> Int32 {
         signal(SIGPIPE, SIG_IGN) // a --via command that exits without reading its input
-        connection = try settings.open(json: false)
+        var settings = settings
+        settings.language = language
+        do throws(ClientFailure) {
+            connection = try settings.open(json: false)
+        } catch {
+            // Logged here with its time like every other line of a run; main prints nothing more.
+            logLine(error.message)
+            throw ClientFailure("", exitCode: error.exitCode)
+        }
         do throws(ClientFailure) {
             let claimFailed = try loop()
             try releaseHeldBack()
@@ -136,15 +149,22 @@ final class ReminderSender {
             if claimFailed { return ExitStatus.failed }
             return failed == 0 ? ExitStatus.ok : ExitStatus.failed
         } catch {
+            logLine(error.message)
             summary()
-            throw error
+            throw ClientFailure("", exitCode: error.exitCode)
         }
+    }
+
+    /// A line of the run's log on standard error, after its local time with offset
+    /// (`2026-12-04T21:15:03+01:00 sent 3, failed 0`): cron mails and journald show when.
+    private func logLine(_ message: String) {
+        printError(ReminderMail.logTimestamp() + " " + message)
     }
 
     private func summary() {
         var line = "sent \(sent), failed \(failed)"
         if options.dryRun { line += " (dry run: \(shown) shown and released)" }
-        printError(line)
+        logLine(line)
     }
 
     /// Claims and handles until nothing is due or the limit is reached; true when a CLAIM was refused.
@@ -155,7 +175,7 @@ final class ReminderSender {
             let count = min(ReminderSender.batch, (options.limit ?? Int.max) - handled)
             let (data, status) = try connection.request("REMINDERS CLAIM \(Quoting.quoteArgument(worker)) limit=\(count) lease=\(options.lease)")
             if isErrorLine(status) {
-                printError("REMINDERS CLAIM: \(status.text)")
+                logLine("REMINDERS CLAIM: \(status.text)")
                 return true
             }
             let claimedAt = monotonicSeconds()
@@ -170,7 +190,7 @@ final class ReminderSender {
                 try keepLeases()
                 if lost.contains(reminder.id) {
                     failed += 1
-                    complain("reminder \(reminder.id): its lease ended before it was sent; it goes to another run")
+                    logLine("reminder \(reminder.id): its lease ended before it was sent; it goes to another run")
                     continue
                 }
                 try handle(reminder)
@@ -182,7 +202,7 @@ final class ReminderSender {
     private func handle(_ reminder: ClaimedReminder) throws(ClientFailure) {
         let from = ProcessInfo.processInfo.environment["VERBINDER_MAIL_FROM"].flatMap { $0.isEmpty ? nil : $0 } ?? "Verbinder <verbinder@localhost>"
         if options.dryRun {
-            Output.standard.write(ReminderMail.mboxEntry(ReminderMail.message(reminder, from: from)) + "\n")
+            Output.standard.write(ReminderMail.mboxEntry(ReminderMail.message(reminder, from: from, language: language)) + "\n")
             Output.standard.flush()
             shown += 1
             releases.append((reminder.id, "dry run", "0m"))
@@ -190,18 +210,18 @@ final class ReminderSender {
         }
         guard !reminder.to.isEmpty else {
             failed += 1
-            complain("reminder \(reminder.id) (attempt \(reminder.attempt)): no recipients")
+            logLine("reminder \(reminder.id) (attempt \(reminder.attempt)): no recipients")
             releases.append((reminder.id, "no recipients", options.retry))
             return
         }
-        let message = ReminderMail.message(reminder, from: from)
+        let message = ReminderMail.message(reminder, from: from, language: language)
         let timeout = Double((ReminderSender.minutes(options.timeout) ?? 10) * 60)
         // The mail goes to the MTA only while this worker surely holds the lease for the whole
         // send: renewed first, for the send timeout and a minute more. A lease that is gone
         // (another worker may have it) means: do not send.
         guard try renewForSending(reminder.id, seconds: timeout) else {
             failed += 1
-            complain("reminder \(reminder.id): its lease ended before it was sent; not sent, it goes to another run")
+            logLine("reminder \(reminder.id): its lease ended before it was sent; not sent, it goes to another run")
             return
         }
         var environment = ProcessInfo.processInfo.environment
@@ -216,21 +236,21 @@ final class ReminderSender {
         if result.status == 0 && !result.timedOut {
             guard let entry = held[reminder.id] else {
                 failed += 1
-                complain("reminder \(reminder.id) was sent, but its lease had been lost: it may be sent once more")
+                logLine("reminder \(reminder.id) was sent, but its lease had been lost: it may be sent once more")
                 return
             }
             let (_, status) = try connection.request("REMINDERS ACK \(reminder.id) \(Quoting.quoteArgument(entry.token))")
             held[reminder.id] = nil
             if isErrorLine(status) {
                 failed += 1
-                complain("reminder \(reminder.id) was sent, but ACK failed (\(status.text)): it may be sent once more")
+                logLine("reminder \(reminder.id) was sent, but ACK failed (\(status.text)): it may be sent once more")
             } else {
                 sent += 1
             }
         } else {
             failed += 1
             let error = result.errorText
-            complain("reminder \(reminder.id) (attempt \(reminder.attempt)) to \(reminder.to.joined(separator: ",")): \(error)")
+            logLine("reminder \(reminder.id) (attempt \(reminder.attempt)) to \(reminder.to.joined(separator: ",")): \(error)")
             releases.append((reminder.id, error, options.retry))
         }
     }
@@ -287,9 +307,9 @@ final class ReminderSender {
             let status = try connection.readResponse { _ in }
             held[release.id] = nil
             if isErrorLine(status) {
-                complain("REMINDERS RELEASE \(release.id): \(status.text)")
+                logLine("REMINDERS RELEASE \(release.id): \(status.text)")
             } else if status.text.contains("state=dead") {
-                complain("reminder \(release.id) is dead after its last attempt (REMINDERS RETRY \(release.id) queues it again)")
+                logLine("reminder \(release.id) is dead after its last attempt (REMINDERS RETRY \(release.id) queues it again)")
             }
         }
         releases = []

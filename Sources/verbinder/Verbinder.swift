@@ -166,7 +166,19 @@ struct Verbinder: ParsableCommand {
         }
         var settings = settings
         settings.json = false // DOT and iCalendar lines come through as they are
-        return try OneShot(settings: settings).run(line: Verbinder.requestLine(["EXPORT", format] + arguments.dropFirst()))
+        let line = Verbinder.requestLine(["EXPORT", format] + arguments.dropFirst())
+        guard format.lowercased() == "ics", !settings.raw else { return try OneShot(settings: settings).run(line: line) }
+        // An iCalendar file ends its lines with CRLF (RFC 5545 3.1); the protocol's data lines end
+        // with LF, so the client writes each with CRLF. Nothing but the calendar goes to stdout.
+        let connection = try settings.open()
+        connection.queue(line)
+        let status = try connection.readResponse { Output.standard.write($0 + [0x0D, 0x0A]) }
+        if isErrorLine(status) {
+            printError(status.text)
+            return ExitStatus.failed
+        }
+        Output.standard.flush()
+        return ExitStatus.ok
     }
 
     /// One request line from argv words: the verb as it is, each argument one token

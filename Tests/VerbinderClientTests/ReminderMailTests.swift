@@ -68,6 +68,34 @@ struct ReminderMailTests {
         #expect(headers["subject"] == "Gewoon  Bcc: stiekem@example.com")
     }
 
+    /// The line under the text is in the client's language, with the trajectory's name and
+    /// its key: no "herinnering: overdue" or "14d" in a Dutch mail.
+    @Test func theReferenceLineIsInOneLanguageAndNamesTheTrajectory() throws {
+        var fields = ["id": "3", "token": "t", "to": "a@b.nl", "text": "x", "trajectory": "cd-sudwest", "milestone": "7",
+                      "due": "2026-12-18", "rule": "14d", "trajectory_name": "Co-design Súdwest-Fryslân"]
+        let soon = try #require(ClaimedReminder(fields))
+        #expect(ReminderMail.reference(soon, language: .nl)
+                == "Traject: Co-design Súdwest-Fryslân (cd-sudwest) | mijlpaal: 7 | datum: 2026-12-18 | herinnering: 14 dagen vooraf")
+        #expect(ReminderMail.reference(soon, language: .en)
+                == "Trajectory: Co-design Súdwest-Fryslân (cd-sudwest) | milestone: 7 | date: 2026-12-18 | reminder: 14 days before")
+        #expect(ReminderMail.message(soon, from: "v@vng.nl").hasSuffix("herinnering: 14 dagen vooraf\n"))
+        fields["rule"] = "overdue"
+        let late = try #require(ClaimedReminder(fields))
+        #expect(ReminderMail.reference(late, language: .nl).hasSuffix("| herinnering: verlopen"))
+        #expect(ReminderMail.reference(late, language: .en).hasSuffix("| reminder: overdue"))
+        #expect(ReminderMail.ahead("0d", language: .nl) == "op de dag zelf" && ReminderMail.ahead("1d", language: .nl) == "1 dag vooraf")
+        // A daemon without trajectory_name: the key alone.
+        fields["trajectory_name"] = nil
+        let old = try #require(ClaimedReminder(fields))
+        #expect(ReminderMail.reference(old, language: .nl).hasPrefix("Traject: cd-sudwest | mijlpaal: 7"))
+    }
+
+    @Test func aLogTimestampIsISO8601WithTheOffset() {
+        let stamp = ReminderMail.logTimestamp(1_796_000_000)
+        #expect(stamp.range(of: #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$"#, options: .regularExpression) != nil, "\(stamp)")
+        #expect(ISO8601DateFormatter().date(from: stamp) == Date(timeIntervalSince1970: 1_796_000_000), "\(stamp)")
+    }
+
     @Test func mboxEscapesFromLinesInTheBody() {
         let entry = ReminderMail.mboxEntry("Subject: x\n\nFrom me\n>From you\nplain\n")
         let lines = entry.split(separator: "\n").map(String.init)

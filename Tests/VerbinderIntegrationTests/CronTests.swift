@@ -51,7 +51,7 @@ struct CronTests {
         var sentBySummary = 0
         for worker in workers {
             #expect(try worker.wait(timeout: 300) == 0, "\(worker.output)")
-            let summary = worker.output.split(separator: "\n").last { $0.hasPrefix("sent ") } ?? ""
+            let summary = worker.output.split(separator: "\n").map { logMessage(String($0)) }.last { $0.hasPrefix("sent ") } ?? ""
             sentBySummary += Int(summary.dropFirst("sent ".count).prefix { $0.isNumber }) ?? -1_000_000
             #expect(summary.hasSuffix(", failed 0"), "\(worker.output)")
         }
@@ -189,7 +189,7 @@ struct CronTests {
         #expect(lines.filter { $0 == "MIME-Version: 1.0" }.count == 3)
         #expect(lines.filter { $0 == "Content-Transfer-Encoding: 8bit" }.count == 3)
         #expect(lines.filter { $0.hasPrefix("X-Verbinder-Reminder: id=") && $0.contains("attempt=1; rule=3d; late=yes") }.count == 3)
-        #expect(lines.contains { $0.hasPrefix("Traject: tr | mijlpaal: ") })
+        #expect(lines.contains { $0.hasPrefix("Traject: Traject (tr) | mijlpaal: ") && $0.hasSuffix(" | herinnering: 3 dagen vooraf") }, "\(output)")
         // Dates in RFC 5322 form: "Mon, 02 Mar 2026 10:00:00 +0100".
         let dates = lines.filter { $0.hasPrefix("Date: ") }
         #expect(dates.count == 3)
@@ -204,8 +204,9 @@ struct CronTests {
             let base64 = word.dropFirst("=?UTF-8?B?".count).dropLast(2)
             return String(decoding: Data(base64Encoded: String(base64)) ?? Data(), as: UTF8.self)
         }.joined()
-        #expect(decoded.hasPrefix("Herinnering: Überleg über Zorg & Welzijn: één café 0 (tr) op "), "\(decoded)")
-        #expect(lines.filter { $0.utf8.count > 78 && !$0.hasPrefix("De mijlpaal") }.isEmpty)
+        #expect(decoded.hasPrefix("Herinnering: Überleg über Zorg & Welzijn: één café 0 (Traject) op "), "\(decoded)")
+        // Header lines are folded at 78; body lines (the text and the reference line) are not.
+        #expect(lines.filter { $0.utf8.count > 78 && !$0.hasPrefix("De mijlpaal") && !$0.hasPrefix("Traject: ") }.isEmpty)
         #expect(output.contains("sent 0, failed 0 (dry run: 3 shown and released)"))
         #expect(try states(db) == ["pending": 3])
         // A second dry run shows them again.
@@ -216,6 +217,74 @@ struct CronTests {
         #expect(try states(db) == ["pending": 3])
         // A look is not an attempt: the real send afterwards is attempt 1, and no error was recorded.
         #expect(try db.query("SELECT max(attempts), count(last_error) FROM reminders WHERE state = 'pending'")[0].values == ["0", "0"])
+        // As the man page says (it used to say attempt 2): the header and the command's
+        // VERBINDER_ATTEMPT both say 1.
+        let log = directory + "/attempts.log"
+        let via = try script(directory, "via.sh", """
+            #!/bin/sh
+            printf '%s %s\\n' "$VERBINDER_ATTEMPT" "$(grep -m1 '^X-Verbinder-Reminder:' | sed 's/.*attempt=\\([0-9]*\\);.*/\\1/')" >> '\(log)'
+            """)
+        let send = try ChildProcess([Paths.verbinder, "--port", "\(daemon.port)", "reminders", "send", "--via", via],
+                                    environment: cleanEnvironment(directory))
+        #expect(try send.wait() == 0, "\(send.output)")
+        let attempts = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        #expect(attempts == ["1 1", "1 1", "1 1"], "\(attempts)")
+        #expect(try states(db) == ["sent": 3])
+        #expect(try daemon.stop() == 0)
+    }
+
+    /// The man page says what a dry run does to the attempts: nothing (it gives the lease back
+    /// with undo=yes), so the next real send is attempt 1. It used to say attempt 2.
+    @Test func theManPageSaysADryRunLeavesTheAttempts() throws {
+        let page = try String(contentsOfFile: Paths.repository + "/docs/verbinder.1", encoding: .utf8)
+        let dryRun = try #require(page.range(of: ".B \\-\\-dry\\-run\nDo not run a command"))
+        let section = String(page[dryRun.lowerBound...]).components(separatedBy: ".SH")[0]
+        #expect(section.contains("undo=yes"), "\(section)")
+        #expect(section.contains("the real send that follows is attempt 1"), "\(section)")
+        #expect(!page.contains("attempt=2"))
+        #expect(!page.contains("counts every claim as an attempt, so a"))
+    }
+
+    /// The mail is Dutch by default (the client's language, whatever the daemon's default) and
+    /// English with --lang en; the trajectory goes by its name, its key in parentheses.
+    @Test func theMailIsInTheClientsLanguageAndNamesTheTrajectory() throws {
+        let (daemon, client, db) = try freshSeededDaemon("cronlang")
+        #expect(try client.request("TRAJECTORY ADD cd-sudwest \"Co-design Súdwest-Fryslân\" kind=codesign lead=GM1900").status.hasPrefix("OK"))
+        #expect(try client.request("CONTACT ADD GM1900 \"Sjoukje de Vries\" s.devries@sudwestfryslan.nl").status.hasPrefix("OK id="))
+        let today = try db.query("SELECT (now() AT TIME ZONE 'Europe/Amsterdam')::date::text")[0].string(0)
+        // Its 14d reminder fell due yesterday at 09:00; the other one is overdue since yesterday.
+        let soon = try db.query("SELECT ($1::date + 13)::text", [today])[0].string(0)
+        let late = try db.query("SELECT ($1::date - 2)::text", [today])[0].string(0)
+        #expect(try client.request("MILESTONE ADD cd-sudwest \(soon) \"Concept probleemanalyse\" remind=14d").status.hasPrefix("OK id="))
+        #expect(try client.request("MILESTONE ADD cd-sudwest \(late) Startnotitie remind=14d").status.hasPrefix("OK id="))
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        func dryRun(_ arguments: [String], _ environment: [String: String]) throws -> (body: [String], subjects: [String]) {
+            let child = try ChildProcess([Paths.verbinder, "--port", "\(daemon.port)"] + arguments + ["reminders", "send", "--dry-run"],
+                                         environment: cleanEnvironment(directory).merging(environment) { $1 })
+            #expect(try child.wait() == 0, "\(child.output)")
+            let lines = child.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let body = lines.filter { line in ["De mijlpaal", "The milestone", "Traject: ", "Trajectory: "].contains { line.hasPrefix($0) } }
+            #expect(body.count == 4, "\(child.output)")
+            return (body, decodedSubjects(lines))
+        }
+        let dutch = try dryRun([], [:])
+        #expect(dutch.subjects.sorted() == ["Herinnering: Concept probleemanalyse (Co-design Súdwest-Fryslân) op \(soon)",
+                                            "Verlopen mijlpaal: Startnotitie (Co-design Súdwest-Fryslân)"], "\(dutch)")
+        #expect(dutch.body.contains("De mijlpaal \"Concept probleemanalyse\" van traject Co-design Súdwest-Fryslân moet op \(soon) klaar zijn; deze herinnering komt 14 dagen vooraf."), "\(dutch)")
+        #expect(dutch.body.contains("De mijlpaal \"Startnotitie\" van traject Co-design Súdwest-Fryslân had op \(late) klaar moeten zijn en staat nog open."), "\(dutch)")
+        #expect(dutch.body.contains { $0.hasPrefix("Traject: Co-design Súdwest-Fryslân (cd-sudwest) | mijlpaal: ") && $0.hasSuffix(" | datum: \(soon) | herinnering: 14 dagen vooraf") }, "\(dutch)")
+        #expect(dutch.body.contains { $0.hasPrefix("Traject: Co-design Súdwest-Fryslân (cd-sudwest) | mijlpaal: ") && $0.hasSuffix(" | datum: \(late) | herinnering: verlopen") }, "\(dutch)")
+        let dutchText = (dutch.body + dutch.subjects).joined(separator: "\n")
+        for english in ["overdue", "14d", "reminder", "Reminder", "due"] { #expect(!dutchText.contains(english), "\(english) in \(dutchText)") }
+        // LANG chooses too, and --lang wins over it.
+        #expect(try dryRun([], ["LANG": "nl_NL.UTF-8"]).subjects == dutch.subjects)
+        let english = try dryRun(["--lang", "en"], ["LANG": "nl_NL.UTF-8"])
+        #expect(english.subjects.sorted() == ["Overdue milestone: Startnotitie (Co-design Súdwest-Fryslân)",
+                                              "Reminder: Concept probleemanalyse (Co-design Súdwest-Fryslân) due \(soon)"], "\(english)")
+        #expect(english.body.contains("The milestone \"Concept probleemanalyse\" of trajectory Co-design Súdwest-Fryslân is due on \(soon); this reminder comes 14 days before."), "\(english)")
+        #expect(english.body.contains { $0.hasPrefix("Trajectory: Co-design Súdwest-Fryslân (cd-sudwest) | milestone: ") && $0.hasSuffix(" | date: \(late) | reminder: overdue") }, "\(english)")
+        #expect(try dryRun([], ["LANG": "en_GB.UTF-8"]).subjects.sorted() == english.subjects.sorted())
         #expect(try daemon.stop() == 0)
     }
 
@@ -244,6 +313,55 @@ struct CronTests {
             """)[0].values
         #expect(empty == ["pending", "no recipients"])
         #expect(try states(db) == ["sent": 3, "pending": 1])
+        // A contact now, and the retry time over: it is sent, and a sent reminder shows no error
+        // from its failed attempt (it kept "no recipients").
+        #expect(try client.request("CONTACT ADD GM0200 \"Piet Apeldoorn\" piet@apeldoorn.nl").status.hasPrefix("OK id="))
+        try db.query("UPDATE reminders SET not_before = NULL")
+        let last = try ChildProcess([Paths.verbinder, "--port", "\(daemon.port)", "reminders", "send", "--via", "cat >/dev/null"],
+                                    environment: cleanEnvironment(directory))
+        #expect(try last.wait() == 0, "\(last.output)")
+        let sent = try db.query("""
+            SELECT r.id::text, r.state, r.last_error FROM reminders r JOIN milestones m ON m.id = r.milestone WHERE m.title = 'Niemand' AND r.rule = '3d'
+            """)[0]
+        #expect(Array(sent.values.dropFirst()) == ["sent", nil])
+        let listed = try client.request("REMINDERS state=sent")
+        #expect(listed.lines.contains { $0.hasPrefix("reminder id=\(sent.values[0] ?? "") ") && !$0.contains("last_error") }, "\(listed)")
+        #expect(try states(db) == ["sent": 4])
+        #expect(try daemon.stop() == 0)
+    }
+
+    /// Every line of a run's log starts with the local time, ISO 8601 with its offset, in the
+    /// time zone TZ gives (cron mail and journald readers want to know when).
+    @Test func logLinesCarryTheLocalTimeWithItsOffset() throws {
+        let (daemon, client, db) = try fresh("cronlog")
+        #expect(try client.request("TRAJECTORY ADD leeg \"Zonder contact\" kind=codesign lead=GM0200").status.hasPrefix("OK"))
+        let due = try db.query("SELECT ((now() AT TIME ZONE 'Europe/Amsterdam')::date + 2)::text")[0].string(0)
+        #expect(try client.request("MILESTONE ADD leeg \(due) Niemand").status.hasPrefix("OK id="))
+        try addDue(client, db, count: 1)
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for (zone, offset) in [("<+0530>-5:30", "+05:30"), ("UTC0", "+00:00"), ("<-0330>3:30", "-03:30")] {
+            let before = Date()
+            let run = try ChildProcess([Paths.verbinder, "--port", "\(daemon.port)", "reminders", "send", "--via", "cat >/dev/null", "--retry", "0m"],
+                                       environment: cleanEnvironment(directory).merging(["TZ": zone]) { $1 })
+            _ = try run.wait()
+            let lines = run.output.split(separator: "\n").map(String.init)
+            #expect(lines.contains { $0.hasSuffix(": no recipients") } && lines.contains { $0.contains(" sent ") }, "\(run.output)")
+            for line in lines {
+                let stamp = String(line.prefix(25))
+                #expect(stamp.range(of: #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$"#, options: .regularExpression) != nil, "\(line)")
+                #expect(stamp.hasSuffix(offset), "\(zone): \(line)")
+                let formatter = ISO8601DateFormatter()
+                let when = try #require(formatter.date(from: stamp), "\(line)")
+                #expect(when.timeIntervalSince(before) > -2 && when.timeIntervalSince(before) < 60, "\(line)")
+            }
+        }
+        // The failure to reach a daemon is logged with its time too.
+        let unreachable = try ChildProcess([Paths.verbinder, "--port", "\(try unusedPort())", "reminders", "send", "--via", "cat"],
+                                           environment: cleanEnvironment(directory).merging(["TZ": "UTC0"]) { $1 })
+        #expect(try unreachable.wait() == 2)
+        #expect(unreachable.output.range(of: #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00 .*cannot connect"#, options: .regularExpression) != nil,
+                "\(unreachable.output)")
         #expect(try daemon.stop() == 0)
     }
 }
@@ -252,7 +370,29 @@ struct CronTests {
 
 /// The environment for a client run: no address or token from the caller, a private HOME.
 private func cleanEnvironment(_ home: String) -> [String: String] {
-    ["VERBINDER_ADDR": "", "VERBINDER_TOKEN": "", "HOME": home, "VERBINDER_MAIL_FROM": ""]
+    ["VERBINDER_ADDR": "", "VERBINDER_TOKEN": "", "HOME": home, "VERBINDER_MAIL_FROM": "", "LANG": ""]
+}
+
+/// A log line without its leading time stamp.
+private func logMessage(_ line: String) -> String {
+    guard line.first?.isNumber == true, let blank = line.firstIndex(of: " ") else { return line }
+    return String(line[line.index(after: blank)...])
+}
+
+/// The Subject headers of mbox output, RFC 2047 words decoded and folds joined.
+private func decodedSubjects(_ lines: [String]) -> [String] {
+    var subjects: [String] = []
+    for (index, line) in lines.enumerated() where line.hasPrefix("Subject: ") {
+        var value = String(line.dropFirst("Subject: ".count))
+        var next = index + 1
+        while next < lines.count, lines[next].hasPrefix(" ") { value += lines[next]; next += 1 }
+        guard value.hasPrefix("=?UTF-8?B?") else { subjects.append(value); continue }
+        subjects.append(value.split(separator: " ").map { word -> String in
+            let base64 = word.dropFirst("=?UTF-8?B?".count).dropLast(2)
+            return String(decoding: Data(base64Encoded: String(base64)) ?? Data(), as: UTF8.self)
+        }.joined())
+    }
+    return subjects
 }
 
 private func scratchDirectory() throws -> String {

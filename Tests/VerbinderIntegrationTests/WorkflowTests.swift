@@ -160,6 +160,110 @@ struct WorkflowTests {
         #expect(try daemon.stop() == 0)
     }
 
+    /// `verbinder export ics > f.ics` as a person runs it: a CRLF file whose meetings are on the
+    /// Amsterdam wall clock (TZID with its VTIMEZONE), read by two independent parsers: Python's
+    /// icalendar (which takes the TZID's rules from its own time-zone data) and vobject (which
+    /// takes them from the file's VTIMEZONE). Meetings on both sides of both 2026 clock changes.
+    @Test func icsFileHasCRLFAmsterdamTimesAndTheOutcome() throws {
+        let (daemon, client, _) = try fresh("icstz")
+        #expect(try client.request("TRAJECTORY ADD cd-sudwest \"Co-design Súdwest-Fryslân\" kind=codesign lead=GM1900").status.hasPrefix("OK"))
+        // Local time planned -> the UTC instant it is.
+        let meetings = [("2026-03-28T10:00", "2026-03-28T09:00:00"), ("2026-03-30T10:00", "2026-03-30T08:00:00"),
+                        ("2026-10-24T10:00", "2026-10-24T08:00:00"), ("2026-10-26T10:00", "2026-10-26T09:00:00"),
+                        ("2026-11-24T10:00", "2026-11-24T09:00:00")]
+        var ids: [String] = []
+        for (start, _) in meetings {
+            let planned = try client.request("MEETING PLAN cd-sudwest \(start) GM1900 PV21 title=\"Tafel \(start)\" duration=90m")
+            #expect(planned.status.hasPrefix("OK id="), "\(planned)")
+            ids.append(String(planned.status.dropFirst("OK id=".count).prefix { $0.isNumber }))
+        }
+        #expect(try client.request("MEETING NOTE \(ids[3]) \"Provincie doet mee; VWS nog vragen\"").status.hasPrefix("OK"))
+        #expect(try client.request("MEETING HELD \(ids[3]) outcome=\"Afspraak: startnotitie, in december\"").status.hasPrefix("OK"))
+        #expect(try client.request("MILESTONE ADD cd-sudwest 2026-12-05 Startnotitie").status.hasPrefix("OK"))
+
+        let directory = NSTemporaryDirectory() + "verbinder-ics-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/f.ics"
+        let export = try ChildProcess(["/bin/sh", "-c", "'\(Paths.verbinder)' --port \(daemon.port) export ics trajectory=cd-sudwest > '\(path)'"],
+                                      environment: ["HOME": directory, "VERBINDER_ADDR": "", "VERBINDER_TOKEN": ""])
+        #expect(try export.wait() == 0, "\(export.output)")
+        let bytes = try #require(FileManager.default.contents(atPath: path))
+        let text = String(decoding: bytes, as: UTF8.self)
+        // RFC 5545 3.1: every line, the last included, ends with CRLF; no bare LF or CR.
+        #expect(text.hasSuffix("END:VCALENDAR\r\n"))
+        #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
+        #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\r"))
+        let lines = text.components(separatedBy: "\r\n").dropLast()
+        #expect(lines.allSatisfy { $0.utf8.count <= 75 })
+        #expect(lines.filter { $0 == "BEGIN:VTIMEZONE" }.count == 1)
+        #expect(lines.contains("DTSTART;TZID=Europe/Amsterdam:20261124T100000"), "\(text)")
+        #expect(lines.contains("DUE;VALUE=DATE:20261205"))
+        #expect(lines.filter { $0.hasPrefix("DTSTAMP:") }.allSatisfy { $0.hasSuffix("Z") })
+
+        // Each parser prints one JSON line per component: the start on its own clock, the start
+        // in UTC, the zone's name and the description.
+        let icalendar = """
+            import sys, json, icalendar, datetime
+            cal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())
+            for c in cal.walk():
+                if c.name == 'VEVENT':
+                    start = c.decoded('DTSTART')
+                    print(json.dumps({'uid': str(c.get('UID')), 'local': start.strftime('%Y-%m-%dT%H:%M:%S%z'),
+                                      'utc': start.astimezone(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S'),
+                                      'tz': str(c.get('DTSTART').params.get('TZID')),
+                                      'end': c.decoded('DTEND').astimezone(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S'),
+                                      'description': str(c.get('DESCRIPTION', ''))}))
+                elif c.name == 'VTODO':
+                    due = c.decoded('DUE')
+                    print(json.dumps({'uid': str(c.get('UID')), 'due': due.isoformat(), 'date': type(due) is datetime.date}))
+            """
+        let vobject = """
+            import sys, json, vobject, datetime
+            cal = vobject.readOne(open(sys.argv[1], encoding='utf-8').read())
+            for c in cal.getChildren():
+                if c.name == 'VEVENT':
+                    start = c.dtstart.value
+                    print(json.dumps({'uid': c.uid.value, 'local': start.strftime('%Y-%m-%dT%H:%M:%S%z'),
+                                      'utc': start.astimezone(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S'),
+                                      'tz': c.dtstart.params.get('X-VOBJ-ORIGINAL-TZID', c.dtstart.params.get('TZID', ['']))[0],
+                                      'zone': repr(start.tzinfo),
+                                      'end': c.dtend.value.astimezone(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S'),
+                                      'description': c.description.value if hasattr(c, 'description') else ''}))
+                elif c.name == 'VTODO':
+                    due = c.due.value
+                    print(json.dumps({'uid': c.uid.value, 'due': due.isoformat(), 'date': type(due) is datetime.date}))
+            """
+        for (parser, script) in [("icalendar", icalendar), ("vobject", vobject)] {
+            let child = try ChildProcess(["/usr/bin/env", "python3", "-c", script, path])
+            #expect(try child.wait() == 0, "\(parser): \(child.output)")
+            let parsed = try child.output.split(separator: "\n").map {
+                try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:]
+            }
+            let events = Dictionary(uniqueKeysWithValues: parsed.compactMap { entry in (entry["uid"] as? String).map { ($0, entry) } })
+            #expect(events.count == 6, "\(parser): \(child.output)")
+            for (index, (local, utc)) in meetings.enumerated() {
+                let event = try #require(events["meeting-\(ids[index])@verbinder.vng.nl"], "\(parser)")
+                let offset = utc.hasPrefix("2026-03-28") || utc.hasPrefix("2026-10-26") || utc.hasPrefix("2026-11") ? "+0100" : "+0200"
+                #expect(event["local"] as? String == local + ":00" + offset, "\(parser): \(event)")
+                #expect(event["utc"] as? String == utc, "\(parser): \(event)")
+                #expect(event["tz"] as? String == "Europe/Amsterdam", "\(parser): \(event)")
+            }
+            if parser == "vobject" {
+                // vobject's zone is built from the file's own VTIMEZONE, so its rules are checked too.
+                #expect(events.values.filter { $0["zone"] != nil }.allSatisfy { ($0["zone"] as? String)?.contains("tzicalvtz") == true }, "\(parsed)")
+            }
+            // 90 minutes after the start, across the October change too.
+            #expect(events["meeting-\(ids[3])@verbinder.vng.nl"]?["end"] as? String == "2026-10-26T10:30:00", "\(parser)")
+            let held = events["meeting-\(ids[3])@verbinder.vng.nl"]?["description"] as? String ?? ""
+            #expect(held == "Traject: cd-sudwest\nUitkomst: Afspraak: startnotitie, in december\nNotities: Provincie doet mee; VWS nog vragen",
+                    "\(parser): \(held)")
+            let todo = try #require(parsed.first { ($0["uid"] as? String)?.hasPrefix("milestone-") == true }, "\(parser)")
+            #expect(todo["due"] as? String == "2026-12-05" && todo["date"] as? Bool == true, "\(parser): \(todo)")
+        }
+        #expect(try daemon.stop() == 0)
+    }
+
     @Test func reportMatchesIndependentFigures() throws {
         let (daemon, client, db) = try fresh("report")
         let now = try today(db)

@@ -73,18 +73,31 @@ enum MonitoringCommands {
         return .later(context.future { context.core.monitoring.calendar(trajectory: text, node: node, completion: $0) }.map { events, todos in
             var calendar = ICalendar()
             calendar.add("X-WR-CALNAME", "Verbinder")
+            // Meetings are written on the Amsterdam wall clock, as people planned them; the time
+            // zone goes once before them when any is. (An event before 1996 stays in UTC.)
+            let local = { (event: ReportStore.CalendarEvent) in
+                AmsterdamTime.wallTime(fromUTC: event.start) != nil && AmsterdamTime.wallTime(fromUTC: event.end) != nil
+            }
+            if events.contains(where: local) { ICalendar.amsterdamTimeZone.forEach { calendar.raw($0) } }
             graph.read { graph in
                 for event in events {
                     calendar.raw("BEGIN:VEVENT")
                     calendar.add("UID", "meeting-\(event.id)@verbinder.vng.nl", escape: false)
                     calendar.add("DTSTAMP", event.stamp, escape: false)
-                    calendar.add("DTSTART", event.start, escape: false)
-                    calendar.add("DTEND", event.end, escape: false)
+                    if local(event) {
+                        calendar.addTime("DTSTART", utc: event.start)
+                        calendar.addTime("DTEND", utc: event.end)
+                    } else {
+                        calendar.add("DTSTART", event.start, escape: false)
+                        calendar.add("DTEND", event.end, escape: false)
+                    }
                     calendar.add("SUMMARY", event.title.isEmpty ? "Overleg" : event.title)
                     if !event.place.isEmpty { calendar.add("LOCATION", event.place) }
-                    var description = event.trajectory.map { "Traject: \($0)" } ?? ""
-                    if !event.notes.isEmpty { description += (description.isEmpty ? "" : "\n") + event.notes }
-                    if !description.isEmpty { calendar.add("DESCRIPTION", description) }
+                    // What a held meeting came to belongs with it in the calendar: the outcome, then the notes.
+                    var description = event.trajectory.map { ["Traject: \($0)"] } ?? []
+                    if let outcome = event.outcome, !outcome.isEmpty { description.append("Uitkomst: \(outcome)") }
+                    if !event.notes.isEmpty { description.append("Notities: \(event.notes)") }
+                    if !description.isEmpty { calendar.add("DESCRIPTION", description.joined(separator: "\n")) }
                     calendar.add("STATUS", event.status == .cancelled ? "CANCELLED" : "CONFIRMED", escape: false)
                     for participant in event.participants {
                         let name = graph.node(key: participant)?.name ?? participant

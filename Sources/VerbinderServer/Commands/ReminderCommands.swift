@@ -4,6 +4,7 @@ import VerbinderCore
 import VerbinderGraph
 import VerbinderProtocol
 import VerbinderStore
+import VerbinderText
 
 /// Milestone reminders for cron workers, and the contacts they go to.
 enum ReminderCommands {
@@ -24,17 +25,30 @@ enum ReminderCommands {
         }
     }
 
-    static func deliveryRecord(_ r: Reminder) -> Record {
+    /// When a reminder comes, for people: `14 days before`, `1 day before`, `on the day itself`.
+    static func ahead(_ rule: String) -> Message {
+        guard let days = Int(rule.dropLast()), rule.hasSuffix("d") else { return Message(verbatim: rule) }
+        switch days {
+        case 0: return "on the day itself"
+        case 1: return "1 day before"
+        default: return "\(days) days before"
+        }
+    }
+
+    /// The worker's record: the message in the connection's language (a worker sets `LANG`),
+    /// naming the trajectory by its name; the key stays in `trajectory=`.
+    static func deliveryRecord(_ r: Reminder, language: Language) -> Record {
         let overdue = r.rule == "overdue"
-        let subject = overdue ? "Verlopen mijlpaal: \(r.title) (\(r.trajectory))" : "Herinnering: \(r.title) (\(r.trajectory)) op \(r.due)"
-        let text = overdue
-            ? "De mijlpaal \"\(r.title)\" van traject \(r.trajectory) had op \(r.due) klaar moeten zijn en staat nog open."
-            : "De mijlpaal \"\(r.title)\" van traject \(r.trajectory) is op \(r.due) (herinnering \(r.rule) vooraf)."
+        let name = r.trajectoryName
+        let subject: Message = overdue ? "Overdue milestone: \(r.title) (\(name))" : "Reminder: \(r.title) (\(name)) due \(r.due)"
+        let text: Message = overdue
+            ? "The milestone \"\(r.title)\" of trajectory \(name) was due on \(r.due) and is still open."
+            : "The milestone \"\(r.title)\" of trajectory \(name) is due on \(r.due); this reminder comes \(ahead(r.rule))."
         return Record("reminder", [
             ("id", .int(r.id)), ("token", .string(r.token ?? "")), ("attempt", .int(r.attempt)), ("late", .bool(r.late)),
             ("milestone", .int(r.milestone)), ("trajectory", .string(r.trajectory)), ("due", .string(r.due)), ("rule", .string(r.rule)),
-            ("to", .list(r.recipients)), ("subject", .string(subject)), ("text", .string(text)),
-            ("idempotency_key", .string("reminder-\(r.id)@verbinder.vng.nl")),
+            ("to", .list(r.recipients)), ("subject", .string(subject.text(language))), ("text", .string(text.text(language))),
+            ("idempotency_key", .string("reminder-\(r.id)@verbinder.vng.nl")), ("trajectory_name", .string(name)),
         ])
     }
 
@@ -78,8 +92,9 @@ enum ReminderCommands {
             let holder = holder(context)
             context.session.holdsLeases = true
             let scope = context.scope(request)
+            let language = context.session.language
             return .later(context.future { context.core.reminders.claim(worker: worker, holder: holder, limit: limit, leaseSeconds: lease, scope, completion: $0) }
-                .map { claimed in Response(records: claimed.map(deliveryRecord), status: Status([("claimed", .int(claimed.count))])) })
+                .map { claimed in Response(records: claimed.map { deliveryRecord($0, language: language) }, status: Status([("claimed", .int(claimed.count))])) })
         case "ACK"?, "TOUCH"?, "RELEASE"?:
             let verb = request.arguments[0].uppercased()
             let (id, token) = try token(request)
