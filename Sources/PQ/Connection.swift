@@ -197,9 +197,11 @@ public final class Connection: @unchecked Sendable {
             let state = Connection.field(result, "C")
             let message = Connection.field(result, "M") ?? Connection.trimmed(PQresultErrorMessage(result))
             let detail = Connection.field(result, "D")
-            let broken = PQstatus(conn) != CONNECTION_OK
-            throw PQError(kind: broken && state == nil ? .connection : .server,
-                          sqlState: state ?? "", message: message, detail: detail)
+            // No SQLSTATE: libpq made the error itself (the server went away mid-query, often
+            // before PQstatus says so), never the server after running the statement. It is a
+            // connection failure: the caller must treat the write's outcome as unknown.
+            throw PQError(kind: state == nil ? .connection : .server,
+                          sqlState: state ?? "", message: message.isEmpty ? "connection lost" : message, detail: detail)
         }
     }
 
