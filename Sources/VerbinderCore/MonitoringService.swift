@@ -20,8 +20,22 @@ public final class MonitoringService: Sendable {
             guard start <= end else { throw ProtocolError(.invalid, "from= is after to=") }
             let agendas = try WorkflowStore.activeKansenagendas(connection)
             let kansenagenda = graph.read { Self.kansenagendaMetrics($0, agendas: agendas, today: today) }
-            return (try ReportStore.metrics(connection, from: start, to: end, unaffiliated: unaffiliated, kansenagenda: kansenagenda), start, end)
+            let inBigNetworks = graph.read { Self.membersOfBigNetworks($0) }
+            let metrics = try ReportStore.metrics(connection, from: start, to: end, unaffiliated: unaffiliated, kansenagenda: kansenagenda)
+                + ReportStore.signalPathMetrics(connection, from: start, to: end, unaffiliated: unaffiliated, inBigNetworks: inBigNetworks)
+            return (metrics, start, end)
         }, completion: completion)
+    }
+
+    /// The municipalities in the G4 or the G40: the loud voices, against which the report
+    /// measures whether the mouthpiece also speaks for the others.
+    static func membersOfBigNetworks(_ graph: borrowing Graph) -> Set<String> {
+        var keys: Set<String> = []
+        for network in ["g4", "g40"] {
+            guard let id = graph.id(forKey: network) else { continue }
+            for member in graph.members(of: id) { keys.insert(graph.node(id: member).key) }
+        }
+        return keys
     }
 
     /// The kansenagenda's figures: municipalities covered (count and share of the current

@@ -83,6 +83,49 @@ public enum ReportStore {
         return metrics
     }
 
+    /// The figures of the mouthpiece: signals brought in during the period by their state now;
+    /// per party, the signals raised with it during the period, those answered, and the median
+    /// days to an answer; and which share of the raised signals came from municipalities in no
+    /// network (`unaffiliated`) and from municipalities outside the G4 and G40 (not in
+    /// `inBigNetworks`). Dates are Amsterdam dates.
+    public static func signalPathMetrics(_ connection: Connection, from: String, to: String, unaffiliated: Set<String>,
+                                         inBigNetworks: Set<String>) throws -> [Metric] {
+        var metrics: [Metric] = []
+        for row in try connection.query("""
+            SELECT status, count(*) FROM signals
+            WHERE (created_at AT TIME ZONE 'Europe/Amsterdam')::date BETWEEN $1::date AND $2::date
+            GROUP BY 1 ORDER BY 1
+            """, [from, to]).all {
+            metrics.append(Metric(name: "signals_by_state", dimensions: [("state", try row.string(0))], value: Double(try row.int(1)), isCount: true))
+        }
+        let raisedInPeriod = "(raised_at AT TIME ZONE 'Europe/Amsterdam')::date BETWEEN $1::date AND $2::date"
+        for row in try connection.query("""
+            SELECT raised_with, count(*), count(answered_at),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY (answered_at AT TIME ZONE 'Europe/Amsterdam')::date
+                                                            - (raised_at AT TIME ZONE 'Europe/Amsterdam')::date)
+            FROM signals WHERE raised_at IS NOT NULL AND \(raisedInPeriod)
+            GROUP BY 1 ORDER BY 1
+            """, [from, to]).all {
+            let party = [("party", try row.string(0))]
+            metrics.append(Metric(name: "signals_raised", dimensions: party, value: Double(try row.int(1)), isCount: true))
+            metrics.append(Metric(name: "signals_answered", dimensions: party, value: Double(try row.int(2)), isCount: true))
+            if let median = row.optionalString(3).flatMap(Double.init) {
+                metrics.append(Metric(name: "signals_answer_median_days", dimensions: party, value: median, isCount: false))
+            }
+        }
+        let sources = try connection.query("SELECT node_key FROM signals WHERE raised_at IS NOT NULL AND \(raisedInPeriod)", [from, to])
+            .all.map { try $0.string(0) }
+        let municipalities = Set(try connection.query("SELECT key FROM nodes WHERE kind = 'municipality'").all.map { try $0.string(0) })
+        let fromUnaffiliated = sources.filter { unaffiliated.contains($0) }.count
+        let fromOutsideBig = sources.filter { municipalities.contains($0) && !inBigNetworks.contains($0) }.count
+        func share(_ part: Int) -> Double { sources.isEmpty ? 0 : Double(part) / Double(sources.count) }
+        metrics.append(Metric(name: "signals_raised_from_unaffiliated", dimensions: [], value: Double(fromUnaffiliated), isCount: true))
+        metrics.append(Metric(name: "signals_raised_from_unaffiliated_share", dimensions: [], value: share(fromUnaffiliated), isCount: false))
+        metrics.append(Metric(name: "signals_raised_outside_g4_g40", dimensions: [], value: Double(fromOutsideBig), isCount: true))
+        metrics.append(Metric(name: "signals_raised_outside_g4_g40_share", dimensions: [], value: share(fromOutsideBig), isCount: false))
+        return metrics
+    }
+
     /// A meeting for the calendar, with UTC times in iCalendar form.
     public struct CalendarEvent: Sendable {
         public var id: Int

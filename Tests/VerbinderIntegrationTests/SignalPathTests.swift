@@ -83,4 +83,72 @@ struct SignalPathTests {
         #expect(throws: PQError.self) { try db.query("UPDATE signals SET status = 'raised' WHERE id = 1") }
         #expect(throws: PQError.self) { try db.query("UPDATE signals SET status = 'lost' WHERE id = 1") }
     }
+    @Test func reportFiguresMatchWhatWasInserted() throws {
+        let (daemon, client, db) = try freshSeededDaemon("signal-report")
+        let municipalities = try db.query("SELECT key FROM nodes WHERE kind = 'municipality' ORDER BY key").all.map { try $0.string(0) }
+        let unaffiliated = Set(try client.request("GAPS unaffiliated").lines.map(parseRecord).compactMap { $0.fields["key"] })
+        let big = Set(try db.query("SELECT from_key FROM relations WHERE relation = 'member_of' AND to_key IN ('g4', 'g40')").all.map { try $0.string(0) })
+        #expect(unaffiliated.count > 100 && big.count > 40)
+        let parties = ["vws", "bzk", "ocw", "szw", "lvvn", "PV23"]
+        let states = ["open", "raised", "answered", "closed", "withdrawn"]
+        var generator = SplitMix(seed: 18)
+        func pick(_ n: Int) -> Int { Int(generator.next() % UInt64(n)) }
+        let periodDays = 200
+        // Expected figures, from what is inserted.
+        var byState: [String: Int] = [:]
+        var raised: [String: Int] = [:], answered: [String: Int] = [:], waits: [String: [Int]] = [:]
+        var raisedSources: [String] = []
+        var sql: [String] = []
+        for _ in 0..<330 {
+            let source = pick(10) == 0 ? "PV23" : municipalities[pick(municipalities.count)]
+            let created = pick(400)
+            let state = states[pick(states.count)]
+            // Closed and withdrawn signals were raised (and closed ones answered) half the time.
+            let wasRaised = ["raised", "answered"].contains(state) || (["closed", "withdrawn"].contains(state) && pick(2) == 0)
+            let wasAnswered = state == "answered" || (state == "closed" && wasRaised && pick(2) == 0)
+            let raisedAgo = wasRaised ? max(0, created - pick(30)) : nil
+            let answeredAgo = wasAnswered ? max(0, raisedAgo! - pick(90)) : nil
+            let party = wasRaised ? parties[pick(parties.count)] : nil
+            func at(_ ago: Int?) -> String { ago.map { "(((now() AT TIME ZONE 'Europe/Amsterdam')::date - \($0))::timestamp + interval '12 hours') AT TIME ZONE 'Europe/Amsterdam'" } ?? "NULL" }
+            sql.append("('\(source)', 'problem', 'zorg', 'Signaal', '\(state)', \(at(created)), \(party.map { "'\($0)'" } ?? "NULL"), \(at(raisedAgo)), \(at(answeredAgo)))")
+            if created <= periodDays { byState[state, default: 0] += 1 }
+            if let party, let raisedAgo, raisedAgo <= periodDays {
+                raised[party, default: 0] += 1
+                raisedSources.append(source)
+                if let answeredAgo { answered[party, default: 0] += 1; waits[party, default: []].append(raisedAgo - answeredAgo) }
+            }
+        }
+        try db.query("""
+            INSERT INTO signals (node_key, kind, theme, text, status, created_at, raised_with, raised_at, answered_at) VALUES
+            \(sql.joined(separator: ",\n"))
+            """)
+        let from = try db.query("SELECT ((now() AT TIME ZONE 'Europe/Amsterdam')::date - \(periodDays))::text")[0].string(0)
+        let metrics = try client.request("REPORT from=\(from)").lines.map(parseRecord).filter { $0.fields["name"]?.hasPrefix("signals") == true }
+        func value(_ name: String, _ dimensions: [String: String] = [:]) -> Double? {
+            metrics.first { record in
+                var rest = record.fields
+                rest["name"] = nil
+                let value = rest.removeValue(forKey: "value")
+                return record.fields["name"] == name && rest == dimensions && value != nil
+            }.flatMap { Double($0.fields["value"]!) }
+        }
+        for state in states { #expect(value("signals_by_state", ["state": state]) == byState[state].map(Double.init), "\(state)") }
+        for party in parties {
+            #expect(value("signals_raised", ["party": party]) == raised[party].map(Double.init), "\(party)")
+            #expect(value("signals_answered", ["party": party]) == raised[party].map { _ in Double(answered[party] ?? 0) }, "\(party)")
+            let sorted = (waits[party] ?? []).sorted()
+            let median: Double? = sorted.isEmpty ? nil
+                : sorted.count % 2 == 1 ? Double(sorted[sorted.count / 2]) : Double(sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+            #expect(value("signals_answer_median_days", ["party": party]) == median, "\(party)")
+        }
+        let fromUnaffiliated = raisedSources.filter { unaffiliated.contains($0) }.count
+        let outside = raisedSources.filter { $0.hasPrefix("GM") && !big.contains($0) }.count
+        func rounded(_ part: Int) -> Double { (Double(part) / Double(raisedSources.count) * 10_000).rounded() / 10_000 }
+        #expect(raisedSources.count > 60 && fromUnaffiliated > 0 && outside > fromUnaffiliated)
+        #expect(value("signals_raised_from_unaffiliated") == Double(fromUnaffiliated))
+        #expect(value("signals_raised_from_unaffiliated_share") == rounded(fromUnaffiliated))
+        #expect(value("signals_raised_outside_g4_g40") == Double(outside))
+        #expect(value("signals_raised_outside_g4_g40_share") == rounded(outside))
+        #expect(try daemon.stop() == 0)
+    }
 }
