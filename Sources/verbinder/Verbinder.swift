@@ -39,6 +39,9 @@ struct Verbinder: ParsableCommand {
           export ics [trajectory=T] [node=N]
               The data lines as they come:
               verbinder export dot GM1731 depth=2 | sfdp -Goverlap=prism -Tsvg > net.svg
+          export csv signals|goals|contacts [--excel] [name=value...]
+              The listing as a spreadsheet (CSV, CRLF); --excel: UTF-8 with BOM and ;
+              between fields, as Dutch Excel opens it. Filters as SIGNALS, GOALS, CONTACTS.
           report [--svg FILE] [--quiet] [from=YYYY-MM-DD] [to=YYYY-MM-DD]
               The REPORT figures; with --svg a chart of the monthly series.
           reminders send --via 'COMMAND' [--limit N] [--lease 5m] [--retry 10m]
@@ -161,9 +164,10 @@ struct Verbinder: ParsableCommand {
 
     private func exportCommand(_ arguments: [String], settings: Settings) throws -> Int32 {
         guard let format = arguments.first else {
-            throw ClientFailure("usage: verbinder export dot [NODE] [depth=N] [axis=vertical|horizontal], or export ics [trajectory=T] [node=N]",
+            throw ClientFailure("usage: verbinder export dot [NODE] [depth=N] [axis=vertical|horizontal] [expand=yes], export ics [trajectory=T] [node=N], or export csv signals|goals|contacts [--excel]",
                                 exitCode: ExitCode.validationFailure.rawValue)
         }
+        if format.lowercased() == "csv" { return try SpreadsheetExport(settings: settings).run(Array(arguments.dropFirst())) }
         var settings = settings
         settings.json = false // DOT and iCalendar lines come through as they are
         let line = Verbinder.requestLine(["EXPORT", format] + arguments.dropFirst())

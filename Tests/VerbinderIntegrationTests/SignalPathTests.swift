@@ -151,4 +151,36 @@ struct SignalPathTests {
         #expect(value("signals_raised_outside_g4_g40_share") == rounded(outside))
         #expect(try daemon.stop() == 0)
     }
+    @Test func theExcelSpreadsheetOfSignalsOpensWithSemicolonsAndKeepsAccents() throws {
+        let (daemon, client, _) = try freshSeededDaemon("signal-csv")
+        #expect(try client.request("SIGNAL ADD GM1900 problem zorg \"Súdwest-Fryslân: \\\"te weinig\\\" huisartsen; ook in Wûnseradiel\"").status == "OK id=1")
+        #expect(try client.request("SIGNAL ADD GM0183 need wonen =SOM(1)").status == "OK id=2")
+        #expect(try client.request("SIGNAL RAISE 1 vws").status == "OK id=1 status=raised")
+        // The file exactly as the client writes it (a Swift String would drop the byte order mark).
+        let path = NSTemporaryDirectory() + "verbinder-\(UUID().uuidString).csv"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try ChildProcess(["/bin/sh", "-c", "\(Paths.verbinder) --port \(daemon.port) export csv signals --excel > \(path)"])
+        #expect(try writer.wait() == 0, "\(writer.output)")
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(bytes.starts(with: [0xEF, 0xBB, 0xBF] + Array("id;node;kind;theme;text;status;created".utf8)))
+        #expect(bytes.suffix(2) == [0x0D, 0x0A])
+        let script = """
+        import csv, sys, json
+        with open(sys.argv[1], encoding='utf-8-sig', newline='') as f:
+            rows = list(csv.DictReader(f, delimiter=';'))
+        print(json.dumps(rows))
+        """
+        let child = try ChildProcess(["/usr/bin/env", "python3", "-c", script, path])
+        #expect(try child.wait() == 0, "\(child.output)")
+        let rows = try JSONSerialization.jsonObject(with: Data(child.output.utf8)) as? [[String: String]] ?? []
+        #expect(rows.count == 2)
+        #expect(rows.first?["text"] == "Súdwest-Fryslân: \"te weinig\" huisartsen; ook in Wûnseradiel")
+        #expect(rows.first?["raised_with"] == "vws" && rows.last?["raised_with"] == "")
+        #expect(rows.last?["text"] == "'=SOM(1)")
+        // Without --excel: commas, no byte order mark; a filter is passed on.
+        let plain = try runClient(["--port", "\(daemon.port)", "export", "csv", "signals", "state=raised"])
+        #expect(plain.code == 0 && plain.stdout.hasPrefix("id,node,kind") && plain.stdout.components(separatedBy: "\r\n").count == 3)
+        #expect(try runClient(["--port", "\(daemon.port)", "export", "csv", "meetings"]).code == 64)
+        #expect(try daemon.stop() == 0)
+    }
 }

@@ -84,7 +84,7 @@ extension WorkflowCommands {
     static let signals = Command(
         "SIGNALS", usage: "SIGNALS [theme=T] [kind=K] [node=<node>] [tier=T] [state=S] [raised_with=<node>] [limit=N]", summary: "List signals.",
         arity: .exactly(0), options: [OptionSpec("theme", .theme), .choice("kind", SignalKind.self), .node("node"), .choice("tier", Tier.self),
-                                      .choice("state", SignalStatus.self), .node("raised_with"), .limit()]
+                                      .choice("state", SignalStatus.self), .node("raised_with"), .limit(100_000)]
     ) { request, context in
         let kind = context.options.choice("kind", SignalKind.self)
         let state = context.options.choice("state", SignalStatus.self)
