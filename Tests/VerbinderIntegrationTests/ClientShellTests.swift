@@ -248,37 +248,6 @@ private func quietRun(_ path: String, _ arguments: [String]) throws -> (code: In
     return (code, (try? String(contentsOfFile: file, encoding: .utf8)) ?? "")
 }
 
-private func spawnAndWait(_ path: String, _ arguments: [String], stdout: String, stderr: String,
-                          environment: [String: String]) throws -> Int32 {
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    if stderr == stdout {
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-    } else {
-        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    }
-    let pairs: [String] = environment.map { key, value in key + "=" + value }
-    let envStrings: [UnsafeMutablePointer<CChar>?] = pairs.map { strdup($0) } + [nil]
-    let args: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
-    defer { for pointer in envStrings + args { free(pointer) } }
-    var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, path, &actions, nil, args, envStrings)
-    guard spawned == 0 else { throw HarnessError("spawn \(path) failed: \(spawned)") }
-    let deadline = Date().addingTimeInterval(30)
-    var status: Int32 = 0
-    while waitpid(pid, &status, WNOHANG) != pid {
-        if Date() > deadline {
-            kill(pid, SIGKILL)
-            _ = waitpid(pid, &status, 0)
-            throw HarnessError("\(path) \(arguments) did not finish within 30 s")
-        }
-        usleep(10_000)
-    }
-    return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-}
 
 /// A new private HOME directory (no history, no token file of the person running the tests).
 private func temporaryHome() throws -> String {

@@ -330,19 +330,33 @@ func runClient(_ arguments: [String], stdin: String? = nil, environment: [String
 
 /// Runs a program to completion (30 s at most) with stdin from a string or /dev/null.
 func runProgram(_ path: String, _ arguments: [String], stdin: String? = nil,
-                        environment: [String: String]? = nil) throws -> ClientRun {
+                environment: [String: String]? = nil) throws -> ClientRun {
     let base = NSTemporaryDirectory() + "verbinder-run-\(UUID().uuidString)"
     let outPath = base + ".out", errPath = base + ".err", inPath = base + ".in"
     defer { for file in [outPath, errPath, inPath] { unlink(file) } }
     if let stdin { try stdin.write(toFile: inPath, atomically: false, encoding: .utf8) }
+    let code = try spawnAndWait(path, arguments, stdin: stdin == nil ? "/dev/null" : inPath, stdout: outPath, stderr: errPath,
+                                environment: environment ?? ProcessInfo.processInfo.environment)
+    let read = { (file: String) in (try? String(contentsOfFile: file, encoding: .utf8)) ?? "" }
+    return ClientRun(code: code, stdout: read(outPath), stderr: read(errPath))
+}
+
+/// Spawns a program with stdin, stdout and stderr from and to files (stderr joins stdout when
+/// both name the same file) and waits for it, 30 s at most: its exit status, or 128 + the
+/// signal that ended it.
+func spawnAndWait(_ path: String, _ arguments: [String], stdin: String = "/dev/null", stdout: String, stderr: String,
+                  environment: [String: String]) throws -> Int32 {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, stdin == nil ? "/dev/null" : inPath, O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    let env = environment ?? ProcessInfo.processInfo.environment
-    let pairs: [String] = env.map { key, value in key + "=" + value }
+    posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    if stderr == stdout {
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    } else {
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    }
+    let pairs: [String] = environment.map { key, value in key + "=" + value }
     let envStrings: [UnsafeMutablePointer<CChar>?] = pairs.map { strdup($0) } + [nil]
     let args: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
     defer { for pointer in envStrings + args { free(pointer) } }
@@ -359,9 +373,7 @@ func runProgram(_ path: String, _ arguments: [String], stdin: String? = nil,
         }
         usleep(10_000)
     }
-    let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-    let read = { (file: String) in (try? String(contentsOfFile: file, encoding: .utf8)) ?? "" }
-    return ClientRun(code: code, stdout: read(outPath), stderr: read(errPath))
+    return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
 }
 
 /// A file with this text in the temporary directory.
