@@ -10,13 +10,16 @@ public final class MilestoneService: Sendable {
     init(writes: WriteCoordinator) { self.writes = writes }
 
     /// Adds a milestone to a trajectory, with its reminders (`remind` nil: the trajectory's
-    /// rule); the answer gets its id.
-    public func add(trajectory text: String, due: String, title: String, owner: String?, remind given: String?, _ scope: WriteScope,
-                    answer: @escaping Answer<Int>, completion: @escaping Completion<Response>) {
-        writes.commit(scope, audit: ["trajectory": text, "due": due, "action": "milestone add"], sql: { tx in
+    /// rule), perhaps serving one of the trajectory's goals; the answer gets its id.
+    public func add(trajectory text: String, due: String, title: String, owner: String?, remind given: String?, goal: Int? = nil,
+                    _ scope: WriteScope, answer: @escaping Answer<Int>, completion: @escaping Completion<Response>) {
+        var audit = ["trajectory": text, "due": due, "action": "milestone add"]
+        if let goal { audit["goal"] = String(goal) }
+        writes.commit(scope, audit: audit, sql: { tx in
             let key = try TrajectoryService.key(tx, text)
+            if let goal { try GoalService.checkServes(tx, goal: goal, trajectory: key) }
             let remind = try given ?? WorkflowStore.trajectoryRemind(tx, key: key)
-            let id = try WorkflowStore.insertMilestone(tx, trajectory: key, due: due, title: title, owner: owner, remind: remind)
+            let id = try WorkflowStore.insertMilestone(tx, trajectory: key, due: due, title: title, owner: owner, remind: remind, goal: goal)
             try ReminderStore.plan(tx, milestone: id)
             return id
         }, answer: answer, completion: completion)

@@ -23,6 +23,7 @@ public final class MonitoringService: Sendable {
             let inBigNetworks = graph.read { Self.membersOfBigNetworks($0) }
             let metrics = try ReportStore.metrics(connection, from: start, to: end, unaffiliated: unaffiliated, kansenagenda: kansenagenda)
                 + ReportStore.signalPathMetrics(connection, from: start, to: end, unaffiliated: unaffiliated, inBigNetworks: inBigNetworks)
+                + ReportStore.goalMetrics(connection, from: start, to: end)
             return (metrics, start, end)
         }, completion: completion)
     }

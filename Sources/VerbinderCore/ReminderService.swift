@@ -106,7 +106,9 @@ public final class ReminderService: Sendable {
     /// it happened, not the address.
     public func forget(email: String, _ scope: WriteScope, answer: @escaping Answer<Int>, completion: @escaping Completion<Response>) {
         writes.commit(scope.auditing("CONTACT FORGET <email>"), audit: ["action": "contact forget"], sql: { tx in
-            try ReminderStore.forget(tx, email: email)
+            // Goals first: it finds the person's names among the contacts this deletes.
+            try GoalStore.forget(tx, email: email)
+            return try ReminderStore.forget(tx, email: email)
         }, answer: answer, completion: completion)
     }
 

@@ -51,16 +51,18 @@ public final class TrajectoryService: Sendable {
     public struct Detail: Sendable {
         public var trajectory: Trajectory
         public var stakeholders: [(node: String, role: StakeholderRole)]
+        public var goals: [Goal]
         public var milestones: [Milestone]
         public var meetings: [Meeting]
     }
 
-    /// One trajectory with its stakeholders, milestones and meetings.
+    /// One trajectory with its stakeholders, goals, milestones and meetings.
     public func detail(_ text: String, completion: @escaping Completion<Detail>) {
         writes.read({ connection in
             let key = try Self.key(connection, text)
             guard let trajectory = try WorkflowStore.trajectory(connection, key: key) else { throw ProtocolError(.notFound, "no trajectory \(key)") }
             return Detail(trajectory: trajectory, stakeholders: try WorkflowStore.stakeholders(connection, trajectory: key),
+                          goals: try GoalStore.goals(connection, trajectory: key, state: nil, limit: 1000),
                           milestones: try WorkflowStore.milestones(connection, trajectory: key, filter: nil, owner: nil, limit: 1000),
                           meetings: try WorkflowStore.meetings(connection, node: nil, trajectory: key, from: nil, to: nil, axis: nil,
                                                                tripartiteOnly: false, limit: 1000))

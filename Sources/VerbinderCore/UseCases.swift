@@ -30,6 +30,7 @@ public final class UseCases: Sendable {
     public let milestones: MilestoneService
     public let meetings: MeetingService
     public let signals: SignalService
+    public let goals: GoalService
     public let reminders: ReminderService
     public let monitoring: MonitoringService
     public let tokens: TokenService
@@ -52,6 +53,7 @@ public final class UseCases: Sendable {
         milestones = MilestoneService(writes: writes)
         meetings = MeetingService(writes: writes)
         signals = SignalService(writes: writes)
+        goals = GoalService(writes: writes)
         reminders = ReminderService(writes: writes)
         monitoring = MonitoringService(writes: writes)
         tokens = TokenService(pool: pool)

@@ -60,6 +60,29 @@ public enum SignalStep: String, Sendable, CaseIterable {
     case raise, answer, close, withdraw
 }
 
+/// Where a goal of a trajectory stands: `open` until it is `met`, or `dropped` with a reason.
+/// Past its date is derived (open and its date before today), never stored.
+public enum GoalState: String, Sendable, CaseIterable {
+    case open, met, dropped
+
+    /// The state a step leads to from this one, or nil when the step is not allowed here. Only
+    /// an open goal moves: progress on a met goal, meeting a dropped one or dropping a met one
+    /// would rewrite what was already concluded.
+    public func after(_ step: GoalStep) -> GoalState? {
+        switch (step, self) {
+        case (.progress, .open): return .open
+        case (.met, .open): return .met
+        case (.drop, .open): return .dropped
+        default: return nil
+        }
+    }
+}
+
+/// A step of a goal: a dated progress report, met, or dropped.
+public enum GoalStep: String, Sendable, CaseIterable {
+    case progress, met, drop
+}
+
 /// Where a reminder occurrence stands: waiting, leased to a worker, or done one way or another.
 public enum ReminderState: String, Sendable, CaseIterable {
     case pending, leased, sent, dead, cancelled, superseded, expired

@@ -184,6 +184,8 @@ enum FieldLimits {
         "MEETING FOLLOWUP": [(3, "title", short, true)],
         "MEETING NOTE": [(2, "text", long, true)],
         "SIGNAL ADD": [(4, "text", long, true)],
+        "GOAL ADD": [(2, "text", long, true)],
+        "GOAL PROGRESS": [(2, "value", long, true)],
         "CONTACT ADD": [(2, "name", short, false), (3, "email", email, false)],
         "REMINDERS CLAIM": [(1, "worker", short, false)],
     ]

@@ -83,6 +83,32 @@ public enum ReportStore {
         return metrics
     }
 
+    /// The goals' figures (issue 18: is a trajectory meeting its goals?), as the milestones'
+    /// are counted: goals met in the period per month, on time (on or before their date, or
+    /// without one: nothing to be late for) or late; open goals past their date today; and the
+    /// goals added in the period by their state now, every state written.
+    public static func goalMetrics(_ connection: Connection, from: String, to: String) throws -> [Metric] {
+        var metrics: [Metric] = []
+        for row in try connection.query("""
+            SELECT to_char(met_on, 'YYYY-MM'), count(*) FILTER (WHERE by_date IS NULL OR met_on <= by_date), count(*) FILTER (WHERE met_on > by_date)
+            FROM goals WHERE state = 'met' AND met_on BETWEEN $1::date AND $2::date GROUP BY 1 ORDER BY 1
+            """, [from, to]).all {
+            let month = try row.string(0)
+            metrics.append(Metric(name: "goals_met_on_time", dimensions: [("month", month)], value: Double(try row.int(1)), isCount: true))
+            metrics.append(Metric(name: "goals_met_late", dimensions: [("month", month)], value: Double(try row.int(2)), isCount: true))
+        }
+        let past = try connection.query("SELECT count(*) FROM goals WHERE state = 'open' AND by_date < \(WorkflowStore.today)")[0].int(0)
+        metrics.append(Metric(name: "goals_open_past_date", dimensions: [], value: Double(past), isCount: true))
+        for row in try connection.query("""
+            SELECT s.state, count(g.id) FROM unnest($3::text[]) AS s(state)
+            LEFT JOIN goals g ON g.state = s.state AND (g.created_at AT TIME ZONE 'Europe/Amsterdam')::date BETWEEN $1::date AND $2::date
+            GROUP BY s.state ORDER BY s.state
+            """, [from, to, PostgresArray.literal(GoalState.allCases.map(\.rawValue))]).all {
+            metrics.append(Metric(name: "goals", dimensions: [("state", try row.string(0))], value: Double(try row.int(1)), isCount: true))
+        }
+        return metrics
+    }
+
     /// The figures of the mouthpiece: signals brought in during the period by their state now;
     /// per party, the signals raised with it during the period, those answered, and the median
     /// days to an answer; and which share of the raised signals came from municipalities in no

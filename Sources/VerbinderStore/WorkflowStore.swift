@@ -42,6 +42,8 @@ public struct Milestone: Sendable {
     public var remind: String
     public var meeting: Int?
     public var daysLeft: Int
+    /// The goal of its trajectory it serves.
+    public var goal: Int? = nil
     public var overdue: Bool { status == .open && daysLeft < 0 }
 }
 
@@ -107,7 +109,13 @@ public enum WorkflowStore {
 
     // MARK: Trajectories
 
-    static let trajectoryColumns = "key, name, kind, lead_key, region_key, themes, goal, status, start_date::text, end_date::text"
+    /// `goal` is the text of the trajectory's first goal (migration 0012 made the single goal
+    /// field of before into that goal); the column `trajectories.goal` is no longer read.
+    static let trajectoryColumns = """
+        t.key, t.name, t.kind, t.lead_key, t.region_key, t.themes,
+        (SELECT g.text FROM goals g WHERE g.trajectory = t.key ORDER BY g.id LIMIT 1),
+        t.status, t.start_date::text, t.end_date::text
+        """
 
     static func decodeTrajectory(_ row: QueryResult.Row) throws -> Trajectory {
         Trajectory(key: try row.string(0), name: try row.string(1), kind: try row.value(2), lead: try row.string(3),
@@ -133,18 +141,24 @@ public enum WorkflowStore {
         try connection.query("SELECT 1 FROM trajectories WHERE key = $1 AND lead_key = $2", [trajectory, node]).count > 0
     }
 
+    /// A new trajectory with its lead as stakeholder; a non-empty `goal` becomes its first goal.
     public static func insertTrajectory(_ tx: Connection, _ t: Trajectory) throws {
         try tx.query("""
-            INSERT INTO trajectories (key, name, kind, lead_key, region_key, themes, goal, status, start_date, end_date)
-            VALUES ($1, $2, $3, $4, $5, $6::text[], $7, $8, $9::date, $10::date)
-            """, [t.key, t.name, t.kind.rawValue, t.lead, t.region, PostgresArray.literal(t.themes), t.goal, t.status.rawValue, t.start, t.end])
+            INSERT INTO trajectories (key, name, kind, lead_key, region_key, themes, status, start_date, end_date)
+            VALUES ($1, $2, $3, $4, $5, $6::text[], $7, $8::date, $9::date)
+            """, [t.key, t.name, t.kind.rawValue, t.lead, t.region, PostgresArray.literal(t.themes), t.status.rawValue, t.start, t.end])
         try tx.query("INSERT INTO stakeholders (trajectory, node_key, role) VALUES ($1, $2, 'lead')", [t.key, t.lead])
+        if let goal = t.goal, !goal.isEmpty {
+            _ = try GoalStore.insert(tx, trajectory: t.key, text: goal, indicator: nil, target: nil, by: nil)
+        }
     }
 
     public static func updateTrajectory(_ tx: Connection, key: String, fields: [String: String?]) throws -> Trajectory? {
         // Column names come from a fixed list, never from the client.
+        // goal= is the trajectory's first goal, in the goals table (migration 0012).
+        if let goal = fields["goal"] ?? nil { try GoalStore.setFirstText(tx, trajectory: key, text: goal) }
         let columns: [String: String] = ["name": "name", "kind": "kind", "lead": "lead_key", "region": "region_key",
-                                         "themes": "themes", "goal": "goal", "status": "status", "start": "start_date", "end": "end_date",
+                                         "themes": "themes", "status": "status", "start": "start_date", "end": "end_date",
                                          "remind": "remind"]
         var assignments: [String] = []
         var parameters: [String?] = [key]
@@ -155,14 +169,15 @@ public enum WorkflowStore {
             assignments.append("\(column) = $\(parameters.count)\(cast)")
         }
         guard !assignments.isEmpty else { return try trajectory(tx, key: key) }
-        let rows = try tx.query("UPDATE trajectories SET \(assignments.joined(separator: ", ")), updated_at = now() WHERE key = $1 RETURNING \(trajectoryColumns)", parameters)
+        let rows = try tx.query("UPDATE trajectories SET \(assignments.joined(separator: ", ")), updated_at = now() WHERE key = $1 RETURNING key", parameters)
         if let lead = fields["lead"] ?? nil {
             try tx.query("""
                 INSERT INTO stakeholders (trajectory, node_key, role) VALUES ($1, $2, 'lead')
                 ON CONFLICT (trajectory, node_key) DO UPDATE SET role = 'lead'
                 """, [key, lead])
         }
-        return try rows.all.first.map(decodeTrajectory)
+        guard rows.count > 0 else { return nil }
+        return try trajectory(tx, key: key)
     }
 
     /// The trajectory's reminder offsets, or the default `14d,3d,0d`.
@@ -171,17 +186,17 @@ public enum WorkflowStore {
     }
 
     public static func trajectory(_ connection: Connection, key: String) throws -> Trajectory? {
-        try connection.query("SELECT \(trajectoryColumns) FROM trajectories WHERE lower(key) = lower($1)", [key]).all.first.map(decodeTrajectory)
+        try connection.query("SELECT \(trajectoryColumns) FROM trajectories t WHERE lower(t.key) = lower($1)", [key]).all.first.map(decodeTrajectory)
     }
 
     public static func trajectories(_ connection: Connection, kind: TrajectoryKind?, status: TrajectoryStatus?, node: String?, theme: String?, limit: Int) throws -> [Trajectory] {
         try connection.query("""
             SELECT \(trajectoryColumns) FROM trajectories t
-            WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR status = $2)
-              AND ($3::text IS NULL OR lead_key = $3 OR region_key = $3
+            WHERE ($1::text IS NULL OR t.kind = $1) AND ($2::text IS NULL OR t.status = $2)
+              AND ($3::text IS NULL OR t.lead_key = $3 OR t.region_key = $3
                    OR EXISTS (SELECT 1 FROM stakeholders s WHERE s.trajectory = t.key AND s.node_key = $3))
-              AND ($4::text IS NULL OR $4 = ANY(themes))
-            ORDER BY key LIMIT $5
+              AND ($4::text IS NULL OR $4 = ANY(t.themes))
+            ORDER BY t.key LIMIT $5
             """, [kind?.rawValue, status?.rawValue, node, theme, String(limit)]).all.map(decodeTrajectory)
     }
 
@@ -203,21 +218,21 @@ public enum WorkflowStore {
 
     static let milestoneColumns = """
         m.id, m.trajectory, m.title, m.due::text, m.owner_key, m.status, m.done_on::text, m.note, m.remind, m.meeting_id,
-        (m.due - \(today))::int
+        (m.due - \(today))::int, m.goal
         """
 
     static func decodeMilestone(_ row: QueryResult.Row) throws -> Milestone {
         Milestone(id: try row.int(0), trajectory: try row.string(1), title: try row.string(2), due: try row.string(3),
                   owner: row.optionalString(4), status: try row.value(5), doneOn: row.optionalString(6), note: row.optionalString(7),
-                  remind: try row.string(8), meeting: try row.optionalInt(9), daysLeft: try row.int(10))
+                  remind: try row.string(8), meeting: try row.optionalInt(9), daysLeft: try row.int(10), goal: try row.optionalInt(11))
     }
 
     public static func insertMilestone(_ tx: Connection, trajectory: String, due: String, title: String, owner: String?,
-                                       remind: String, meeting: Int? = nil) throws -> Int {
+                                       remind: String, meeting: Int? = nil, goal: Int? = nil) throws -> Int {
         let id = try tx.query("""
-            INSERT INTO milestones (trajectory, title, due, owner_key, remind, meeting_id)
-            VALUES ($1, $2, $3::date, $4, $5, $6::bigint) RETURNING id
-            """, [trajectory, title, due, owner, remind, meeting.map(String.init)])[0].int(0)
+            INSERT INTO milestones (trajectory, title, due, owner_key, remind, meeting_id, goal)
+            VALUES ($1, $2, $3::date, $4, $5, $6::bigint, $7::bigint) RETURNING id
+            """, [trajectory, title, due, owner, remind, meeting.map(String.init), goal.map(String.init)])[0].int(0)
         try tx.query("INSERT INTO milestone_history (milestone, change, new_due) VALUES ($1, 'add', $2::date)", [String(id), due])
         return id
     }

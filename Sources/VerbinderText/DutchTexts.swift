@@ -164,6 +164,12 @@ enum DutchTexts {
         "on the day itself": "op de dag zelf",
         "1 day before": "1 dag vooraf",
         "{} days before": "{} dagen vooraf",
+        "goal {} is {}": "doel {} is {}",
+        "no goal {}": "geen doel {}",
+        "goal {} is a goal of {}, not of {}": "doel {} is een doel van {}, niet van {}",
+        "a goal needs a text": "een doel heeft een tekst nodig",
+        "progress needs a value or text": "voortgang heeft een waarde of een tekst nodig",
+        "goal= must not be empty (GOAL DROP <id> reason=... ends a goal)": "goal= mag niet leeg zijn (GOAL DROP <id> reason=... beëindigt een doel)",
     ]
     /// Command form -> Dutch summary for HELP.
     static let summaries: [String: String] = [
@@ -193,11 +199,11 @@ enum DutchTexts {
         "THEME ADD": "Voegt een thema toe: een sleutel van [a-z0-9-]-woorden verbonden door -, een Nederlands label en andere woorden met dezelfde betekenis.",
         "TRAJECTORY ADD": "Start een traject (kansenagenda, codesign, programme, regiodeal, other); de trekker wordt partij bij het traject.",
         "TRAJECTORY SET": "Wijzigt een traject; de status is active, paused, done of stopped.",
-        "TRAJECTORY": "Toont een traject met zijn partijen, mijlpalen en overleggen.",
+        "TRAJECTORY": "Toont een traject met zijn partijen, doelen, mijlpalen en overleggen.",
         "TRAJECTORIES": "Toont de lijst met trajecten.",
         "STAKEHOLDER ADD": "Voegt een partij toe (standaardrol partner).",
         "STAKEHOLDER REMOVE": "Verwijdert een partij (niet de trekker).",
-        "MILESTONE ADD": "Voegt een mijlpaal toe: OK id=N.",
+        "MILESTONE ADD": "Voegt een mijlpaal toe, eventueel voor een van de doelen van het traject: OK id=N.",
         "MILESTONE DONE": "Markeert een mijlpaal als afgerond (ERR CONFLICT als die niet open is).",
         "MILESTONE REOPEN": "Heropent een afgeronde of geannuleerde mijlpaal.",
         "MILESTONE MOVE": "Verzet de streefdatum van een open mijlpaal; de geschiedenis bewaart elke verschuiving.",
@@ -220,7 +226,7 @@ enum DutchTexts {
         "SIGNAL ADD": "Brengt een probleemanalyse, oplossing, praktijkvoorbeeld of ondersteuningsbehoefte in: OK id=N.",
         "SIGNALS": "Toont de lijst met signalen.",
         "MATCH": "Zoekt bij een probleem of behoefte oplossingen en praktijkvoorbeelden over hetzelfde thema van elders, de meest vergelijkbare bronnen eerst.",
-        "REPORT": "Geeft monitoringcijfers als metric-records: overleggen per as en het aandeel drieledig overleg per maand, mijlpalen op tijd en te laat, dekking door de kansenagenda, gemeenten zonder verticaal overleg, en signalen.",
+        "REPORT": "Geeft monitoringcijfers als metric-records: overleggen per as en het aandeel drieledig overleg per maand, mijlpalen op tijd en te laat, dekking door de kansenagenda, gemeenten zonder verticaal overleg, signalen, en doelen (op tijd en te laat gehaald, over hun datum, per toestand).",
         "REMINDERS CLAIM": "Neemt tot N herinneringen die aan de beurt zijn in lease: reminder-records met id, token, attempt, late, to, subject, text, idempotency_key; OK claimed=N.",
         "REMINDERS ACK": "Meldt dat de herinnering is verstuurd (ERR CONFLICT tenzij het token de huidige lease heeft).",
         "REMINDERS RELEASE": "Versturen is mislukt: later opnieuw proberen; na 5 pogingen krijgt de herinnering de status dead. undo=yes geeft haar onaangeroerd terug (een proefrun: er wordt geen poging geteld).",
@@ -236,5 +242,11 @@ enum DutchTexts {
         "ROLLBACK": "Verwerpt de open batch.",
         "AUTH": "Meldt aan met een token: OK role=R name=N. Na vijf mislukte pogingen wordt de verbinding gesloten.",
         "AUDIT": "Toont het auditlogboek, nieuwste eerst (alleen voor admin).",
+        "GOAL ADD": "Voegt een doel toe aan een traject, eventueel met wat er gemeten wordt, de streefwaarde en de datum: OK id=N.",
+        "GOAL PROGRESS": "Legt voortgang vast op een open doel: een cijfer of woorden, gedateerd en bewaard als geschiedenis.",
+        "GOAL MET": "Markeert een open doel als gehaald, vandaag.",
+        "GOAL DROP": "Laat een open doel vallen, met de reden.",
+        "GOAL": "Toont één doel met zijn geschiedenis: een goal-record, dan progress-records.",
+        "GOALS": "Toont de lijst met doelen, op id.",
     ]
 }

@@ -145,7 +145,7 @@ final class CandidateCache {
     /// The requests that only read: after any other one the cached lists may be stale.
     static let readOnlyVerbs: Set<String> = [
         "PING", "HELP", "LANG", "FORMAT", "INFO", "FIND", "SHOW", "NEIGHBORS", "PATH", "SUGGEST", "GAPS",
-        "CENTRAL", "EXPORT", "THEMES", "TRAJECTORIES", "MILESTONES", "DUE", "MEETINGS", "SIGNALS", "MATCH",
+        "CENTRAL", "EXPORT", "THEMES", "TRAJECTORIES", "MILESTONES", "DUE", "MEETINGS", "SIGNALS", "MATCH", "GOALS",
         "REPORT", "AUDIT", "CONTACTS", "AUTH",
     ]
 

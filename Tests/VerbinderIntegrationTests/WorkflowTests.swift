@@ -63,7 +63,7 @@ struct WorkflowTests {
         #expect(try db.query("SELECT count(*) FROM meetings")[0].int(0) == before)
 
         let shown = try client.request("TRAJECTORY ka-twente")
-        #expect(shown.status == "OK stakeholders=3 milestones=2 meetings=2")
+        #expect(shown.status == "OK stakeholders=3 milestones=2 meetings=2 goals=0")
         #expect(try daemon.stop() == 0)
     }
 

@@ -10,10 +10,11 @@ extension WorkflowCommands {
 
     static let milestone = Command(
         "MILESTONE", usage: "MILESTONE ADD|DONE|REOPEN|MOVE|CANCEL|HISTORY ...", summary: "Milestones of a trajectory.",
-        permission: .write, options: [.node("owner"), OptionSpec("remind", .reminderOffsets), .text("note"), .text("reason")],
+        permission: .write, options: [.node("owner"), OptionSpec("remind", .reminderOffsets), .text("note"), .text("reason"), OptionSpec("goal", .id("goal"))],
         subcommands: [
-            .init("MILESTONE ADD", "MILESTONE ADD <trajectory> <YYYY-MM-DD> <title> [owner=<node>] [remind=14d,3d,0d]", "Add a milestone: OK id=N.",
-                  arity: .atLeast(4), permission: .write, options: ["owner", "remind"]),
+            .init("MILESTONE ADD", "MILESTONE ADD <trajectory> <YYYY-MM-DD> <title> [owner=<node>] [remind=14d,3d,0d] [goal=<id>]",
+                  "Add a milestone, perhaps serving one of the trajectory's goals: OK id=N.",
+                  arity: .atLeast(4), permission: .write, options: ["owner", "remind", "goal"]),
             .init("MILESTONE DONE", "MILESTONE DONE <id> [note=...]", "Mark a milestone done (ERR CONFLICT if it is not open).",
                   arity: .exactly(2), permission: .write, options: ["note"]),
             .init("MILESTONE REOPEN", "MILESTONE REOPEN <id>", "Reopen a done or cancelled milestone.", arity: .exactly(2), permission: .write,
@@ -32,9 +33,10 @@ extension WorkflowCommands {
             let title = request.arguments.dropFirst(3).joined(separator: " ")
             let owner = try context.node("owner")
             let given = context.options.text("remind")
+            let goal = context.options.number("goal")
             let text = request.arguments[1]
             return context.write(request) { scope, done in
-                context.core.milestones.add(trajectory: text, due: due, title: title, owner: owner, remind: given, scope,
+                context.core.milestones.add(trajectory: text, due: due, title: title, owner: owner, remind: given, goal: goal, scope,
                                             answer: { id in Response(status: Status([("id", .int(id))])) }, completion: done)
             }
         case "HISTORY":

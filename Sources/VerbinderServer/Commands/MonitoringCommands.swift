@@ -10,7 +10,7 @@ enum MonitoringCommands {
 
     static let report = Command(
         "REPORT", usage: "REPORT [from=YYYY-MM-DD] [to=YYYY-MM-DD]",
-        summary: "Monitoring figures as metric records: meetings per axis and tri-party share per month, milestones on time and late, kansenagenda coverage, municipalities without a vertical meeting, signals.",
+        summary: "Monitoring figures as metric records: meetings per axis and tri-party share per month, milestones on time and late, kansenagenda coverage, municipalities without a vertical meeting, signals, and goals (met on time and late, past their date, by state).",
         arity: .exactly(0), options: [.date("from"), .date("to")]
     ) { request, context in
         let from = context.options.text("from"), to = context.options.text("to")

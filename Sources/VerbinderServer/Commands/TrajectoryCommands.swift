@@ -21,7 +21,7 @@ extension WorkflowCommands {
             .init("TRAJECTORY SET", "TRAJECTORY SET <key> name=value... (fields: name, kind, lead, region, themes, goal, status, start, end, remind)",
                   "Change a trajectory; status is active, paused, done or stopped.", arity: .exactly(2), permission: .write,
                   options: ["name", "kind", "lead", "region", "themes", "goal", "status", "start", "end", "remind"]),
-            .init("TRAJECTORY", "TRAJECTORY <key>", "A trajectory with its stakeholders, milestones and meetings.", arity: .exactly(1), permission: .read,
+            .init("TRAJECTORY", "TRAJECTORY <key>", "A trajectory with its stakeholders, goals, milestones and meetings.", arity: .exactly(1), permission: .read,
                   options: []),
         ]
     ) { request, context in
@@ -53,6 +53,8 @@ extension WorkflowCommands {
             if let region = try regionOption(context, clearable: true) { fields["region"] = region }
             let themes = try context.themes()
             for name in ["goal", "start", "end", "remind"] { if let value = options.text(name) { fields[name] = value } }
+            // goal= names the first goal now (GOAL ADD adds more): a goal is ended with GOAL DROP, not blanked.
+            if options.text("goal")?.isEmpty == true { throw ProtocolError(.invalid, "goal= must not be empty (GOAL DROP <id> reason=... ends a goal)") }
             let text = request.arguments[1]
             let frozen = fields
             return context.write(request) { scope, done in
@@ -76,11 +78,14 @@ extension WorkflowCommands {
                         return record
                     }
                 }
+                // The advice's order of a co-design offer: stakeholders, goals, milestones.
+                records += detail.goals.map(record)
                 records += detail.milestones.map(record)
                 records += detail.meetings.map(record)
                 return Response(records: records, status: Status([("stakeholders", .int(detail.stakeholders.count)),
                                                                   ("milestones", .int(detail.milestones.count)),
-                                                                  ("meetings", .int(detail.meetings.count))]))
+                                                                  ("meetings", .int(detail.meetings.count)),
+                                                                  ("goals", .int(detail.goals.count))]))
             })
         }
     }

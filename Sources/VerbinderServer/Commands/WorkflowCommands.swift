@@ -4,11 +4,11 @@ import VerbinderGraph
 import VerbinderProtocol
 import VerbinderStore
 
-/// The co-design workflow: trajectories, stakeholders, milestones, meetings, signals.
+/// The co-design workflow: trajectories, stakeholders, goals, milestones, meetings, signals.
 /// The use cases (``TrajectoryService``, ``MilestoneService``, ...) hold and write them; these turn
 /// requests into their calls and their results into records.
 enum WorkflowCommands {
-    static var all: [Command] { [trajectory, trajectories, stakeholder, milestone, milestones, due, meeting, meetings, signal, signals, match] }
+    static var all: [Command] { [trajectory, trajectories, stakeholder, goal, goals, milestone, milestones, due, meeting, meetings, signal, signals, match] }
 
     // MARK: - Helpers
 
@@ -61,6 +61,7 @@ enum WorkflowCommands {
         record.append("remind", .string(m.remind))
         record.append("meeting", m.meeting.map(Value.int))
         record.append("note", m.note.map(Value.string))
+        record.append("goal", m.goal.map(Value.int))
         return record
     }
 
