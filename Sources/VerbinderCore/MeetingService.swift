@@ -90,6 +90,8 @@ public final class MeetingService: Sendable {
         public var stakeholders: [String]
         public var milestones: [Milestone]
         public var signals: [Signal]
+        /// The contacts of the participants, for the `invite` records.
+        public var contacts: [Contact]
     }
 
     /// Plans a meeting. `conflictRecords` makes the records of a strict refusal.
@@ -121,7 +123,8 @@ public final class MeetingService: Sendable {
                 if !trajectory.themes.isEmpty { signals = try WorkflowStore.openSignals(tx, themes: trajectory.themes) }
             }
             return Planned(meeting: try WorkflowStore.meeting(tx, id: id)!, conflicts: conflicts, trajectory: trajectory,
-                           stakeholders: stakeholders, milestones: milestones, signals: signals)
+                           stakeholders: stakeholders, milestones: milestones, signals: signals,
+                           contacts: try ContactStore.contacts(tx, nodes: plan.participants))
         }, answer: answer, completion: completion)
     }
 

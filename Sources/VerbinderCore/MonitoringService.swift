@@ -105,7 +105,7 @@ public final class MonitoringService: Sendable {
     }
 
     /// Meetings and milestones for a calendar, of one trajectory and/or one node.
-    public func calendar(trajectory text: String?, node: String?, completion: @escaping Completion<([ReportStore.CalendarEvent], [ReportStore.CalendarTodo])>) {
+    public func calendar(trajectory text: String?, node: String?, completion: @escaping Completion<ReportStore.Calendar>) {
         writes.read({ connection in
             let key = try text.map { try TrajectoryService.key(connection, $0) }
             return try ReportStore.calendar(connection, trajectory: key, node: node)

@@ -3,8 +3,8 @@ import VerbinderGraph
 import VerbinderProtocol
 import VerbinderStore
 
-/// Milestone reminders for cron workers (claimed under a lease, acknowledged once sent) and
-/// the contact persons they go to.
+/// Milestone reminders for cron workers (claimed under a lease, acknowledged once sent); the
+/// people they go to are in ``ContactService``.
 public final class ReminderService: Sendable {
     let writes: WriteCoordinator
 
@@ -85,36 +85,6 @@ public final class ReminderService: Sendable {
     /// A worker that went away: its reminders go back to the queue now, not when the lease ends.
     public func releaseLeases(holder: String, completion: @escaping Completion<Void>) {
         writes.read({ _ = try ReminderStore.releaseHolder($0, holder: holder) }, completion: completion)
-    }
-
-    /// Attaches a contact person to a node; the answer gets its id. The audit keeps no name or address.
-    public func addContact(node: String, name: String, email: String, role: String?, _ scope: WriteScope,
-                           answer: @escaping Answer<Int>, completion: @escaping Completion<Response>) {
-        writes.commit(scope.auditing("CONTACT ADD \(node) <name> <email>"), audit: ["node": node, "action": "contact add"], sql: { tx in
-            try ReminderStore.addContact(tx, node: node, name: name, email: email, role: role)
-        }, answer: answer, completion: completion)
-    }
-
-    /// Removes a contact.
-    public func removeContact(_ id: Int, _ scope: WriteScope, answer: @escaping Answer<Void>, completion: @escaping Completion<Response>) {
-        writes.commit(scope, audit: ["contact": String(id), "action": "contact remove"], sql: { tx in
-            guard try ReminderStore.removeContact(tx, id: id) else { throw ProtocolError(.notFound, "no contact \(id)") }
-        }, answer: answer, completion: completion)
-    }
-
-    /// Erases a person everywhere; the answer gets how many contacts went. The audit keeps that
-    /// it happened, not the address.
-    public func forget(email: String, _ scope: WriteScope, answer: @escaping Answer<Int>, completion: @escaping Completion<Response>) {
-        writes.commit(scope.auditing("CONTACT FORGET <email>"), audit: ["action": "contact forget"], sql: { tx in
-            // Goals first: it finds the person's names among the contacts this deletes.
-            try GoalStore.forget(tx, email: email)
-            return try ReminderStore.forget(tx, email: email)
-        }, answer: answer, completion: completion)
-    }
-
-    /// The contact persons of a node.
-    public func contacts(of node: String, completion: @escaping Completion<[Contact]>) {
-        writes.read({ try ReminderStore.contacts($0, node: node) }, completion: completion)
     }
 }
 

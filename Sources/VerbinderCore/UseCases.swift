@@ -32,6 +32,7 @@ public final class UseCases: Sendable {
     public let signals: SignalService
     public let goals: GoalService
     public let reminders: ReminderService
+    public let contacts: ContactService
     public let monitoring: MonitoringService
     public let tokens: TokenService
 
@@ -55,6 +56,7 @@ public final class UseCases: Sendable {
         signals = SignalService(writes: writes)
         goals = GoalService(writes: writes)
         reminders = ReminderService(writes: writes)
+        contacts = ContactService(writes: writes)
         monitoring = MonitoringService(writes: writes)
         tokens = TokenService(pool: pool)
     }

@@ -170,7 +170,7 @@ enum FieldLimits {
     static let long = 4000
 
     /// Options with a shorter limit than ``long``.
-    static let options: [String: Int] = ["name": short, "title": short, "place": short, "role": short]
+    static let options: [String: Int] = ["name": short, "title": short, "place": short, "role": short, "email": email]
 
     /// Positional fields by verb and sub-verb: (first argument, field, limit); a field runs to the
     /// end of the arguments when it is the last one (a title or text of several words).

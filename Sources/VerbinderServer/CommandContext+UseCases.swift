@@ -10,6 +10,11 @@ extension CommandContext {
     /// The use cases.
     var core: UseCases { services.core }
 
+    /// Whether this connection may see people's e-mail addresses: personal data goes only to
+    /// the roles that need it (and to everyone on a daemon in protected mode, where only this
+    /// machine connects).
+    var seesPersonalData: Bool { services.access.isProtected || session.role?.seesPersonalData == true }
+
     /// Where a write of `request` goes: this connection's actor, its `idem=` key, its open batch.
     func scope(_ request: Request) -> WriteScope {
         WriteScope(actor: actor, command: request.line, idempotency: idempotency, transaction: session.batch?.transaction)

@@ -112,41 +112,4 @@ public enum GoalStore {
         try connection.query("SELECT trajectory, state FROM goals WHERE id = $1", [String(goal)]).all.first
             .map { (try $0.string(0), try $0.value(1, as: GoalState.self)) }
     }
-
-    /// `CONTACT FORGET`: every occurrence of the person's address, and of the names of the
-    /// contacts with that address, in goals and their histories becomes `<forgotten>` (as in
-    /// reminder errors). Run it before the contacts are deleted: their names come from them.
-    /// Compared case-insensitively, as the address is; the fact (a goal, a report) remains.
-    public static func forget(_ tx: Connection, email: String) throws {
-        let names = try tx.query("SELECT DISTINCT name FROM contacts WHERE lower(email) = lower($1)", [email]).all.map { try $0.string(0) }
-        for text in [email] + names where !text.isEmpty {
-            // The text is matched literally: every character a regular expression gives a
-            // meaning to is escaped, and it travels as a parameter.
-            let pattern = regexLiteral(text)
-            try tx.query("""
-                UPDATE goals SET text = regexp_replace(text, $1, '<forgotten>', 'gi'),
-                                 indicator = regexp_replace(indicator, $1, '<forgotten>', 'gi'),
-                                 target = regexp_replace(target, $1, '<forgotten>', 'gi'),
-                                 drop_reason = regexp_replace(drop_reason, $1, '<forgotten>', 'gi')
-                WHERE text ~* $1 OR indicator ~* $1 OR target ~* $1 OR drop_reason ~* $1
-                """, [pattern])
-            try tx.query("""
-                UPDATE goal_progress SET value = regexp_replace(value, $1, '<forgotten>', 'gi'),
-                                         note = regexp_replace(note, $1, '<forgotten>', 'gi')
-                WHERE value ~* $1 OR note ~* $1
-                """, [pattern])
-            // The goal field of before migration 0012, kept as it was: it may hold the person too.
-            try tx.query("UPDATE trajectories SET goal = regexp_replace(goal, $1, '<forgotten>', 'gi') WHERE goal ~* $1", [pattern])
-        }
-    }
-
-    /// `text` as a PostgreSQL regular expression that matches exactly it.
-    static func regexLiteral(_ text: String) -> String {
-        var pattern = ""
-        for character in text {
-            if "\\.^$|?*+()[]{}-".contains(character) { pattern.append("\\") }
-            pattern.append(character)
-        }
-        return pattern
-    }
 }

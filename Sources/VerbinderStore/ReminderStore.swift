@@ -1,15 +1,6 @@
 import PQ
 import VerbinderGraph
 
-/// A contact person of a node.
-public struct Contact: Sendable {
-    public var id: Int
-    public var node: String
-    public var name: String
-    public var email: String
-    public var role: String?
-}
-
 /// A reminder occurrence as handed to a worker or listed.
 public struct Reminder: Sendable {
     public var id: Int
@@ -250,28 +241,5 @@ public enum ReminderStore {
             WHERE ($1::text IS NULL OR r.state = $1) AND ($2::bigint IS NULL OR r.milestone = $2)
             ORDER BY r.fire_at, r.id LIMIT $3
             """, [state?.rawValue, milestone.map(String.init), String(limit)]).all.map(decode)
-    }
-
-    // MARK: Contacts
-
-    public static func addContact(_ tx: Connection, node: String, name: String, email: String, role: String?) throws -> Int {
-        try tx.query("INSERT INTO contacts (node_key, name, email, role) VALUES ($1, $2, $3, $4) RETURNING id", [node, name, email, role])[0].int(0)
-    }
-
-    public static func contacts(_ connection: Connection, node: String) throws -> [Contact] {
-        try connection.query("SELECT id, node_key, name, email, role FROM contacts WHERE node_key = $1 ORDER BY id", [node]).all.map {
-            Contact(id: try $0.int(0), node: try $0.string(1), name: try $0.string(2), email: try $0.string(3), role: $0.optionalString(4))
-        }
-    }
-
-    public static func removeContact(_ tx: Connection, id: Int) throws -> Bool {
-        try tx.query("DELETE FROM contacts WHERE id = $1", [String(id)]).affectedRows == 1
-    }
-
-    /// Erases a person everywhere: their contact rows and any trace in reminder errors.
-    public static func forget(_ tx: Connection, email: String) throws -> Int {
-        let removed = try tx.query("DELETE FROM contacts WHERE lower(email) = lower($1)", [email]).affectedRows
-        try tx.query("UPDATE reminders SET last_error = replace(last_error, $1, '<forgotten>') WHERE last_error ILIKE '%' || $1 || '%'", [email])
-        return removed
     }
 }

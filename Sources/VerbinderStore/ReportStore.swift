@@ -166,6 +166,29 @@ public enum ReportStore {
         public var participants: [String]
         /// What `MEETING HELD` recorded, if anything.
         public var outcome: String?
+        /// The themes of its trajectory (for whom to invite).
+        public var themes: [String]
+    }
+
+    /// A goal with a date, for the calendar.
+    public struct CalendarGoal: Sendable {
+        public var id: Int
+        public var by: String
+        public var stamp: String
+        public var text: String
+        public var state: GoalState
+        public var trajectory: String
+        public var indicator: String?
+        public var target: String?
+    }
+
+    /// What `EXPORT ics` writes: meetings, milestones, dated goals, and the contacts of the
+    /// meetings' participants (to invite).
+    public struct Calendar: Sendable {
+        public var events: [CalendarEvent]
+        public var todos: [CalendarTodo]
+        public var goals: [CalendarGoal]
+        public var contacts: [Contact]
     }
 
     /// A milestone for the calendar.
@@ -178,14 +201,14 @@ public enum ReportStore {
         public var trajectory: String
     }
 
-    public static func calendar(_ connection: Connection, trajectory: String?, node: String?) throws -> ([CalendarEvent], [CalendarTodo]) {
+    public static func calendar(_ connection: Connection, trajectory: String?, node: String?) throws -> Calendar {
         let utc = "'YYYYMMDD\"T\"HH24MISS\"Z\"'"
         let events = try connection.query("""
             SELECT m.id, to_char(m.starts_at AT TIME ZONE 'UTC', \(utc)),
                    to_char((m.starts_at + make_interval(mins => m.duration_minutes)) AT TIME ZONE 'UTC', \(utc)),
                    to_char(m.updated_at AT TIME ZONE 'UTC', \(utc)), m.title, m.place, m.status, m.trajectory, m.notes,
                    coalesce((SELECT array_agg(p.node_key ORDER BY p.node_key) FROM meeting_participants p WHERE p.meeting = m.id), '{}'),
-                   m.outcome
+                   m.outcome, coalesce((SELECT t.themes FROM trajectories t WHERE t.key = m.trajectory), '{}')
             FROM meetings m
             WHERE ($1::text IS NULL OR m.trajectory = $1)
               AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM meeting_participants p WHERE p.meeting = m.id AND p.node_key = $2))
@@ -194,7 +217,7 @@ public enum ReportStore {
             CalendarEvent(id: try row.int(0), start: try row.string(1), end: try row.string(2), stamp: try row.string(3),
                           title: try row.string(4), place: try row.string(5), status: try row.value(6),
                           trajectory: row.optionalString(7), notes: try row.string(8), participants: try row.textArray(9),
-                          outcome: row.optionalString(10))
+                          outcome: row.optionalString(10), themes: try row.textArray(11))
         }
         let todos = try connection.query("""
             SELECT ms.id, to_char(ms.due, 'YYYYMMDD'), to_char(ms.updated_at AT TIME ZONE 'UTC', \(utc)), ms.title, ms.status, ms.trajectory
@@ -207,6 +230,19 @@ public enum ReportStore {
             CalendarTodo(id: try row.int(0), due: try row.string(1), stamp: try row.string(2), title: try row.string(3),
                          status: try row.value(4), trajectory: try row.string(5))
         }
-        return (events, todos)
+        let goals = try connection.query("""
+            SELECT g.id, to_char(g.by_date, 'YYYYMMDD'), to_char(g.updated_at AT TIME ZONE 'UTC', \(utc)), g.text, g.state, g.trajectory,
+                   g.indicator, g.target
+            FROM goals g
+            WHERE g.by_date IS NOT NULL AND ($1::text IS NULL OR g.trajectory = $1)
+              AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM stakeholders s WHERE s.trajectory = g.trajectory AND s.node_key = $2)
+                   OR EXISTS (SELECT 1 FROM trajectories t WHERE t.key = g.trajectory AND t.lead_key = $2))
+            ORDER BY g.by_date, g.id
+            """, [trajectory, node]).all.map { row in
+            CalendarGoal(id: try row.int(0), by: try row.string(1), stamp: try row.string(2), text: try row.string(3), state: try row.value(4),
+                         trajectory: try row.string(5), indicator: row.optionalString(6), target: row.optionalString(7))
+        }
+        let contacts = try ContactStore.contacts(connection, nodes: Array(Set(events.flatMap(\.participants))))
+        return Calendar(events: events, todos: todos, goals: goals, contacts: contacts)
     }
 }

@@ -62,6 +62,13 @@ struct AccessTests {
         #expect(try connector.request("CONTACT ADD GM1731 \"Anna\" anna@middendrenthe.nl").status.hasPrefix("OK id="))
         #expect(try connector.request("CONTACTS GM1731").lines.first?.contains("anna@middendrenthe.nl") == true)
         #expect(try client.request("CONTACTS GM1731").lines.first?.contains("anna@") == false)
+        // The person to invite: the connector gets the address, in the plan and in the calendar;
+        // the reader's calendar names the organisation.
+        let planned = try connector.request("MEETING PLAN - 2027-01-12T10:00 GM1731 PV22")
+        #expect(planned.lines.contains { $0.hasPrefix("invite node=GM1731 contact=") && $0.contains("email=anna@middendrenthe.nl") })
+        #expect(try connector.request("EXPORT ics").lines.contains { $0.contains("mailto:anna@middendrenthe.nl") })
+        let readersCalendar = try client.request("EXPORT ics").lines
+        #expect(!readersCalendar.contains { $0.contains("anna@") } && readersCalendar.contains { $0.contains("urn:verbinder:node:GM1731") })
 
         let sender = try daemon.connect()
         _ = try sender.readLine()
@@ -74,7 +81,7 @@ struct AccessTests {
         _ = try admin.readLine()
         #expect(try admin.request("AUTH \(adminToken)").status.hasPrefix("OK role=admin"))
         let audit = try admin.request("AUDIT token=connector-1").lines.map(parseRecord)
-        #expect(audit.count == 2)
+        #expect(audit.count == 3)
         #expect(audit.allSatisfy { $0.fields["actor"] == "connector-1" && $0.fields["remote"]?.hasPrefix("127.0.0.1") == true })
         #expect(audit.contains { $0.fields["command"] == "LINK GM1731 works_with GM0106" })
 

@@ -63,6 +63,8 @@ struct FailoverTests {
             var ok: [String] = [], unavailable: [String] = [], other: [String] = []
             var lastFailure: Date?
             var okAfterPromotion = 0
+            /// The longest a request took: one that spanned the outage waited for the new primary.
+            var longest: TimeInterval = 0
         }
         let results = try onThreads(4) { worker -> Outcome in
             let client = try LineClient(port: ports[worker % 2])
@@ -73,7 +75,9 @@ struct FailoverTests {
                 if let promoted = clock.promotedAt, Date().timeIntervalSince(promoted) > 12 { break }
                 if Date().timeIntervalSince(started) > 90 { break }
                 let key = "fo-\(worker)-\(n)"
+                let sent = Date()
                 let status = try client.request("ADD partner \"Failover \(worker) \(n)\" key=\(key)").status
+                outcome.longest = max(outcome.longest, Date().timeIntervalSince(sent))
                 if status.hasPrefix("OK") {
                     outcome.ok.append(key)
                     if let promoted = clock.promotedAt, Date() > promoted { outcome.okAfterPromotion += 1 }
@@ -88,7 +92,10 @@ struct FailoverTests {
         }
         let promoted = try #require(clock.promotedAt)
         #expect(results.allSatisfy { $0.other.isEmpty }, "\(results.flatMap(\.other).prefix(5))")
-        #expect(results.reduce(0) { $0 + $1.unavailable.count } > 0, "the writers never saw the primary go")
+        // The writers saw the primary go: a write was refused, or one waited across the outage
+        // (the primary was down 0.5 s before the promotion) and was served by the new primary.
+        #expect(results.reduce(0) { $0 + $1.unavailable.count } > 0 || results.contains { $0.longest > 0.4 },
+                "the writers never saw the primary go")
         for (worker, result) in results.enumerated() {
             #expect(result.okAfterPromotion > 0, "writer \(worker) never wrote to the new primary")
             if let last = result.lastFailure {

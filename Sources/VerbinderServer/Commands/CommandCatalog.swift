@@ -2,7 +2,7 @@
 public enum CommandCatalog {
     static func table() -> CommandTable {
         let box = HelpBox()
-        let table = CommandTable(BasicCommands.all(help: { box.commands }) + GraphCommands.all + NamingCommands.all + WorkflowCommands.all + MonitoringCommands.all + ReminderCommands.all + BatchCommands.all + AccessCommands.all)
+        let table = CommandTable(BasicCommands.all(help: { box.commands }) + GraphCommands.all + NamingCommands.all + WorkflowCommands.all + MonitoringCommands.all + ReminderCommands.all + ContactCommands.all + BatchCommands.all + AccessCommands.all)
         box.commands = table.commands
         return table
     }

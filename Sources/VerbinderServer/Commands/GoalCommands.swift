@@ -74,7 +74,7 @@ extension WorkflowCommands {
 
     static let goals = Command(
         "GOALS", usage: "GOALS [trajectory=T] [state=open|met|dropped] [limit=N]", summary: "List goals by id.",
-        arity: .exactly(0), options: [.text("trajectory"), .choice("state", GoalState.self), .limit()]
+        arity: .exactly(0), options: [.text("trajectory"), .choice("state", GoalState.self), .limit(100_000)]
     ) { request, context in
         let state = context.options.choice("state", GoalState.self)
         let limit = context.options.number("limit") ?? 100

@@ -16,7 +16,7 @@ extension WorkflowCommands {
                   .text("title"), .text("place"), .flag("strict"), .text("outcome"), .node("owner")],
         subcommands: [
             .init("MEETING PLAN", "MEETING PLAN <trajectory|-> <YYYY-MM-DDTHH:MM> <participant> <participant>... [duration=90m] [title=...] [place=...] [strict=yes]",
-                  "Plan a meeting: its meeting record (axis, tripartite), conflict, missing and agenda records. Times are Europe/Amsterdam unless an offset is given.",
+                  "Plan a meeting: its meeting record (axis, tripartite), conflict, missing, invite and agenda records. Times are Europe/Amsterdam unless an offset is given.",
                   arity: .atLeast(5), permission: .write, options: ["duration", "title", "place", "strict"]),
             .init("MEETING NOTE", "MEETING NOTE <id> <text>", "Append a note to a meeting.", arity: .atLeast(3), permission: .write, options: []),
             .init("MEETING HELD", "MEETING HELD <id> [outcome=\"...\"]", "Record that a meeting was held, with its outcome.",
@@ -80,6 +80,7 @@ extension WorkflowCommands {
         }
         let strict = context.options.flag("strict")
         let language = context.session.language
+        let showEmail = context.seesPersonalData
         let participants: [Node] = try context.services.graph.read { graph in
             var seen: Set<String> = []
             return try request.arguments.dropFirst(3).map { try graph.require($0) }.filter { seen.insert(Keys.fold($0.key)).inserted }
@@ -109,6 +110,8 @@ extension WorkflowCommands {
                                                     stakeholders: planned.stakeholders)
                     records += graph.read { graph in missingRecords(context, participants: participants, graph: graph, language: language) }
                 }
+                records += inviteRecords(participants: participants, contacts: planned.contacts, themes: planned.trajectory?.themes ?? [],
+                                         showEmail: showEmail, language: language)
                 records += planned.milestones.map { Record("agenda", [("item", "milestone"), ("id", .int($0.id)), ("title", .string($0.title)),
                                                                       ("due", .string($0.due)), ("days_left", .int($0.daysLeft))]) }
                 records += planned.signals.map { Record("agenda", [("item", "signal"), ("id", .int($0.id)), ("kind", .string($0.kind.rawValue)),
@@ -116,6 +119,25 @@ extension WorkflowCommands {
                 return Response(records: records, status: Status([("id", .int(planned.meeting.id)), ("axis", .string(classification.axis.rawValue)),
                                                                   ("tripartite", .bool(classification.tripartite))]))
             }, completion: done)
+        }
+    }
+
+    /// One `invite` record per participant: the contact to invite (``Invitation/choose(among:kind:themes:)``),
+    /// or `contact=none` with the reason, so the gap shows in the plan.
+    static func inviteRecords(participants: [Node], contacts: [Contact], themes: [String], showEmail: Bool, language: Language) -> [Record] {
+        let byNode = Dictionary(grouping: contacts, by: \.node)
+        return participants.map { participant in
+            let own = byNode[participant.key] ?? []
+            switch Invitation.choose(among: own.map(\.invitee), kind: participant.kind, themes: themes) {
+            case .contact(let id):
+                let contact = own.first { $0.id == id }!
+                var record = Record("invite", [("node", .string(participant.key)), ("contact", .int(contact.id)), ("name", .string(contact.name)),
+                                               ("function", .string(contact.function.rawValue)), ("themes", .string(contact.themes.joined(separator: ",")))])
+                if showEmail { record.append("email", .string(contact.email)) }
+                return record
+            case .none(let reason):
+                return Record("invite", [("node", .string(participant.key)), ("contact", "none"), ("reason", .string(reason.text(language)))])
+            }
         }
     }
 

@@ -6,9 +6,9 @@ import VerbinderProtocol
 import VerbinderStore
 import VerbinderText
 
-/// Milestone reminders for cron workers, and the contacts they go to.
+/// Milestone reminders for cron workers.
 enum ReminderCommands {
-    static var all: [Command] { [reminders, contact, contacts] }
+    static var all: [Command] { [reminders] }
 
     static func token(_ request: Request) throws(ProtocolError) -> (Int, String) {
         return (try WorkflowCommands.id(request.arguments[1], "reminder"), request.arguments[2])
@@ -129,59 +129,5 @@ enum ReminderCommands {
         default:
             throw ProtocolError(.usage, "")
         }
-    }
-
-    static let contact = Command(
-        "CONTACT", usage: "CONTACT ADD|REMOVE|FORGET ...", summary: "Contacts: the people reminders go to.",
-        permission: .write, options: [.text("role")],
-        subcommands: [
-            .init("CONTACT ADD", "CONTACT ADD <node> <name> <email> [role=...]", "Attach a contact person to a node: OK id=N.",
-                  arity: .exactly(4), permission: .write, options: ["role"]),
-            .init("CONTACT REMOVE", "CONTACT REMOVE <id>", "Remove a contact.", arity: .exactly(2), permission: .write, options: []),
-            .init("CONTACT FORGET", "CONTACT FORGET <email>", "Erase a person everywhere; the audit keeps that it happened, not the address.",
-                  arity: .exactly(2), permission: .write, options: []),
-        ]
-    ) { request, context in
-        switch request.arguments.first?.uppercased() {
-        case "ADD"?:
-            let node = try WorkflowCommands.nodeKey(context, request.arguments[1])
-            let name = request.arguments[2], email = request.arguments[3]
-            guard email.split(separator: "@").count == 2, !email.contains(" ") else { throw ProtocolError(.invalid, "not an e-mail address") }
-            let role = context.options.text("role")
-            return context.write(request) { scope, done in
-                context.core.reminders.addContact(node: node, name: name, email: email, role: role, scope,
-                                                  answer: { id in Response(status: Status([("id", .int(id))])) }, completion: done)
-            }
-        case "REMOVE"?:
-            let id = try WorkflowCommands.id(request.arguments[1], "contact")
-            return context.write(request) { scope, done in
-                context.core.reminders.removeContact(id, scope, answer: { Response() }, completion: done)
-            }
-        case "FORGET"?:
-            let email = request.arguments[1]
-            return context.write(request) { scope, done in
-                context.core.reminders.forget(email: email, scope, answer: { count in Response(status: Status([("removed", .int(count))])) },
-                                              completion: done)
-            }
-        default:
-            throw ProtocolError(.usage, "")
-        }
-    }
-
-    static let contacts = Command(
-        "CONTACTS", usage: "CONTACTS <node>", summary: "The contact persons of a node.", arity: .exactly(1)
-    ) { request, context in
-        let node = try WorkflowCommands.nodeKey(context, request.arguments[0])
-        // E-mail addresses are personal data: only roles that need them see them.
-        let showEmail = context.services.access.isProtected || context.session.role?.seesPersonalData == true
-        return .later(context.future { context.core.reminders.contacts(of: node, completion: $0) }.map { list in
-            let records = list.map { contact -> Record in
-                var record = Record("contact", [("id", .int(contact.id)), ("node", .string(contact.node)), ("name", .string(contact.name))])
-                if showEmail { record.append("email", .string(contact.email)) }
-                record.append("role", contact.role.map(Value.string))
-                return record
-            }
-            return Response(records: records, status: Status([("rows", .int(records.count))]))
-        })
     }
 }

@@ -1,0 +1,57 @@
+import Testing
+import VerbinderText
+@testable import VerbinderGraph
+
+/// Whom to invite for an organisation (issue 18, point 3): portfolio first, then the function
+/// that sits at such a table for that kind of organisation.
+@Suite struct InvitationTests {
+    let burgemeester = Invitee(id: 1, function: .burgemeester, themes: ["veiligheid"])
+    let wethouder = Invitee(id: 2, function: .wethouder, themes: ["wonen", "ruimte"])
+    let beleid = Invitee(id: 3, function: .beleidsmedewerker, themes: ["wonen"])
+
+    @Test func theWethouderWithThePortfolioBeforeTheBurgemeesterAndTheCivilServant() {
+        #expect(Invitation.choose(among: [burgemeester, wethouder, beleid], kind: .municipality, themes: ["wonen"]) == .contact(id: 2))
+        // The order they were added in does not matter.
+        #expect(Invitation.choose(among: [beleid, wethouder, burgemeester], kind: .municipality, themes: ["wonen"]) == .contact(id: 2))
+        // A burgemeester with the portfolio still comes after a wethouder with it.
+        let burgemeesterWonen = Invitee(id: 4, function: .burgemeester, themes: ["wonen"])
+        #expect(Invitation.choose(among: [burgemeesterWonen, wethouder], kind: .municipality, themes: ["wonen"]) == .contact(id: 2))
+        // Without a wethouder for it, the civil servant with the portfolio, not the burgemeester without.
+        #expect(Invitation.choose(among: [burgemeester, beleid], kind: .municipality, themes: ["wonen"]) == .contact(id: 3))
+    }
+
+    @Test func noPortfolioForTheThemesIsAVisibleGap() {
+        let choice = Invitation.choose(among: [burgemeester], kind: .municipality, themes: ["wonen", "zorg"])
+        guard case .none(let reason) = choice else { Issue.record("expected none, got \(choice)"); return }
+        #expect(reason.text(.en) == "no contact with a portfolio for wonen, zorg")
+        #expect(reason.text(.nl) == "geen contactpersoon met een portefeuille voor wonen, zorg")
+        // Nobody at all: for a meeting about a theme, the gap is the same.
+        guard case .none(let nobody) = Invitation.choose(among: [], kind: .ministry, themes: ["wonen"]) else { Issue.record("expected none"); return }
+        #expect(nobody.text(.en) == "no contact with a portfolio for wonen")
+        guard case .none(let empty) = Invitation.choose(among: [], kind: .ministry, themes: []) else { Issue.record("expected none"); return }
+        #expect(empty.text(.en) == "no contact person known")
+    }
+
+    @Test func atAMinistryTheCivilServiceBeforeTheMinister() {
+        let minister = Invitee(id: 10, function: .minister, themes: ["wonen"])
+        let dg = Invitee(id: 11, function: .directeurGeneraal, themes: ["wonen"])
+        let account = Invitee(id: 12, function: .accountmanagerRegio, themes: [])
+        #expect(Invitation.choose(among: [minister, dg, account], kind: .ministry, themes: ["wonen"]) == .contact(id: 11))
+        // The account manager for the region spans every theme: no portfolio needed.
+        #expect(Invitation.choose(among: [minister, account], kind: .ministry, themes: ["wonen"]) == .contact(id: 12))
+        // A minister is still better than nobody when the portfolio fits.
+        #expect(Invitation.choose(among: [minister], kind: .ministry, themes: ["wonen"]) == .contact(id: 10))
+    }
+
+    @Test func withoutThemesTheFunctionDecidesThenTheSharedThemesThenTheOldest() {
+        let other = Invitee(id: 1, function: .other, themes: ["wonen"])
+        let gedeputeerde = Invitee(id: 5, function: .gedeputeerde, themes: [])
+        #expect(Invitation.choose(among: [other, gedeputeerde], kind: .province, themes: []) == .contact(id: 5))
+        let first = Invitee(id: 7, function: .wethouder, themes: ["wonen"])
+        let both = Invitee(id: 8, function: .wethouder, themes: ["wonen", "zorg"])
+        let twin = Invitee(id: 9, function: .wethouder, themes: ["wonen", "zorg"])
+        #expect(Invitation.choose(among: [first, twin, both], kind: .municipality, themes: ["wonen", "zorg"]) == .contact(id: 8))
+        // `other` comes after every named function, even one not in the kind's list.
+        #expect(ContactFunction.other.rank(at: .municipality) > ContactFunction.minister.rank(at: .municipality))
+    }
+}
