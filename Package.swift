@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // libpq, the PostgreSQL C client library, as a system library.
@@ -68,12 +69,27 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // The HTTP side, read-only: calendar feeds, health and Prometheus metrics, the dashboard.
+        // HTTP/1.1 is parsed by swift-nio's NIOHTTP1; pages are rendered by the pure WebPages.
+        .target(
+            name: "VerbinderHTTP",
+            dependencies: [
+                "VerbinderServer", "VerbinderCore", "VerbinderStore", "VerbinderGraph", "VerbinderProtocol", "VerbinderText",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
             name: "verbinderd",
             dependencies: [
-                "VerbinderServer", "VerbinderCore", "VerbinderStore", "VerbinderCluster", "VerbinderText", "PQ",
+                "VerbinderServer", "VerbinderHTTP", "VerbinderCore", "VerbinderStore", "VerbinderCluster", "VerbinderText", "PQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -110,6 +126,8 @@ let package = Package(
         .testTarget(name: "VerbinderProtocolTests", dependencies: ["VerbinderProtocol"]),
         .testTarget(name: "VerbinderGraphTests", dependencies: ["VerbinderGraph", "VerbinderText"]),
         .testTarget(name: "VerbinderTextTests", dependencies: ["VerbinderText"]),
+        .testTarget(name: "VerbinderHTTPTests", dependencies: ["VerbinderHTTP", "VerbinderCore", "VerbinderGraph",
+                                                               .product(name: "NIOHTTP1", package: "swift-nio")]),
         // The client's parts that need no daemon: mail composition (RFC 5322), the sending subprocess.
         .testTarget(name: "VerbinderClientTests", dependencies: ["verbinder"]),
         .testTarget(

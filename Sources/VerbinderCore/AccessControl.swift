@@ -16,9 +16,10 @@ public enum Permission: Sendable {
     case admin
 }
 
-/// Token roles: reader (queries), connector (reader + writes and contacts), sender (reminders only), admin (all).
-public enum Role: String, Sendable {
-    case reader, connector, sender, admin
+/// Token roles: reader (queries), connector (reader + writes and contacts), sender (reminders
+/// only), admin (all), feed (the HTTP calendar feeds only: a token that sits in a calendar URL).
+public enum Role: String, Sendable, CaseIterable {
+    case reader, connector, sender, admin, feed
 
     public func allows(_ permission: Permission) -> Bool {
         switch (self, permission) {

@@ -111,4 +111,9 @@ public final class MonitoringService: Sendable {
             return try ReportStore.calendar(connection, trajectory: key, node: node)
         }, completion: completion)
     }
+
+    /// Reminder rows by state (`pending`, `leased`, `sent`, ...), every state present.
+    public func remindersByState(completion: @escaping Completion<[String: Int]>) {
+        writes.read({ try ReminderStore.countsByState($0) }, completion: completion)
+    }
 }

@@ -71,13 +71,15 @@ public final class UseCases: Sendable {
         public var openConnections: Int
         /// Transactions (`BEGIN … COMMIT`) open now.
         public var openTransactions: Int
+        /// The pool's size: connections open at most.
+        public var maxConnections: Int = 0
     }
 
     /// The database's status from the probe's last answer: never waits for the database or the pool.
     public var databaseStatus: DatabaseStatus {
         let reading = probe.reading(otherFailure: pool.lastConnectionFailure)
         return DatabaseStatus(up: reading.up, secondsSinceAnswer: reading.secondsSinceAnswer, openConnections: pool.openConnections,
-                              openTransactions: writes.openTransactions)
+                              openTransactions: writes.openTransactions, maxConnections: pool.maxConnections)
     }
 
     /// Runs CPU-heavy work (a large path search) on the pool's threads, off the event loops.

@@ -48,8 +48,11 @@ public enum SHA256 {
     }
 
     /// Lower-case hex digest of a string's UTF-8 bytes.
-    public static func hex(_ text: String) -> String {
-        hash(Array(text.utf8)).map { byte in
+    public static func hex(_ text: String) -> String { hex(Array(text.utf8)) }
+
+    /// Lower-case hex digest of bytes.
+    public static func hex(_ bytes: [UInt8]) -> String {
+        hash(bytes).map { byte in
             let digits = Array("0123456789abcdef")
             return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
         }.joined()

@@ -49,11 +49,13 @@ final class AdmissionHandler: ChannelInboundHandler {
             return counts[key]!
         }
         guard let refusal = refusal(open: open, fromAddress: fromAddress, key: key, remote: context.remoteAddress) else {
+            services.metrics.connectionsAccepted.increment()
             context.fireUserInboundEventTriggered(ConnectionAdmitted(id: id))
             context.fireChannelActive()
             return
         }
         refused = true
+        services.metrics.connectionsRefused.increment()
         let remote = context.remoteAddress.map(ConnectionHandler.describe) ?? "unknown"
         logger.warning("refused: \(refusal.message)", metadata: ["remote": "\(remote)"])
         var buffer = context.channel.allocator.buffer(capacity: 512)

@@ -227,7 +227,7 @@ func notOneOf(_ label: String, _ words: [String]) -> ProtocolError {
 
 extension Graph {
     /// Resolves a `<node>` argument or throws `NOTFOUND` / `AMBIGUOUS` (with the candidates as records).
-    func require(_ text: String) throws(ProtocolError) -> Node {
+    public func require(_ text: String) throws(ProtocolError) -> Node {
         switch resolve(text) {
         case .found(let node):
             return node

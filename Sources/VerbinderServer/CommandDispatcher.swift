@@ -13,6 +13,9 @@ struct CommandDispatcher: Sendable {
     /// Whether the verb is one of BEGIN, COMMIT and ROLLBACK (``Command/controlsBatch``).
     func controlsBatch(_ verb: String) -> Bool { table.command(for: verb)?.controlsBatch ?? false }
 
+    /// Whether the verb is a command of the table (a bounded label for metrics).
+    func knows(_ verb: String) -> Bool { table.command(for: verb) != nil }
+
     /// The reply to `request` on a connection with `session`, its answer made on `eventLoop`.
     func reply(to request: Request, session: Session, eventLoop: any EventLoop) -> Reply {
         do {

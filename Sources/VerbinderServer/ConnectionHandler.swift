@@ -210,6 +210,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             machine.requestReceived()
             services.stats.commands.add(1, ordering: .relaxed)
             send(Response(error: ProtocolError(.tooLong, "request line longer than \(services.configuration.maxLineLength) bytes")), context: context)
+            measure("unknown", code: ErrorCode.tooLong.rawValue, since: .now)
             return
         case .line(let buffer):
             do {
@@ -220,17 +221,21 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 machine.requestReceived()
                 services.stats.commands.add(1, ordering: .relaxed)
                 send(Response(error: error), context: context)
+                measure("unknown", code: error.code.rawValue, since: .now)
                 return
             }
         }
         machine.requestReceived()
         services.stats.commands.add(1, ordering: .relaxed)
+        let started = ContinuousClock.now
+        let verb = dispatcher.knows(request.verb) ? request.verb : "unknown"
         // BEGIN, COMMIT and ROLLBACK: their own error does not abort the batch.
         let controlsBatch = dispatcher.controlsBatch(request.verb)
         if let expired = session.expiredBatch, request.verb != "QUIT" {
             // The daemon rolled this connection's idle batch back: say so instead of running.
             session.expiredBatch = nil
             send(Response(error: ProtocolError(.conflict, expired)), controlsBatch: controlsBatch, context: context)
+            measure(verb, code: ErrorCode.conflict.rawValue, since: started)
             return
         }
         session.batch?.lastActivity = .now()
@@ -238,8 +243,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
         switch reply {
         case .now(let response):
             send(response, controlsBatch: controlsBatch, context: context)
+            measure(verb, response, since: started)
         case .stream(let stream):
             machine.streamStarted()
+            // A stream is measured to its first chunk: after that its pace is the client's.
+            measure(verb, code: "OK", since: started)
             pump(stream, context: context)
         case .later(let future):
             machine.commandStarted()
@@ -248,16 +256,31 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 let (handler, context) = loopBound.value
                 handler.machine.commandAnswered(now: .now())
                 switch result {
-                case .success(let response): handler.send(response, controlsBatch: controlsBatch, context: context)
+                case .success(let response):
+                    handler.send(response, controlsBatch: controlsBatch, context: context)
+                    handler.measure(verb, response, since: started)
                 case .failure(let error):
                     let mapped = ErrorMapping.protocolError(error)
                     if mapped.code == .internalError { handler.logger.error("command failed: \(error)") }
                     handler.send(Response(error: mapped), controlsBatch: controlsBatch, context: context)
+                    handler.measure(verb, code: mapped.code.rawValue, since: started)
                 }
                 handler.drain(context: context)
                 handler.flushIfNeeded(context: context)
             }
         }
+    }
+
+    /// Counts an answered command for Prometheus.
+    private func measure(_ verb: String, _ response: Response, since started: ContinuousClock.Instant) {
+        switch response.outcome {
+        case .success: measure(verb, code: "OK", since: started)
+        case .failure(let error): measure(verb, code: error.code.rawValue, since: started)
+        }
+    }
+
+    private func measure(_ verb: String, code: String, since started: ContinuousClock.Instant) {
+        services.metrics.commandAnswered(verb: verb, code: code, duration: ContinuousClock.now - started)
     }
 
     /// Collects `response` for the client; `controlsBatch`: it answers BEGIN, COMMIT or ROLLBACK.

@@ -3,7 +3,7 @@ import VerbinderCore
 
 extension AccessControl {
     /// Whether a peer is this machine: loopback or a Unix socket (protected mode serves only these).
-    static func isLoopback(_ address: SocketAddress?) -> Bool {
+    public static func isLoopback(_ address: SocketAddress?) -> Bool {
         guard let address else { return false }
         switch address {
         case .unixDomainSocket: return true

@@ -76,6 +76,8 @@ public final class Services: Sendable {
     public let configuration: ServerConfiguration
     public let core: UseCases
     public let stats: Stats
+    /// Counters and latencies for Prometheus.
+    public let metrics: ServerMetrics
     public let logger: Logger
     /// Open connections per remote address, for the per-address cap.
     let perAddress = NIOLockedValueBox<[String: Int]>([:])
@@ -86,10 +88,11 @@ public final class Services: Sendable {
     public var sync: GraphSync { core.sync }
     public var access: AccessControl { core.access }
 
-    public init(configuration: ServerConfiguration, core: UseCases, stats: Stats = Stats(), logger: Logger) {
+    public init(configuration: ServerConfiguration, core: UseCases, stats: Stats = Stats(), metrics: ServerMetrics = ServerMetrics(), logger: Logger) {
         self.configuration = configuration
         self.core = core
         self.stats = stats
+        self.metrics = metrics
         self.logger = logger
     }
 }

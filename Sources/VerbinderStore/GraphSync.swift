@@ -48,6 +48,18 @@ public final class GraphSync: Sendable {
     /// moves the feed's position).
     private let reloadRequest = NIOLockedValueBox<String?>(nil)
 
+    /// When the feed reader last had applied everything it could see (start-up load included).
+    private let caughtUp = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
+
+    /// Seconds since the feed reader last had every visible change of the other daemons
+    /// applied: the change-notice lag an operator watches (about 1 s at most while healthy).
+    public var secondsSinceCaughtUp: Double? {
+        caughtUp.withLockedValue { $0 }.map { instant in
+            let elapsed = ContinuousClock.now - instant
+            return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        }
+    }
+
     /// Called (on the listener thread) when tokens were added or revoked, and after every (re)connect.
     private let onTokensChanged: @Sendable () -> Void
 
@@ -168,6 +180,7 @@ public final class GraphSync: Sendable {
                 } else {
                     try catchUp(connection!)
                 }
+                caughtUp.withLockedValue { $0 = .now }
             } catch {
                 connection?.close()
                 connection = nil

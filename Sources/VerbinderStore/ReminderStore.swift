@@ -30,6 +30,18 @@ public enum ReminderStore {
     /// Attempts before an occurrence is `dead`.
     public static let maxAttempts = 5
 
+    /// Every state a reminder row can be in (the table's CHECK).
+    public static let states = ["pending", "leased", "sent", "dead", "cancelled", "superseded", "expired"]
+
+    /// Reminder rows by state, every state present (zero when none).
+    public static func countsByState(_ connection: Connection) throws -> [String: Int] {
+        var counts = Dictionary(uniqueKeysWithValues: states.map { ($0, 0) })
+        for row in try connection.query("SELECT state, count(*) FROM reminders GROUP BY state").all {
+            counts[try row.string(0)] = try row.int(1)
+        }
+        return counts
+    }
+
     /// Brings a milestone's occurrences in line with the milestone, inside the caller's transaction:
     /// open: one pending occurrence per offset at the current date (others superseded) plus the
     /// first `overdue`; done or cancelled: every pending one cancelled.

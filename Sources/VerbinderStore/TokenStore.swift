@@ -4,7 +4,7 @@ import VerbinderProtocol
 /// Access tokens. The token is random (256 bits), shown once; only its SHA-256 is stored.
 public enum TokenStore {
     public static let channel = "verbinder_tokens"
-    public static let roles = ["reader", "connector", "sender", "admin"]
+    public static let roles = ["reader", "connector", "sender", "admin", "feed"]
 
     /// A fresh token: 32 random bytes from the system's CSPRNG, as hex.
     public static func generate() -> String {

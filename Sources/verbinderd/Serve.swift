@@ -6,6 +6,7 @@ import NIOCore
 import NIOPosix
 import PQ
 import VerbinderCore
+import VerbinderHTTP
 import VerbinderServer
 import VerbinderStore
 import VerbinderText
@@ -17,6 +18,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "HOST:PORT to listen on (also VERBINDER_LISTEN; default 127.0.0.1:7411).")
     var listen: String?
+
+    @Option(name: .customLong("http"), help: "HOST:PORT for the read-only HTTP side: calendar feeds, /healthz, /metrics, the dashboard (also VERBINDER_HTTP; off unless given).")
+    var http: String?
 
     @Option(name: .customLong("max-connections"), help: "Connections served at once; the next gets ERR BUSY.")
     var maxConnections: Int = 1024
@@ -99,10 +103,15 @@ struct Serve: AsyncParsableCommand {
         }
         let access = AccessControl(insecureOpen: insecureOpen)
         access.reload(conninfo: conninfo)
-        let loopbackOnly = unixPath != nil || host == "127.0.0.1" || host == "::1" || host == "localhost" || host.hasPrefix("127.")
+        let loopbackOnly = unixPath != nil || Serve.isLoopbackHost(host)
+        let httpText = http ?? database.environment["VERBINDER_HTTP"].flatMap { $0.isEmpty ? nil : $0 }
+        let httpAddress = try httpText.map(Serve.parseListen)
         if access.isProtected {
             if !loopbackOnly && !insecureOpen {
                 throw ValidationError("protected mode: no access token exists, so verbinderd will not listen on \(host); create one with `verbinderd token add NAME --role admin`, or pass --insecure-open")
+            }
+            if let httpAddress, !Serve.isLoopbackHost(httpAddress.0), !insecureOpen {
+                throw ValidationError("protected mode: no access token exists, so verbinderd will not serve HTTP on \(httpAddress.0); create one with `verbinderd token add NAME --role admin`, or pass --insecure-open")
             }
             logger.notice("protected mode: no access token exists; serving loopback clients only, with full rights")
         }
@@ -134,9 +143,12 @@ struct Serve: AsyncParsableCommand {
         let services = Services(configuration: configuration, core: core, logger: logger)
         let server = VerbinderServer(services: services, group: group)
         try await server.start()
+        let web = httpAddress.map { _ in WebServer(services: services, group: group) }
+        if let web, let httpAddress { try await web.start(host: httpAddress.0, port: httpAddress.1) }
 
         let signal = await termination.wait()
         logger.info("received \(signal), shutting down")
+        await web?.shutdown()
         await server.shutdown()
         sync.stop()
         probe.stop()
@@ -146,6 +158,11 @@ struct Serve: AsyncParsableCommand {
             do { try cluster.stop() } catch { logger.error("stopping the embedded PostgreSQL failed: \(error)") }
         }
         logger.info("stopped")
+    }
+
+    /// Whether a listening host is this machine only.
+    static func isLoopbackHost(_ host: String) -> Bool {
+        host == "127.0.0.1" || host == "::1" || host == "localhost" || host.hasPrefix("127.")
     }
 
     /// Splits `HOST:PORT` (`[::1]:7411` for IPv6).

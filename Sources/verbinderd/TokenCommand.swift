@@ -12,7 +12,7 @@ struct TokenCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a token and print it once.")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "A name for the token (who or what uses it).") var name: String
-        @Option(help: "reader, connector, sender or admin.") var role: String
+        @Option(help: "reader, connector, sender, admin or feed (the HTTP calendar feeds only).") var role: String
 
         func run() throws {
             guard TokenStore.roles.contains(role) else { throw ValidationError("--role is one of: \(TokenStore.roles.joined(separator: ", "))") }

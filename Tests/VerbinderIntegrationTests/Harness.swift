@@ -162,6 +162,21 @@ final class Daemon: @unchecked Sendable {
 
     func connect() throws -> LineClient { try LineClient(port: port) }
 
+    /// The HTTP side's port (`--http 127.0.0.1:0`), from the daemon's log.
+    func httpPort(timeout: Double = 10) throws -> Int {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            for line in process.output.split(separator: "\n") where line.contains("serving HTTP") {
+                if let range = line.range(of: "http_address=") {
+                    let address = line[range.upperBound...].prefix { !$0.isWhitespace }
+                    if let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) { return port }
+                }
+            }
+            usleep(20_000)
+        }
+        throw HarnessError("the daemon serves no HTTP:\n\(process.output)")
+    }
+
     /// SIGTERM and wait for a clean exit.
     func stop() throws -> Int32 {
         process.signal(SIGTERM)
