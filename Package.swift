@@ -72,12 +72,14 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // Pure: the dashboard's pages as HTML, with SVG charts rendered on the server. No IO.
+        .target(name: "VerbinderWeb"),
         // The HTTP side, read-only: calendar feeds, health and Prometheus metrics, the dashboard.
         // HTTP/1.1 is parsed by swift-nio's NIOHTTP1; pages are rendered by the pure WebPages.
         .target(
             name: "VerbinderHTTP",
             dependencies: [
-                "VerbinderServer", "VerbinderCore", "VerbinderStore", "VerbinderGraph", "VerbinderProtocol", "VerbinderText",
+                "VerbinderServer", "VerbinderCore", "VerbinderStore", "VerbinderGraph", "VerbinderProtocol", "VerbinderText", "VerbinderWeb",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -126,6 +128,7 @@ let package = Package(
         .testTarget(name: "VerbinderProtocolTests", dependencies: ["VerbinderProtocol"]),
         .testTarget(name: "VerbinderGraphTests", dependencies: ["VerbinderGraph", "VerbinderText"]),
         .testTarget(name: "VerbinderTextTests", dependencies: ["VerbinderText"]),
+        .testTarget(name: "VerbinderWebTests", dependencies: ["VerbinderWeb"]),
         .testTarget(name: "VerbinderHTTPTests", dependencies: ["VerbinderHTTP", "VerbinderCore", "VerbinderGraph",
                                                                .product(name: "NIOHTTP1", package: "swift-nio")]),
         // The client's parts that need no daemon: mail composition (RFC 5322), the sending subprocess.

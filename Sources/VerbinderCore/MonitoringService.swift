@@ -83,6 +83,17 @@ public final class MonitoringService: Sendable {
 
     /// The municipalities no active kansenagenda covers, by unit.
     public func agendaGaps(by kind: CoverageUnit, today: String, completion: @escaping Completion<AgendaGaps>) {
+        agendaCoverage(by: kind, today: today) { result in
+            completion(result.map { gaps in
+                var gaps = gaps
+                gaps.units = gaps.units.filter { !$0.uncovered.isEmpty }
+                return gaps
+            })
+        }
+    }
+
+    /// Kansenagenda coverage of every unit of a kind, covered or not (the dashboard's regions page).
+    public func agendaCoverage(by kind: CoverageUnit, today: String, completion: @escaping Completion<AgendaGaps>) {
         let graph = writes.graph
         writes.read({ connection in
             let agendas = try WorkflowStore.activeKansenagendas(connection)
@@ -92,7 +103,7 @@ public final class MonitoringService: Sendable {
                 // Every current municipality is in a unit or in the last entry, some (functional
                 // regions) in more than one: count each once.
                 let all = Set(units.flatMap(\.members)).count
-                return AgendaGaps(units: units.filter { !$0.uncovered.isEmpty }.map { unit in
+                return AgendaGaps(units: units.map { unit in
                     (unit.unit.map { graph.node(id: $0) }, unit.members.count, unit.uncovered.map { graph.node(id: $0).key })
                 }, municipalities: all, covered: covered.count)
             }
@@ -115,5 +126,25 @@ public final class MonitoringService: Sendable {
     /// Reminder rows by state (`pending`, `leased`, `sent`, ...), every state present.
     public func remindersByState(completion: @escaping Completion<[String: Int]>) {
         writes.read({ try ReminderStore.countsByState($0) }, completion: completion)
+    }
+
+    /// What a stakeholder takes part in: its trajectories, its latest meetings and signals.
+    public struct NodeActivity: Sendable {
+        public var trajectories: [Trajectory]
+        public var meetings: [Meeting]
+        public var signals: [Signal]
+    }
+
+    /// A stakeholder's trajectories, meetings and signals (each list at most `limit` long), in
+    /// one visit to the database.
+    public func activity(of node: String, limit: Int, completion: @escaping Completion<NodeActivity>) {
+        writes.read({ connection in
+            NodeActivity(
+                trajectories: try WorkflowStore.trajectories(connection, kind: nil, status: nil, node: node, theme: nil, limit: limit),
+                meetings: try WorkflowStore.meetings(connection, node: node, trajectory: nil, from: nil, to: nil, axis: nil,
+                                                     tripartiteOnly: false, limit: limit),
+                signals: try WorkflowStore.signals(connection, theme: nil, kind: nil, node: node, nodes: nil, openOnly: false, status: nil,
+                                                   raisedWith: nil, limit: limit))
+        }, completion: completion)
     }
 }

@@ -16,12 +16,15 @@ public struct WebRequest: Sendable {
     public var target: String
     public var headers: HTTPHeaders
     public var loopback: Bool
+    /// The body: read only by the login form's POST.
+    public var body: [UInt8]
 
-    public init(method: HTTPMethod, target: String, headers: HTTPHeaders, loopback: Bool) {
+    public init(method: HTTPMethod, target: String, headers: HTTPHeaders, loopback: Bool, body: [UInt8] = []) {
         self.method = method
         self.target = target
         self.headers = headers
         self.loopback = loopback
+        self.body = body
     }
 }
 
@@ -45,7 +48,9 @@ public final class WebApplication: Sendable {
     public func respond(to request: WebRequest, on eventLoop: any EventLoop) -> EventLoopFuture<WebResponse> {
         let route = WebRoute(target: request.target)
         let answer: EventLoopFuture<WebResponse>
-        if request.method != .GET && request.method != .HEAD {
+        if request.method == .POST, route == .login {
+            answer = login(request, on: eventLoop)
+        } else if request.method != .GET && request.method != .HEAD {
             // Read-only: nothing is written over HTTP.
             answer = eventLoop.makeSucceededFuture(.text(.methodNotAllowed, "only GET and HEAD: the HTTP side is read-only",
                                                          headers: [("Allow", "GET, HEAD")]))
@@ -54,10 +59,12 @@ public final class WebApplication: Sendable {
                 switch decision {
                 case .allow(let showEmail): return self.serve(route, request, showEmail: showEmail, on: eventLoop)
                 case .unauthorized:
-                    return eventLoop.makeSucceededFuture(.text(.unauthorized, "a token is needed: Authorization: Bearer <token>",
-                                                               headers: [("WWW-Authenticate", "Bearer realm=\"verbinder\"")]))
+                    var response = route.isPage ? self.pages.signIn(status: .unauthorized, message: nil)
+                        : .text(.unauthorized, "a token is needed: Authorization: Bearer <token>")
+                    response.headers.append(("WWW-Authenticate", "Bearer realm=\"verbinder\""))
+                    return eventLoop.makeSucceededFuture(response)
                 case .forbidden(let reason):
-                    return eventLoop.makeSucceededFuture(.text(.forbidden, reason))
+                    return eventLoop.makeSucceededFuture(route.isPage ? self.pages.error(.forbidden, reason) : .text(.forbidden, reason))
                 }
             }
         }
@@ -101,7 +108,8 @@ public final class WebApplication: Sendable {
         case .metrics: answer = scrape(on: eventLoop)
         case .calendar(let scope): answer = calendar(scope, request, showEmail: showEmail, on: eventLoop)
         case .notFound: answer = eventLoop.makeSucceededFuture(pages.notFound(request.target))
-        default: answer = pages.page(route, showEmail: showEmail, on: eventLoop)
+        case .login: answer = eventLoop.makeSucceededFuture(pages.signIn(status: .ok, message: nil))
+        default: answer = pages.page(route, on: eventLoop)
         }
         return answer.flatMapErrorThrowing { error in
             let mapped = ErrorMapping.protocolError(error)
@@ -116,6 +124,35 @@ public final class WebApplication: Sendable {
                 return .text(.internalServerError, "internal error")
             }
         }
+    }
+
+    /// `POST /login` with `token=<token>`: a token that may read the dashboard becomes an
+    /// HttpOnly, same-site cookie, and the browser goes to `/`.
+    private func login(_ request: WebRequest, on eventLoop: any EventLoop) -> EventLoopFuture<WebResponse> {
+        let form = WebRoute.split("?" + String(decoding: request.body, as: UTF8.self)).query
+        let token = (form["token"] ?? "").trimmingCharacters(in: .whitespaces)
+        let home = WebResponse(status: .seeOther, headers: [("Location", "/")])
+        if services.access.isProtected { return eventLoop.makeSucceededFuture(home) }
+        guard !token.isEmpty else { return eventLoop.makeSucceededFuture(pages.signIn(status: .unauthorized, message: "Vul een token in.")) }
+        let promise = eventLoop.makePromise(of: WebResponse.self)
+        let access = services.access, pages = self.pages
+        services.core.tokens.authenticate(token) { result in
+            switch result {
+            case .success(let found?) where access.role(of: found.name) != nil:
+                switch WebAccess.decide(route: .dashboard(from: nil, to: nil), protected: false, insecureOpen: false, loopback: request.loopback,
+                                        role: found.role) {
+                case .allow:
+                    var response = home
+                    response.headers.append(("Set-Cookie", "verbinder_token=\(token); Path=/; HttpOnly; SameSite=Strict"))
+                    promise.succeed(response)
+                case .forbidden(let reason): promise.succeed(pages.error(.forbidden, reason))
+                case .unauthorized: promise.succeed(pages.signIn(status: .unauthorized, message: "Dit token is niet (meer) geldig."))
+                }
+            case .success: promise.succeed(pages.signIn(status: .unauthorized, message: "Dit token is niet (meer) geldig."))
+            case .failure(let error): promise.fail(error)
+            }
+        }
+        return promise.futureResult
     }
 
     /// `/healthz`: 200 while the daemon serves, its graph is loaded and PostgreSQL answers; 503
@@ -192,6 +229,7 @@ public final class WebApplication: Sendable {
         case .node: label = "node"
         case .trajectory: label = "trajectory"
         case .search: label = "search"
+        case .login: label = "login"
         case .notFound: label = "other"
         }
         let key = "\(label) \(status.code)"

@@ -12,6 +12,8 @@ public enum WebRoute: Equatable, Sendable {
     case trajectory(String)
     /// `/search?q=`: FIND's matching (accents, aliases).
     case search(String)
+    /// `/login`: a browser's way to a token (a form that sets the dashboard's cookie).
+    case login
     case notFound
 
     /// Which meetings, milestones and goals a feed holds.
@@ -19,6 +21,14 @@ public enum WebRoute: Equatable, Sendable {
         case trajectory(String)
         case node(String)
         case all
+    }
+
+    /// Whether it is a page for people (HTML), as opposed to a feed, a probe or metrics.
+    public var isPage: Bool {
+        switch self {
+        case .dashboard, .regions, .node, .trajectory, .search, .login, .notFound: true
+        case .healthz, .metrics, .calendar: false
+        }
     }
 
     /// Whether a feed token may read it: the calendar feeds only.
@@ -37,6 +47,7 @@ public enum WebRoute: Equatable, Sendable {
             case "metrics": self = .metrics
             case "regions": self = .regions
             case "search": self = .search(query["q"] ?? "")
+            case "login": self = .login
             default: self = .notFound
             }
         case 2 where parts[0] == "calendar" && parts[1] == "all.ics": self = .calendar(.all)

@@ -62,21 +62,37 @@ final class HTTPRequestHandler: ChannelInboundHandler, Sendable {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let application: WebApplication
-    private let current = NIOLockedValueBox<HTTPRequestHead?>(nil)
+    /// The request being read: its head, and its body while it stays under ``maximumBody``.
+    private let current = NIOLockedValueBox<(head: HTTPRequestHead, body: [UInt8], tooLarge: Bool)?>(nil)
+    /// The login form is the only body read; anything larger is refused.
+    static let maximumBody = 16 * 1024
 
     init(application: WebApplication) { self.application = application }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head(let head): current.withLockedValue { $0 = head }
-        case .body: break
+        case .head(let head): current.withLockedValue { $0 = (head, [], false) }
+        case .body(let buffer):
+            current.withLockedValue { reading in
+                guard reading != nil, !reading!.tooLarge else { return }
+                if reading!.body.count + buffer.readableBytes > Self.maximumBody {
+                    reading!.tooLarge = true
+                    reading!.body = []
+                } else {
+                    reading!.body += buffer.readableBytesView
+                }
+            }
         case .end:
-            guard let head = current.withLockedValue({ head in defer { head = nil }; return head }) else { return }
+            guard let reading = current.withLockedValue({ reading in defer { reading = nil }; return reading }) else { return }
+            let head = reading.head
             let request = WebRequest(method: head.method, target: head.uri, headers: head.headers,
-                                     loopback: AccessControl.isLoopback(context.channel.remoteAddress))
-            let keepAlive = head.isKeepAlive
+                                     loopback: AccessControl.isLoopback(context.channel.remoteAddress), body: reading.body)
+            let keepAlive = head.isKeepAlive && !reading.tooLarge
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            application.respond(to: request, on: context.eventLoop).hop(to: context.eventLoop).whenComplete { result in
+            let answer = reading.tooLarge
+                ? context.eventLoop.makeSucceededFuture(WebResponse.text(.payloadTooLarge, "a request body has at most \(Self.maximumBody) bytes"))
+                : application.respond(to: request, on: context.eventLoop)
+            answer.hop(to: context.eventLoop).whenComplete { result in
                 let response: WebResponse
                 switch result {
                 case .success(let answer): response = answer

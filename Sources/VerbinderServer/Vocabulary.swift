@@ -7,11 +7,11 @@ import VerbinderStore
 
 /// Today's date in Europe/Amsterdam (`YYYY-MM-DD`): the day on which a node is current or
 /// ended. Recomputed at most once a minute.
-enum Today {
+public enum Today {
     private static let cache = NIOLockedValueBox<(minute: Int, date: String)>((-1, ""))
     private static let zone = TimeZone(identifier: "Europe/Amsterdam") ?? .current
 
-    static func amsterdam(now: Date = Date()) -> String {
+    public static func amsterdam(now: Date = Date()) -> String {
         let minute = Int(now.timeIntervalSince1970 / 60)
         if let cached = cache.withLockedValue({ $0.minute == minute ? $0.date : nil }) { return cached }
         let local = Int(now.timeIntervalSince1970) + zone.secondsFromGMT(for: now)

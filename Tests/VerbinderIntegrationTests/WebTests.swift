@@ -12,8 +12,9 @@ struct HTTPExchange {
 }
 
 /// Fetches `path` from the daemon's HTTP side with curl, as a calendar client or a probe would.
-func http(_ port: Int, _ path: String, method: String = "GET", headers: [String] = []) throws -> HTTPExchange {
+func http(_ port: Int, _ path: String, method: String = "GET", headers: [String] = [], body: String? = nil) throws -> HTTPExchange {
     var arguments = ["/usr/bin/env", "curl", "-s", "-i", "--max-time", "10", "-X", method]
+    if let body { arguments += ["--data-raw", body] }
     if method == "HEAD" { arguments = ["/usr/bin/env", "curl", "-s", "-I", "--max-time", "10"] }
     for header in headers { arguments += ["-H", header] }
     let child = try ChildProcess(arguments + ["http://127.0.0.1:\(port)\(path)"])
@@ -217,5 +218,136 @@ struct WebTests {
         let conninfo = try SharedCluster.freshDatabase("web-protected")
         let (code, output) = try runVerbinderd(["serve", "--database-url", conninfo, "--listen", "127.0.0.1:0", "--http", "0.0.0.0:0"])
         #expect(code != 0 && output.contains("will not serve HTTP on 0.0.0.0"), "\(output)")
+    }
+}
+
+/// The dashboard for people: pages that show what the line protocol answers, escape every
+/// value, and sign a browser in with a cookie.
+@Suite("Dashboard")
+struct DashboardTests {
+    /// A daemon with a trajectory, a held tri-party meeting, an overdue milestone, a goal and a
+    /// node whose name is a script; returns it with its HTTP port and a connected client.
+    func dashboardDaemon(_ label: String) throws -> (Daemon, Int, LineClient) {
+        let daemon = try Daemon(conninfo: try seededDatabase(label), extraArguments: ["--http", "127.0.0.1:0"])
+        let port = try daemon.httpPort()
+        let client = try daemon.connect()
+        _ = try client.readLine()
+        for line in [
+            "TRAJECTORY ADD ka-twente \"Kansenagenda Twente\" kind=kansenagenda lead=GM0153 themes=wonen region=twente",
+            "MEETING PLAN ka-twente 2026-11-12T10:00 GM0153 PV23 bzk title=\"Woontafel Twente\"",
+            "MEETING HELD 1",
+            "MILESTONE ADD ka-twente 2026-11-01 Probleemanalyse",
+            "GOAL ADD ka-twente \"500 woningen\" by=2027-01-01",
+            "ADD partner \"<script>alert(1)</script>\"",
+            "SIGNAL ADD GM1731 problem zorg \"Huisarts \\\"te ver\\\" & <b>weg</b>\"",
+        ] {
+            let status = try client.request(line).status
+            #expect(status.hasPrefix("OK"), "\(line): \(status)")
+        }
+        return (daemon, port, client)
+    }
+
+    @Test func pagesShowTheLineProtocolsAnswersEscaped() throws {
+        let (daemon, port, client) = try dashboardDaemon("web-pages")
+        let overview = try http(port, "/")
+        #expect(overview.status == 200 && overview.header("Content-Type") == "text/html; charset=utf-8")
+        #expect(overview.body.contains("<h1>Overzicht</h1>") && overview.body.contains("<svg"))
+        for page in [overview.body, try http(port, "/node/GM1731").body, try http(port, "/regions").body] {
+            for fetch in ["src=\"http", "href=\"http", "src=\"//", "href=\"//", "url(", "@import"] {
+                #expect(!page.contains(fetch), "nothing is fetched from elsewhere: \(fetch)")
+            }
+        }
+        #expect(try http(port, "/?from=2026-13-45").status == 400)
+        #expect(try http(port, "/?from=gisteren").status == 400)
+        #expect(try http(port, "/?from=2026-11-01&to=2026-11-30").body.contains("value=\"2026-11-01\""))
+
+        let node = try http(port, "/node/GM1731")
+        #expect(node.status == 200 && node.body.contains("<h1>Midden-Drenthe"))
+        #expect(node.body.contains("Huisarts &quot;te ver&quot; &amp; &lt;b&gt;weg&lt;/b&gt;"), "a signal's text is escaped")
+        #expect(try http(port, "/node/midden-drenthe").body == node.body)
+        #expect(try http(port, "/node/GM9999").status == 404)
+        let script = try http(port, "/node/script-alert-1-script")
+        #expect(script.status == 200 && script.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !script.body.contains("<script>alert"))
+
+        let trajectory = try http(port, "/trajectory/ka-twente")
+        #expect(trajectory.status == 200 && trajectory.body.contains("class=\"overdue\"") && trajectory.body.contains("driepartijen"))
+        #expect(trajectory.body.contains("href=\"/calendar/trajectory/ka-twente.ics\""))
+        #expect(try http(port, "/trajectory/nope").status == 404)
+
+        // The search box finds what FIND finds, in the same order.
+        let found = try client.request("FIND sudwest limit=50").lines.map { try parseRecord($0).fields["key"] ?? "" }
+        let search = try http(port, "/search?q=sudwest")
+        let links = search.body.components(separatedBy: "href=\"/node/").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        #expect(!found.isEmpty && links == found, "\(links) \(found)")
+        #expect(try http(port, "/search?q=%3Cscript%3E").body.contains("value=\"&lt;script&gt;\""))
+
+        // Regions: every municipality no agenda covers, by the same rule as GAPS agenda.
+        let regions = try http(port, "/regions")
+        #expect(regions.status == 200 && regions.body.contains("Overijssel"))
+        #expect(try daemon.stop() == 0)
+    }
+
+    @Test func aBrowserSignsInWithATokenCookie() throws {
+        let conninfo = try seededDatabase("web-login")
+        let (code, output) = try runVerbinderd(["token", "add", "kantoor", "--role", "reader", "--database-url", conninfo, "--log-level", "error"])
+        #expect(code == 0)
+        let reader = output.split(separator: "\n").last.map(String.init) ?? ""
+        let (_, feedOutput) = try runVerbinderd(["token", "add", "agenda", "--role", "feed", "--database-url", conninfo, "--log-level", "error"])
+        let feed = feedOutput.split(separator: "\n").last.map(String.init) ?? ""
+        let daemon = try Daemon(conninfo: conninfo, extraArguments: ["--http", "127.0.0.1:0"])
+        let port = try daemon.httpPort()
+        let page = try http(port, "/regions")
+        #expect(page.status == 401 && page.body.contains("action=\"/login\""), "a browser gets the sign-in form")
+        let wrong = try http(port, "/login", method: "POST", headers: ["Content-Type: application/x-www-form-urlencoded"], body: "token=nope")
+        #expect(wrong.status == 401 && wrong.header("Set-Cookie") == nil)
+        let feedLogin = try http(port, "/login", method: "POST", body: "token=\(feed)")
+        #expect(feedLogin.status == 403 && feedLogin.header("Set-Cookie") == nil)
+        let login = try http(port, "/login", method: "POST", body: "token=\(reader)")
+        #expect(login.status == 303 && login.header("Location") == "/")
+        let cookie = try #require(login.header("Set-Cookie"))
+        #expect(cookie == "verbinder_token=\(reader); Path=/; HttpOnly; SameSite=Strict")
+        #expect(try http(port, "/regions", headers: ["Cookie: verbinder_token=\(reader)"]).status == 200)
+        #expect(try http(port, "/node/GM1731", method: "POST", body: "x=1").status == 405)
+        #expect(try daemon.stop() == 0)
+    }
+
+    /// Real headless Chromium, driven by Selenium: every page checked against the line
+    /// protocol's answers, the sorting script, the search box, a script name shown as text.
+    @Test func theDashboardInARealBrowser() throws {
+        let (daemon, port, _) = try dashboardDaemon("web-browser")
+        let screens = NSTemporaryDirectory() + "verbinder-screens-\(getpid())"
+        let result = try python(try String(contentsOfFile: Paths.repository + "/Tests/browser/dashboard.py", encoding: .utf8),
+                                ["--http", "\(port)", "--line", "\(daemon.port)", "--node", "GM1731", "--trajectory", "ka-twente",
+                                 "--xss-key", "script-alert-1-script", "--search", "sudwest", "--screens", screens])
+        let json = try #require(result.split(separator: "\n").last.map(String.init))
+        let report = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] ?? [:]
+        #expect((report["failed"] as? [String]) == [], "\(result)")
+        let shots = report["screenshots"] as? [String] ?? []
+        #expect(shots.count == 7)
+        for shot in shots {
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: shot)))
+            #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) && bytes.count > 10_000, "\(shot)")
+        }
+        #expect(try daemon.stop() == 0)
+    }
+}
+
+/// Migration 0014 widens the set of token roles and keeps every token as it was.
+@Suite("Feed token migration")
+struct FeedTokenMigrationTests {
+    @Test func existingTokensSurviveAndFeedTokensCanBeMade() throws {
+        let hash = String(repeating: "ab", count: 32), revoked = String(repeating: "cd", count: 32)
+        let (conninfo, db) = try databaseBefore(migration: 14, label: "migration-14", rows: """
+            INSERT INTO tokens (name, role, hash) VALUES ('kantoor', 'reader', '\(hash)');
+            INSERT INTO tokens (name, role, hash, revoked_at) VALUES ('oud', 'admin', '\(revoked)', now());
+            """)
+        #expect(throws: (any Error).self) { try db.query("INSERT INTO tokens (name, role, hash) VALUES ('x', 'feed', '\(String(repeating: "ef", count: 32))')") }
+        try migrate(conninfo, recording: 14, on: db)
+        let rows = try db.query("SELECT name, role, hash, revoked_at IS NOT NULL FROM tokens ORDER BY name").all.map(\.values)
+        #expect(rows == [["kantoor", "reader", hash, "f"], ["oud", "admin", revoked, "t"]])
+        let (code, output) = try runVerbinderd(["token", "add", "agenda", "--role", "feed", "--database-url", conninfo, "--log-level", "error"])
+        #expect(code == 0, "\(output)")
+        #expect(try db.query("SELECT role FROM tokens WHERE name = 'agenda'")[0].values == ["feed"])
+        #expect(throws: (any Error).self) { try db.query("INSERT INTO tokens (name, role, hash) VALUES ('y', 'king', '\(String(repeating: "12", count: 32))')") }
     }
 }
