@@ -18,6 +18,7 @@ PATH cross-check against networkx, process memory, and the final table.
 Python 3 standard library only, except `networkx` for the networkx baseline.
 """
 import json
+import re
 import os
 import random
 import socket
@@ -412,6 +413,12 @@ def report(results, out_md, command, quick):
     ratio_row("SHOW <municipality> c=16", load(results, "verbinder-show"), rget, "≥ 0.5× redis GET", 0.5, "redis inline GET")
     ratio_row("NEIGHBORS <municipality> c=16", load(results, "verbinder-neighbors"), rget, "≥ 0.5× redis GET", 0.5, "redis inline GET")
 
+    sizes = load(results, "http-sizes") or {}
+    ratio_row("HTTP GET /node/<municipality> c=16 (%s B page)" % "{:,}".format(sizes.get("node", 0)), load(results, "http-node"),
+              load(results, "nginx-node"), "≥ 0.3× nginx", 0.3, "nginx, static file of the same size")
+    ratio_row("HTTP calendar feed c=16 (%s B)" % "{:,}".format(sizes.get("feed", 0)), load(results, "http-feed"),
+              load(results, "nginx-feed"), "≥ 0.3× nginx", 0.3, "nginx, static file of the same size")
+
     link, pgb = load(results, "verbinder-link"), load(results, "pgbench-insert")
     if link and pgb:
         ok_rps = link["rps"] * (1 - (link["errors"] / link["completed"] if link["completed"] else 0))
@@ -533,7 +540,7 @@ def report(results, out_md, command, quick):
     raw = ["| run | req/s | p50 | p90 | p99 | max | errors | generator CPU |", "|---|---|---|---|---|---|---|---|"]
     for name in ["redis-ping-p1", "verbinder-ping-p1", "redis-ping-p16", "verbinder-ping-p16", "redis-get", "verbinder-show",
                  "verbinder-neighbors", "verbinder-link", "verbinder-mixed", "redis-get-mixed", "verbinder-beside-reads", "verbinder-beside-writes",
-                 "redis-get-beside", "verbinder-path", "verbinder-suggest"]:
+                 "redis-get-beside", "nginx-node", "http-node", "nginx-feed", "http-feed", "verbinder-path", "verbinder-suggest"]:
         j = load(results, name)
         if not j:
             continue
@@ -634,6 +641,37 @@ def merge_writes(results, work, rounds):
     print("pgbench-link-sql       %10.0f tps    rounds %s" % (sum(t for t, _ in shapes) / rounds, [round(t) for t, _ in shapes]))
 
 
+def wrk_run(url, out_path, duration):
+    """One wrk run (-t2 -c16, --latency) against URL, as the generator's JSON: rate, completed,
+    elapsed, errors (socket errors and non-2xx/3xx answers) and the latency percentiles."""
+    out = subprocess.run(["wrk", "-t2", "-c16", "-d%ds" % duration, "--latency", url],
+                         capture_output=True, text=True, check=True).stdout
+
+    def micros(text):
+        value, unit = float(re.match(r"[\d.]+", text).group()), re.sub(r"[\d.]+", "", text)
+        return value * {"us": 1, "ms": 1000, "s": 1_000_000}[unit]
+
+    latency = {}
+    for p, key in (("50", "p50_us"), ("90", "p90_us"), ("99", "p99_us")):
+        found = re.search(r"^\s+%s%%\s+(\S+)" % p, out, re.M)
+        if found:
+            latency[key] = micros(found.group(1))
+    found = re.search(r"Latency\s+\S+\s+\S+\s+(\S+)", out)
+    if found:
+        latency["max_us"] = micros(found.group(1))
+    completed = int(re.search(r"(\d+) requests in ([\d.]+)(\w+)", out).group(1))
+    seconds = re.search(r"requests in ([\d.]+)(ms|s|m)\b", out)
+    elapsed = float(seconds.group(1)) * {"ms": 0.001, "s": 1, "m": 60}[seconds.group(2)]
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors += int(non2xx.group(1)) if non2xx else 0
+    label = os.path.basename(out_path)[:-5]
+    json.dump({"label": label, "rps": completed / elapsed, "completed": completed, "elapsed_s": elapsed, "errors": errors,
+               "latency": latency}, open(out_path, "w"))
+    print("%-22s %10.0f req/s  p50 %7.1f us  p99 %8.1f us  errors %d" % (
+        label, completed / elapsed, latency.get("p50_us", 0), latency.get("p99_us", 0), errors))
+
+
 def merge_rounds(results, name, rounds):
     """Sums NAME-1..N (generator runs taking turns with their baseline) into NAME: the rate over
     all rounds (per verb too); percentiles from the round with the median rate."""
@@ -707,6 +745,9 @@ def main():
         workers = option("--workers", 4, int)
         limit = option("--limit", 50, int)
         reminders(int(rest[0]), rest[1], rest[2], count, workers, limit)
+    elif verb == "wrk":
+        duration = option("--duration", 10, int)
+        wrk_run(rest[0], rest[1], duration)
     elif verb == "merge-rounds":
         merge_rounds(rest[0], rest[1], int(rest[2]))
     elif verb == "merge-writes":

@@ -17,7 +17,21 @@ final class Dashboard: Sendable {
 
     init(services: Services) { self.services = services }
 
+    /// Pages as last built, while nothing changed (``AnswerCache``).
+    private let built = AnswerCache<WebResponse>(capacity: 5_000)
+
     func page(_ route: WebRoute, on eventLoop: any EventLoop) -> EventLoopFuture<WebResponse> {
+        let stamp = services.answerStamp
+        let key = String(describing: route)
+        if let kept = built.value(key, version: stamp.version, today: stamp.today) { return eventLoop.makeSucceededFuture(kept) }
+        let built = self.built
+        return build(route, on: eventLoop).map { response in
+            if response.status == .ok { built.keep(key, version: stamp.version, today: stamp.today, response) }
+            return response
+        }
+    }
+
+    private func build(_ route: WebRoute, on eventLoop: any EventLoop) -> EventLoopFuture<WebResponse> {
         switch route {
         case .dashboard(let from, let to): return overview(from: from, to: to, on: eventLoop)
         case .regions: return regions(on: eventLoop)

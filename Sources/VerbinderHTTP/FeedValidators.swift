@@ -16,10 +16,17 @@ final class FeedValidators: Sendable {
     /// Last-Modified move without a change, and fetches the feed once more).
     static let capacity = 10_000
 
+    /// The entity tag of a body: a hash of it, so it changes exactly when the body does.
+    static func etag(_ body: [UInt8]) -> String { "\"" + SHA256.hex(body).prefix(32) + "\"" }
+
     /// The validators of `body` served at `key` (the URL and what the reader may see).
     func validators(key: String, body: [UInt8], newestStamp: Date?) -> (etag: String, modified: Date) {
-        let etag = "\"" + SHA256.hex(body).prefix(32) + "\""
-        return seen.withLockedValue { seen in
+        validators(key: key, etag: Self.etag(body), newestStamp: newestStamp)
+    }
+
+    /// The validators of a body whose entity tag is `etag`, served at `key`.
+    func validators(key: String, etag: String, newestStamp: Date?) -> (etag: String, modified: Date) {
+        seen.withLockedValue { seen in
             if let known = seen[key], known.etag == etag { return (etag, known.modified) }
             let now = Date()
             // Whole seconds: If-Modified-Since comes back at a second's precision.

@@ -34,6 +34,8 @@ public struct WebRequest: Sendable {
 public final class WebApplication: Sendable {
     let services: Services
     private let feeds = FeedValidators()
+    /// Feed bodies as last built, with the newest change they hold, while nothing changed.
+    private let feedBodies = AnswerCache<(body: [UInt8], etag: String, newest: Date?)>(capacity: 5_000)
     private let metrics: WebMetrics
     private let requests = NIOLockedValueBox<[String: Counter]>([:])
     let pages: Dashboard
@@ -194,17 +196,29 @@ public final class WebApplication: Sendable {
                 return eventLoop.makeFailedFuture(error)
             }
         }
-        let promise = eventLoop.makePromise(of: ReportStore.Calendar.self)
-        services.core.monitoring.calendar(trajectory: trajectory, node: node) { promise.completeWith($0) }
-        let graph = services.graph
         let path = WebRoute.split(request.target).path
-        return promise.futureResult.map { content in
-            let lines = CalendarDocument.lines(content, graph: graph, showEmail: showEmail)
-            var body: [UInt8] = []
-            body.reserveCapacity(lines.reduce(0) { $0 + $1.utf8.count + 2 })
-            for line in lines { body += line.utf8; body += [13, 10] }
-            let newest = CalendarDocument.newestStamp(content).flatMap(HTTPDate.fromICalendarStamp)
-            let (etag, modified) = self.feeds.validators(key: "\(path) \(showEmail)", body: body, newestStamp: newest)
+        let key = "\(path) \(showEmail)"
+        let stamp = services.answerStamp
+        let built: EventLoopFuture<(body: [UInt8], etag: String, newest: Date?)>
+        if let kept = feedBodies.value(key, version: stamp.version, today: stamp.today) {
+            built = eventLoop.makeSucceededFuture(kept)
+        } else {
+            let promise = eventLoop.makePromise(of: ReportStore.Calendar.self)
+            services.core.monitoring.calendar(trajectory: trajectory, node: node) { promise.completeWith($0) }
+            let graph = services.graph, feedBodies = self.feedBodies
+            built = promise.futureResult.map { content in
+                let lines = CalendarDocument.lines(content, graph: graph, showEmail: showEmail)
+                var body: [UInt8] = []
+                body.reserveCapacity(lines.reduce(0) { $0 + $1.utf8.count + 2 })
+                for line in lines { body += line.utf8; body += [13, 10] }
+                let feed = (body: body, etag: FeedValidators.etag(body),
+                            newest: CalendarDocument.newestStamp(content).flatMap(HTTPDate.fromICalendarStamp))
+                feedBodies.keep(key, version: stamp.version, today: stamp.today, feed)
+                return feed
+            }
+        }
+        return built.map { body, etag, newest in
+            let (etag, modified) = self.feeds.validators(key: key, etag: etag, newestStamp: newest)
             let validators = [("ETag", etag), ("Last-Modified", HTTPDate.format(modified)), ("Cache-Control", "private, no-cache")]
             if FeedValidators.notModified(ifNoneMatch: request.headers.first(name: "If-None-Match"),
                                           ifModifiedSince: request.headers.first(name: "If-Modified-Since"), etag: etag, modified: modified) {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import NIOConcurrencyHelpers
 import PQ
@@ -48,6 +49,15 @@ public final class GraphSync: Sendable {
     /// moves the feed's position).
     private let reloadRequest = NIOLockedValueBox<String?>(nil)
 
+    /// Moves on every change this daemon knows of: its own committed writes (announced before
+    /// they are answered) and every row of the others' it reads, workflow rows included. An
+    /// answer built from the database while it stood still is still true: the HTTP side keeps
+    /// its pages and feeds by it.
+    private let changes = Atomic<UInt64>(0)
+
+    /// The current ``changes`` count: read it before building an answer, keep the answer with it.
+    public var dataVersion: UInt64 { changes.load(ordering: .acquiring) }
+
     /// When the feed reader last had applied everything it could see (start-up load included).
     private let caughtUp = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
 
@@ -88,6 +98,7 @@ public final class GraphSync: Sendable {
     /// Wakes the other daemons' feed readers (coalesced; see ChangeNotifier). What changed
     /// they read from the audit trail.
     public func announce(_ changes: [Change]) {
+        self.changes.add(1, ordering: .releasing)
         notifier.enqueue(changes.map { change in
             switch change {
             case .node(let key): return "\(instance)|node|\(key)"
@@ -215,8 +226,10 @@ public final class GraphSync: Sendable {
                 return
             }
             var nodes: [String] = [], relations: [RelationIdentity: Relation] = [:], themes: [String] = []
+            var fresh = 0
             for row in read.rows where !position.seen.contains(row.id) {
                 position.seen.insert(row.id)
+                fresh += 1
                 switch row.change {
                 case .node(let key): nodes.append(key)
                 case .relation(let relation): relations[relation.identity] = relation
@@ -228,6 +241,7 @@ public final class GraphSync: Sendable {
                 }
             }
             try apply(nodes: nodes, relations: Array(relations.values), themes: themes, on: connection)
+            if fresh > 0 { self.changes.add(1, ordering: .releasing) }
             logger.trace("change feed read", metadata: [
                 "cursor": "\(cursor)", "base": "\(position.base)", "xmin": "\(read.xmin)", "next": "\(read.next)",
                 "max_id": "\(read.maxID)", "rows": "\(read.rows.map(\.id))", "nodes": "\(nodes)",
@@ -273,6 +287,7 @@ public final class GraphSync: Sendable {
     /// row up to the highest id that look saw is in the load; rows above it are read from the
     /// feed afterwards.
     private func reload(_ connection: Connection, reason: String) throws {
+        defer { changes.add(1, ordering: .releasing) }
         let started = ContinuousClock.now
         // A transaction with an audit id at or below the highest one seen now held its
         // transaction id before that id was drawn, so it is among the writers of this database

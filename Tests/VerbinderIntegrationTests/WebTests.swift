@@ -76,6 +76,23 @@ struct WebTests {
         #expect(changed.body.contains("Starterswoningen besproken"))
         #expect(try http(port, "/calendar/trajectory/ka-twente.ics", headers: ["If-None-Match: \(changed.header("ETag")!)"]).status == 304)
 
+        // A change made through another daemon on the same database shows once this one has
+        // read it from the change feed (a second at most).
+        let other = try Daemon(conninfo: conninfo)
+        let otherClient = try other.connect()
+        _ = try otherClient.readLine()
+        #expect(try otherClient.request("MEETING NOTE 1 \"Via de tweede daemon\"").status.hasPrefix("OK"))
+        // (Unfolded: a long DESCRIPTION is folded over lines.)
+        func unfolded() throws -> String { try http(port, "/calendar/trajectory/ka-twente.ics").body.replacingOccurrences(of: "\r\n ", with: "") }
+        var seen = try unfolded()
+        let deadline = Date().addingTimeInterval(5)
+        while !seen.contains("Via de tweede daemon"), Date() < deadline {
+            usleep(100_000)
+            seen = try unfolded()
+        }
+        #expect(seen.contains("Via de tweede daemon"), "\(seen)")
+        #expect(try other.stop() == 0)
+
         // A real iCalendar parser reads the feed.
         let path = NSTemporaryDirectory() + "verbinder-feed-\(UUID().uuidString).ics"
         try changed.body.write(toFile: path, atomically: true, encoding: .utf8)
@@ -268,6 +285,10 @@ struct DashboardTests {
         #expect(try http(port, "/node/GM9999").status == 404)
         let script = try http(port, "/node/script-alert-1-script")
         #expect(script.status == 200 && script.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !script.body.contains("<script>alert"))
+
+        // A write shows on the next view of the page.
+        #expect(try client.request("SIGNAL ADD GM1731 need mobiliteit \"Buslijn 21 terug\"").status.hasPrefix("OK"))
+        #expect(try http(port, "/node/GM1731").body.contains("Buslijn 21 terug"))
 
         let trajectory = try http(port, "/trajectory/ka-twente")
         #expect(trajectory.status == 200 && trajectory.body.contains("class=\"overdue\"") && trajectory.body.contains("driepartijen"))
