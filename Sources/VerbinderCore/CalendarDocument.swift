@@ -45,30 +45,33 @@ public enum CalendarDocument {
             }
         }
         for todo in content.todos {
-            calendar.raw("BEGIN:VTODO")
-            calendar.add("UID", "milestone-\(todo.id)@verbinder.vng.nl", escape: false)
-            calendar.add("DTSTAMP", todo.stamp, escape: false)
-            calendar.add("DUE;VALUE=DATE", todo.due, escape: false)
-            calendar.add("SUMMARY", todo.title)
-            calendar.add("DESCRIPTION", "Traject: \(todo.trajectory)")
-            calendar.add("STATUS", todo.status == .done ? "COMPLETED" : todo.status == .cancelled ? "CANCELLED" : "NEEDS-ACTION", escape: false)
-            calendar.raw("END:VTODO")
+            addTodo(&calendar, uid: "milestone-\(todo.id)", stamp: todo.stamp, due: todo.due, summary: todo.title,
+                    description: "Traject: \(todo.trajectory)", category: nil,
+                    status: todo.status == .done ? "COMPLETED" : todo.status == .cancelled ? "CANCELLED" : "NEEDS-ACTION")
         }
         for goal in content.goals {
-            calendar.raw("BEGIN:VTODO")
-            calendar.add("UID", "goal-\(goal.id)@verbinder.vng.nl", escape: false)
-            calendar.add("DTSTAMP", goal.stamp, escape: false)
-            calendar.add("DUE;VALUE=DATE", goal.by, escape: false)
-            calendar.add("SUMMARY", "Doel: \(goal.text)")
             var description = ["Traject: \(goal.trajectory)"]
             if let indicator = goal.indicator { description.append("Indicator: \(indicator)") }
             if let target = goal.target { description.append("Streefwaarde: \(target)") }
-            calendar.add("DESCRIPTION", description.joined(separator: "\n"))
-            calendar.add("CATEGORIES", "Doel")
-            calendar.add("STATUS", goal.state == .met ? "COMPLETED" : goal.state == .dropped ? "CANCELLED" : "NEEDS-ACTION", escape: false)
-            calendar.raw("END:VTODO")
+            addTodo(&calendar, uid: "goal-\(goal.id)", stamp: goal.stamp, due: goal.by, summary: "Doel: \(goal.text)",
+                    description: description.joined(separator: "\n"), category: "Doel",
+                    status: goal.state == .met ? "COMPLETED" : goal.state == .dropped ? "CANCELLED" : "NEEDS-ACTION")
         }
         return calendar.finish()
+    }
+
+    /// A VTODO: a milestone or a goal, due on a day.
+    private static func addTodo(_ calendar: inout ICalendar, uid: String, stamp: String, due: String, summary: String,
+                                description: String, category: String?, status: String) {
+        calendar.raw("BEGIN:VTODO")
+        calendar.add("UID", "\(uid)@verbinder.vng.nl", escape: false)
+        calendar.add("DTSTAMP", stamp, escape: false)
+        calendar.add("DUE;VALUE=DATE", due, escape: false)
+        calendar.add("SUMMARY", summary)
+        calendar.add("DESCRIPTION", description)
+        if let category { calendar.add("CATEGORIES", category) }
+        calendar.add("STATUS", status, escape: false)
+        calendar.raw("END:VTODO")
     }
 
     /// The newest change among what the calendar holds (`YYYYMMDDTHHMMSSZ`), nil when it is empty.
