@@ -18,8 +18,7 @@ public enum WebAccess {
     /// none or an unknown one); `protected`: no token exists, so only this machine is served.
     public static func decide(route: WebRoute, protected: Bool, insecureOpen: Bool, loopback: Bool, role: Role?) -> Decision {
         // Up or down, and why: for probes and load balancers, which carry no token.
-        // The login form is the way in; it shows nothing but itself.
-        if route == .healthz || route == .login { return .allow(showEmail: false) }
+        if route == .healthz { return .allow(showEmail: false) }
         if protected {
             if loopback { return .allow(showEmail: true) }
             return insecureOpen ? .allow(showEmail: false)

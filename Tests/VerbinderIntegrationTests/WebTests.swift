@@ -200,7 +200,8 @@ struct WebTests {
         let feed = try token("agenda-wethouder", "feed")
         let daemon = try Daemon(conninfo: conninfo, extraArguments: ["--http", "127.0.0.1:0"])
         let port = try daemon.httpPort()
-        for path in ["/", "/regions", "/node/GM1731", "/trajectory/x", "/search?q=assen", "/metrics", "/calendar/all.ics", "/calendar/node/GM1731.ics"] {
+        for path in ["/", "/regions", "/node/GM1731", "/trajectory/x", "/search?q=assen", "/metrics", "/calendar/all.ics", "/calendar/node/GM1731.ics",
+                     "/login", "/nothing/here", "/calendar/trajectory/x.ics"] {
             let answer = try http(port, path)
             #expect(answer.status == 401 && answer.header("WWW-Authenticate") == "Bearer realm=\"verbinder\"", "\(path)")
         }
