@@ -130,6 +130,17 @@ public enum PostgresArray {
 
     /// Parses `{a,"b c",NULL}`; NULL elements are dropped. Returns nil on malformed input.
     public static func parse(_ text: String) -> [String]? {
+        // Most arrays quote nothing (keys, themes): split them without the scalar walk below.
+        let utf8 = text.utf8
+        if utf8.first == UInt8(ascii: "{"), utf8.last == UInt8(ascii: "}"), utf8.count >= 2,
+           !utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            let inner = text.utf8.dropFirst().dropLast()
+            if inner.isEmpty { return [] }
+            return inner.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).compactMap { item in
+                let value = String(decoding: item, as: UTF8.self)
+                return value == "NULL" ? nil : value
+            }
+        }
         var chars = Array(text.unicodeScalars)
         guard chars.first == "{", chars.last == "}" else { return nil }
         chars.removeFirst(); chars.removeLast()

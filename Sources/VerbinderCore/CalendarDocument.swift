@@ -17,6 +17,11 @@ public enum CalendarDocument {
         }
         if content.events.contains(where: local) { ICalendar.amsterdamTimeZone.forEach { calendar.raw($0) } }
         let contacts = Dictionary(grouping: content.contacts, by: \.node)
+        let invitees = contacts.mapValues { $0.map(\.invitee) }
+        // A participant's ATTENDEE line depends only on the participant and the meeting's
+        // themes: a node's calendar over years repeats a few hundred such pairs thousands of
+        // times, so each is chosen once.
+        var attendees: [String: (name: String, value: String)] = [:]
         graph.read { graph in
             for event in content.events {
                 calendar.raw("BEGIN:VEVENT")
@@ -38,8 +43,12 @@ public enum CalendarDocument {
                 if !description.isEmpty { calendar.add("DESCRIPTION", description.joined(separator: "\n")) }
                 calendar.add("STATUS", event.status == .cancelled ? "CANCELLED" : "CONFIRMED", escape: false)
                 for participant in event.participants {
-                    attendee(&calendar, participant: participant, node: graph.node(key: participant), contacts: contacts[participant] ?? [],
-                             themes: event.themes, showEmail: showEmail)
+                    let key = participant + "\u{1}" + event.themes.joined(separator: "\u{1}")
+                    let line = attendees[key] ?? attendee(participant: participant, node: graph.node(key: participant),
+                                                          contacts: contacts[participant] ?? [], invitees: invitees[participant] ?? [],
+                                                          themes: event.themes, showEmail: showEmail)
+                    attendees[key] = line
+                    calendar.add(line.name, line.value, escape: false)
                 }
                 calendar.raw("END:VEVENT")
             }
@@ -79,20 +88,19 @@ public enum CalendarDocument {
         (content.events.map(\.stamp) + content.todos.map(\.stamp) + content.goals.map(\.stamp)).max()
     }
 
-    /// The ATTENDEE line of a participant: the contact to invite there
-    /// (``Invitation/choose(among:kind:themes:)``) with their address, their name and the
+    /// The ATTENDEE line (name with parameters, value) of a participant: the contact to invite
+    /// there (``Invitation/choose(among:kind:themes:)``) with their address, their name and the
     /// organisation's in CN; the organisation itself when there is no one to invite, or when
     /// the reader may not see addresses.
-    static func attendee(_ calendar: inout ICalendar, participant: String, node: Node?, contacts: [Contact], themes: [String], showEmail: Bool) {
+    static func attendee(participant: String, node: Node?, contacts: [Contact], invitees: [Invitee], themes: [String],
+                         showEmail: Bool) -> (name: String, value: String) {
         let organisation = node?.name ?? participant
-        if showEmail, let node, case .contact(let id) = Invitation.choose(among: contacts.map(\.invitee), kind: node.kind, themes: themes),
+        if showEmail, let node, case .contact(let id) = Invitation.choose(among: invitees, kind: node.kind, themes: themes),
            let contact = contacts.first(where: { $0.id == id }) {
             let name = "\(contact.name) (\(organisation))".replacingQuotes()
-            calendar.add("ATTENDEE;CN=\"\(name)\";ROLE=REQ-PARTICIPANT;CUTYPE=INDIVIDUAL;X-VERBINDER-NODE=\(participant)",
-                         "mailto:\(contact.email)", escape: false)
-        } else {
-            calendar.add("ATTENDEE;CN=\"\(organisation.replacingQuotes())\";ROLE=REQ-PARTICIPANT", "urn:verbinder:node:\(participant)", escape: false)
+            return ("ATTENDEE;CN=\"\(name)\";ROLE=REQ-PARTICIPANT;CUTYPE=INDIVIDUAL;X-VERBINDER-NODE=\(participant)", "mailto:\(contact.email)")
         }
+        return ("ATTENDEE;CN=\"\(organisation.replacingQuotes())\";ROLE=REQ-PARTICIPANT", "urn:verbinder:node:\(participant)")
     }
 }
 

@@ -21,8 +21,11 @@ public final class MonitoringService: Sendable {
             let agendas = try WorkflowStore.activeKansenagendas(connection)
             let kansenagenda = graph.read { Self.kansenagendaMetrics($0, agendas: agendas, today: today) }
             let inBigNetworks = graph.read { Self.membersOfBigNetworks($0) }
-            let metrics = try ReportStore.metrics(connection, from: start, to: end, unaffiliated: unaffiliated, kansenagenda: kansenagenda)
-                + ReportStore.signalPathMetrics(connection, from: start, to: end, unaffiliated: unaffiliated, inBigNetworks: inBigNetworks)
+            let signals = try ReportStore.signalCounts(connection, from: start, to: end)
+            let metrics = try ReportStore.metrics(connection, from: start, to: end, unaffiliated: unaffiliated, kansenagenda: kansenagenda,
+                                                  signals: signals)
+                + ReportStore.signalPathMetrics(connection, from: start, to: end, unaffiliated: unaffiliated, inBigNetworks: inBigNetworks,
+                                                signals: signals)
                 + ReportStore.goalMetrics(connection, from: start, to: end)
             return (metrics, start, end)
         }, completion: completion)

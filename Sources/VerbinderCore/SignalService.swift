@@ -74,8 +74,8 @@ public final class SignalService: Sendable {
             guard signal.kind == .problem || signal.kind == .need else {
                 throw ProtocolError(.invalid, "signal \(id) is a \(signal.kind.rawValue); MATCH takes a problem or a need")
             }
-            let answers = try WorkflowStore.signals(connection, theme: signal.theme, kind: nil, node: nil, nodes: nil, openOnly: false, limit: 10_000)
-                .filter { ($0.kind == .solution || $0.kind == .example) && Keys.fold($0.node) != Keys.fold(signal.node) }
+            let answers = try WorkflowStore.answers(connection, theme: signal.theme, limit: 100_000)
+                .filter { Keys.fold($0.node) != Keys.fold(signal.node) }
             return (signal, answers)
         }, completion: completion)
     }

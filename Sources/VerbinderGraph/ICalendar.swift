@@ -44,6 +44,10 @@ public struct ICalendar {
 
     /// TEXT escaping (RFC 5545 3.3.11).
     public static func escape(_ text: String) -> String {
+        // Most values need nothing: no backslash, semicolon, comma or control byte.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: ",") }) {
+            return text
+        }
         var out = ""
         for character in text {
             switch character {
@@ -64,6 +68,7 @@ public struct ICalendar {
 
     /// Splits a content line into lines of at most 75 octets; continuations start with a space.
     public static func fold(_ line: String) -> [String] {
+        if line.utf8.count <= 75 { return [line] }
         var result: [String] = []
         var current = ""
         var octets = 0

@@ -20,9 +20,16 @@ extension Graph {
     public func matches(for source: NodeID, answers: [String], limit: Int) -> [SignalMatch] {
         let sourceNode = node(id: source)
         let sourceRegions = Set(edges(source).filter { node(id: $0.neighbor).kind == .region }.map(\.neighbor))
+        // The evidence depends only on the answer's source, and a decade's answers on one theme
+        // come from a few hundred sources: each source is scored (and searched for) once.
+        var evidence: [NodeID: (score: Double, reason: Message)] = [:]
         var scored: [SignalMatch] = []
         for (index, key) in answers.enumerated() {
             guard let other = id(forKey: key) else { continue }
+            if let known = evidence[other] {
+                scored.append(SignalMatch(index: index, score: known.score, reason: known.reason))
+                continue
+            }
             let otherNode = node(id: other)
             var score = 1.0
             var reasons: [Message] = []
@@ -36,7 +43,9 @@ extension Graph {
                 score += 2.0 / Double(1 + path.hops)
                 reasons.append(path.hops == 1 ? "1 step away" : "\(path.hops) steps away")
             }
-            scored.append(SignalMatch(index: index, score: score, reason: Message.joined(reasons, separator: "; ")))
+            let reason = Message.joined(reasons, separator: "; ")
+            evidence[other] = (score, reason)
+            scored.append(SignalMatch(index: index, score: score, reason: reason))
         }
         return Array(scored.sorted { ($0.score, $1.index) > ($1.score, $0.index) }.prefix(limit))
     }

@@ -27,28 +27,42 @@ public enum ReportStore {
         return (try row.string(0), try row.string(1))
     }
 
+    /// A condition keeping the rows whose `column` (a timestamptz) falls on one of the Amsterdam
+    /// dates $1 to $2, both included. Written as a range of instants, not as each row's time
+    /// converted to a date, so that an index on the column finds the rows of a short period and
+    /// a long one converts no row's time zone to filter it.
+    static func during(_ column: String) -> String {
+        "\(column) >= ($1::date)::timestamp AT TIME ZONE 'Europe/Amsterdam' AND \(column) < ($2::date + 1)::timestamp AT TIME ZONE 'Europe/Amsterdam'"
+    }
+
     /// The figures of `REPORT` over a period; `kansenagenda` (computed from the graph) goes
     /// after the milestones' figures.
     public static func metrics(_ connection: Connection, from: String, to: String, unaffiliated: Set<String>,
-                               kansenagenda: [Metric]) throws -> [Metric] {
+                               kansenagenda: [Metric], signals: SignalCounts) throws -> [Metric] {
         var metrics: [Metric] = []
-        let inPeriod = "(m.starts_at AT TIME ZONE 'Europe/Amsterdam')::date BETWEEN $1::date AND $2::date"
+        let inPeriod = during("m.starts_at")
+        // One pass over the period's meetings gives both figures: held per month and axis, and
+        // (summed over the axes) the tri-party share per month.
+        var months: [(month: String, total: Int, tripartite: Int)] = []
         for row in try connection.query("""
             SELECT to_char(m.starts_at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM') AS month, m.axis, count(*),
                    count(*) FILTER (WHERE m.tripartite)
             FROM meetings m WHERE m.status = 'held' AND \(inPeriod)
             GROUP BY 1, 2 ORDER BY 1, 2
             """, [from, to]).all {
-            metrics.append(Metric(name: "meetings_held", dimensions: [("month", try row.string(0)), ("axis", try row.string(1))],
-                                  value: Double(try row.int(2)), isCount: true))
+            let month = try row.string(0), count = try row.int(2), tripartite = try row.int(3)
+            metrics.append(Metric(name: "meetings_held", dimensions: [("month", month), ("axis", try row.string(1))],
+                                  value: Double(count), isCount: true))
+            if months.last?.month == month {
+                months[months.count - 1].total += count
+                months[months.count - 1].tripartite += tripartite
+            } else {
+                months.append((month, count, tripartite))
+            }
         }
-        for row in try connection.query("""
-            SELECT to_char(m.starts_at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM'), count(*), count(*) FILTER (WHERE m.tripartite)
-            FROM meetings m WHERE m.status = 'held' AND \(inPeriod) GROUP BY 1 ORDER BY 1
-            """, [from, to]).all {
-            let total = try row.int(1), tri = try row.int(2)
-            metrics.append(Metric(name: "tripartite_share", dimensions: [("month", try row.string(0))],
-                                  value: total == 0 ? 0 : Double(tri) / Double(total), isCount: false))
+        for (month, total, tripartite) in months {
+            metrics.append(Metric(name: "tripartite_share", dimensions: [("month", month)],
+                                  value: total == 0 ? 0 : Double(tripartite) / Double(total), isCount: false))
         }
         for row in try connection.query("""
             SELECT to_char(done_on, 'YYYY-MM'), count(*) FILTER (WHERE done_on <= due), count(*) FILTER (WHERE done_on > due)
@@ -64,23 +78,40 @@ public enum ReportStore {
         metrics += kansenagenda
 
         let without = try connection.query("""
-            SELECT n.key FROM nodes n WHERE n.kind = 'municipality' AND NOT EXISTS (
-              SELECT 1 FROM meetings m JOIN meeting_participants p ON p.meeting = m.id
-              WHERE p.node_key = n.key AND m.status = 'held' AND m.axis = 'vertical' AND \(inPeriod))
+            SELECT n.key FROM nodes n WHERE n.kind = 'municipality' AND n.key NOT IN (
+              SELECT p.node_key FROM meetings m JOIN meeting_participants p ON p.meeting = m.id
+              WHERE m.status = 'held' AND m.axis = 'vertical' AND \(inPeriod))
             """, [from, to]).all.map { try $0.string(0) }
         metrics.append(Metric(name: "municipalities_without_vertical_meeting", dimensions: [], value: Double(without.count), isCount: true))
         metrics.append(Metric(name: "municipalities_without_vertical_meeting_unaffiliated", dimensions: [],
                               value: Double(without.filter { unaffiliated.contains($0) }.count), isCount: true))
 
-        for row in try connection.query("""
-            SELECT kind, theme, count(*) FROM signals
-            WHERE (created_at AT TIME ZONE 'Europe/Amsterdam')::date BETWEEN $1::date AND $2::date
-            GROUP BY 1, 2 ORDER BY 1, 2
-            """, [from, to]).all {
-            metrics.append(Metric(name: "signals", dimensions: [("kind", try row.string(0)), ("theme", try row.string(1))],
-                                  value: Double(try row.int(2)), isCount: true))
+        for (kind, theme, count) in signals.byKindAndTheme {
+            metrics.append(Metric(name: "signals", dimensions: [("kind", kind), ("theme", theme)], value: Double(count), isCount: true))
         }
         return metrics
+    }
+
+    /// The signals brought in during the period, counted by kind and theme and by state, in
+    /// one pass over them (`REPORT` shows both).
+    public struct SignalCounts: Sendable {
+        public var byKindAndTheme: [(kind: String, theme: String, count: Int)] = []
+        public var byState: [(state: String, count: Int)] = []
+    }
+
+    public static func signalCounts(_ connection: Connection, from: String, to: String) throws -> SignalCounts {
+        var counts = SignalCounts()
+        for row in try connection.query("""
+            SELECT kind, theme, status, count(*), GROUPING(status) FROM signals WHERE \(during("created_at"))
+            GROUP BY GROUPING SETS ((kind, theme), (status)) ORDER BY 5, 1, 2, 3
+            """, [from, to]).all {
+            if try row.int(4) == 1 {
+                counts.byKindAndTheme.append((try row.string(0), try row.string(1), try row.int(3)))
+            } else {
+                counts.byState.append((try row.string(2), try row.int(3)))
+            }
+        }
+        return counts
     }
 
     /// The goals' figures (issue 18: is a trajectory meeting its goals?), as the milestones'
@@ -101,7 +132,7 @@ public enum ReportStore {
         metrics.append(Metric(name: "goals_open_past_date", dimensions: [], value: Double(past), isCount: true))
         for row in try connection.query("""
             SELECT s.state, count(g.id) FROM unnest($3::text[]) AS s(state)
-            LEFT JOIN goals g ON g.state = s.state AND (g.created_at AT TIME ZONE 'Europe/Amsterdam')::date BETWEEN $1::date AND $2::date
+            LEFT JOIN goals g ON g.state = s.state AND \(during("g.created_at"))
             GROUP BY s.state ORDER BY s.state
             """, [from, to, PostgresArray.literal(GoalState.allCases.map(\.rawValue))]).all {
             metrics.append(Metric(name: "goals", dimensions: [("state", try row.string(0))], value: Double(try row.int(1)), isCount: true))
@@ -115,16 +146,12 @@ public enum ReportStore {
     /// network (`unaffiliated`) and from municipalities outside the G4 and G40 (not in
     /// `inBigNetworks`). Dates are Amsterdam dates.
     public static func signalPathMetrics(_ connection: Connection, from: String, to: String, unaffiliated: Set<String>,
-                                         inBigNetworks: Set<String>) throws -> [Metric] {
+                                         inBigNetworks: Set<String>, signals: SignalCounts) throws -> [Metric] {
         var metrics: [Metric] = []
-        for row in try connection.query("""
-            SELECT status, count(*) FROM signals
-            WHERE (created_at AT TIME ZONE 'Europe/Amsterdam')::date BETWEEN $1::date AND $2::date
-            GROUP BY 1 ORDER BY 1
-            """, [from, to]).all {
-            metrics.append(Metric(name: "signals_by_state", dimensions: [("state", try row.string(0))], value: Double(try row.int(1)), isCount: true))
+        for (state, count) in signals.byState {
+            metrics.append(Metric(name: "signals_by_state", dimensions: [("state", state)], value: Double(count), isCount: true))
         }
-        let raisedInPeriod = "(raised_at AT TIME ZONE 'Europe/Amsterdam')::date BETWEEN $1::date AND $2::date"
+        let raisedInPeriod = during("raised_at")
         for row in try connection.query("""
             SELECT raised_with, count(*), count(answered_at),
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY (answered_at AT TIME ZONE 'Europe/Amsterdam')::date
@@ -139,12 +166,16 @@ public enum ReportStore {
                 metrics.append(Metric(name: "signals_answer_median_days", dimensions: party, value: median, isCount: false))
             }
         }
-        let sources = try connection.query("SELECT node_key FROM signals WHERE raised_at IS NOT NULL AND \(raisedInPeriod)", [from, to])
-            .all.map { try $0.string(0) }
+        // Per source node, how many of its signals were raised in the period (counted here:
+        // a decade's raised signals are not sent to the daemon one row each).
+        let sources = try connection.query("""
+            SELECT node_key, count(*) FROM signals WHERE raised_at IS NOT NULL AND \(raisedInPeriod) GROUP BY 1
+            """, [from, to]).all.map { (node: try $0.string(0), count: try $0.int(1)) }
         let municipalities = Set(try connection.query("SELECT key FROM nodes WHERE kind = 'municipality'").all.map { try $0.string(0) })
-        let fromUnaffiliated = sources.filter { unaffiliated.contains($0) }.count
-        let fromOutsideBig = sources.filter { municipalities.contains($0) && !inBigNetworks.contains($0) }.count
-        func share(_ part: Int) -> Double { sources.isEmpty ? 0 : Double(part) / Double(sources.count) }
+        let raised = sources.reduce(0) { $0 + $1.count }
+        let fromUnaffiliated = sources.filter { unaffiliated.contains($0.node) }.reduce(0) { $0 + $1.count }
+        let fromOutsideBig = sources.filter { municipalities.contains($0.node) && !inBigNetworks.contains($0.node) }.reduce(0) { $0 + $1.count }
+        func share(_ part: Int) -> Double { raised == 0 ? 0 : Double(part) / Double(raised) }
         metrics.append(Metric(name: "signals_raised_from_unaffiliated", dimensions: [], value: Double(fromUnaffiliated), isCount: true))
         metrics.append(Metric(name: "signals_raised_from_unaffiliated_share", dimensions: [], value: share(fromUnaffiliated), isCount: false))
         metrics.append(Metric(name: "signals_raised_outside_g4_g40", dimensions: [], value: Double(fromOutsideBig), isCount: true))
@@ -201,8 +232,40 @@ public enum ReportStore {
         public var trajectory: String
     }
 
+    /// The calendar of one trajectory, of one node, or of everything. Each query names only the
+    /// filters given (no `$n IS NULL OR …`), so that the planner joins through the indexes of
+    /// the one that is there: a node's few hundred meetings of a decade, not every meeting
+    /// tested against it.
     public static func calendar(_ connection: Connection, trajectory: String?, node: String?) throws -> Calendar {
         let utc = "'YYYYMMDD\"T\"HH24MISS\"Z\"'"
+        var parameters: [String?] = []
+        func bind(_ value: String) -> String {
+            if let index = parameters.firstIndex(of: value) { return "$\(index + 1)" }
+            parameters.append(value)
+            return "$\(parameters.count)"
+        }
+        func clause(_ conditions: [String]) -> String {
+            conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        }
+        var meetingConditions: [String] = [], milestoneConditions: [String] = [], goalConditions = ["g.by_date IS NOT NULL"]
+        if let trajectory {
+            let t = bind(trajectory)
+            meetingConditions.append("m.trajectory = \(t)")
+            milestoneConditions.append("ms.trajectory = \(t)")
+            goalConditions.append("g.trajectory = \(t)")
+        }
+        if let node {
+            let n = bind(node)
+            meetingConditions.append("m.id IN (SELECT p.meeting FROM meeting_participants p WHERE p.node_key = \(n))")
+            milestoneConditions.append("""
+                ms.id IN (SELECT o.id FROM milestones o WHERE o.owner_key = \(n)
+                          UNION SELECT t.id FROM milestones t JOIN stakeholders s ON s.trajectory = t.trajectory WHERE s.node_key = \(n))
+                """)
+            goalConditions.append("""
+                g.trajectory IN (SELECT s.trajectory FROM stakeholders s WHERE s.node_key = \(n)
+                                 UNION SELECT t.key FROM trajectories t WHERE t.lead_key = \(n))
+                """)
+        }
         let events = try connection.query("""
             SELECT m.id, to_char(m.starts_at AT TIME ZONE 'UTC', \(utc)),
                    to_char((m.starts_at + make_interval(mins => m.duration_minutes)) AT TIME ZONE 'UTC', \(utc)),
@@ -210,10 +273,9 @@ public enum ReportStore {
                    coalesce((SELECT array_agg(p.node_key ORDER BY p.node_key) FROM meeting_participants p WHERE p.meeting = m.id), '{}'),
                    m.outcome, coalesce((SELECT t.themes FROM trajectories t WHERE t.key = m.trajectory), '{}')
             FROM meetings m
-            WHERE ($1::text IS NULL OR m.trajectory = $1)
-              AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM meeting_participants p WHERE p.meeting = m.id AND p.node_key = $2))
+            \(clause(meetingConditions))
             ORDER BY m.starts_at, m.id
-            """, [trajectory, node]).all.map { row in
+            """, parameters).all.map { row in
             CalendarEvent(id: try row.int(0), start: try row.string(1), end: try row.string(2), stamp: try row.string(3),
                           title: try row.string(4), place: try row.string(5), status: try row.value(6),
                           trajectory: row.optionalString(7), notes: try row.string(8), participants: try row.textArray(9),
@@ -222,11 +284,9 @@ public enum ReportStore {
         let todos = try connection.query("""
             SELECT ms.id, to_char(ms.due, 'YYYYMMDD'), to_char(ms.updated_at AT TIME ZONE 'UTC', \(utc)), ms.title, ms.status, ms.trajectory
             FROM milestones ms
-            WHERE ($1::text IS NULL OR ms.trajectory = $1)
-              AND ($2::text IS NULL OR ms.owner_key = $2 OR EXISTS (
-                   SELECT 1 FROM stakeholders s WHERE s.trajectory = ms.trajectory AND s.node_key = $2))
+            \(clause(milestoneConditions))
             ORDER BY ms.due, ms.id
-            """, [trajectory, node]).all.map { row in
+            """, parameters).all.map { row in
             CalendarTodo(id: try row.int(0), due: try row.string(1), stamp: try row.string(2), title: try row.string(3),
                          status: try row.value(4), trajectory: try row.string(5))
         }
@@ -234,11 +294,9 @@ public enum ReportStore {
             SELECT g.id, to_char(g.by_date, 'YYYYMMDD'), to_char(g.updated_at AT TIME ZONE 'UTC', \(utc)), g.text, g.state, g.trajectory,
                    g.indicator, g.target
             FROM goals g
-            WHERE g.by_date IS NOT NULL AND ($1::text IS NULL OR g.trajectory = $1)
-              AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM stakeholders s WHERE s.trajectory = g.trajectory AND s.node_key = $2)
-                   OR EXISTS (SELECT 1 FROM trajectories t WHERE t.key = g.trajectory AND t.lead_key = $2))
+            \(clause(goalConditions))
             ORDER BY g.by_date, g.id
-            """, [trajectory, node]).all.map { row in
+            """, parameters).all.map { row in
             CalendarGoal(id: try row.int(0), by: try row.string(1), stamp: try row.string(2), text: try row.string(3), state: try row.value(4),
                          trajectory: try row.string(5), indicator: row.optionalString(6), target: row.optionalString(7))
         }

@@ -47,13 +47,18 @@ extension WorkflowStore {
         "(CASE WHEN $\(offset)::text IS NULL THEN $\(local)::timestamp AT TIME ZONE 'Europe/Amsterdam' ELSE ($\(local) || $\(offset))::timestamptz END)"
     }
 
-    /// Meetings (not cancelled) of these participants overlapping the interval.
+    /// Meetings (not cancelled) of these participants overlapping the interval. A meeting lasts
+    /// at most 1440 minutes (a CHECK of `meetings`), so only one that starts less than a day
+    /// before the interval can overlap it: that bound lets `meetings_starts` find the few
+    /// candidates instead of testing every meeting's range.
     public static func conflicts(_ connection: Connection, participants: [String], local: String, offset: String?, minutes: Int, excluding: Int? = nil)
         throws -> [(meeting: Meeting, node: String)] {
         let rows = try connection.query("""
             SELECT \(meetingColumns), p.node_key
             FROM meetings m JOIN meeting_participants p ON p.meeting = m.id
             WHERE m.status <> 'cancelled' AND p.node_key = ANY($1::text[]) AND ($5::bigint IS NULL OR m.id <> $5)
+              AND m.starts_at > \(startExpression(2, 3)) - interval '1440 minutes'
+              AND m.starts_at < \(startExpression(2, 3)) + make_interval(mins => $4::int)
               AND tstzrange(m.starts_at, m.starts_at + make_interval(mins => m.duration_minutes))
                   && tstzrange(\(startExpression(2, 3)), \(startExpression(2, 3)) + make_interval(mins => $4::int))
             ORDER BY m.starts_at, p.node_key

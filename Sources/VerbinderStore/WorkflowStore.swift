@@ -393,6 +393,15 @@ public enum WorkflowStore {
                   status?.rawValue, raisedWith]).all.map(decodeSignal)
     }
 
+    /// The solutions and examples on a theme, any status, by id: what `MATCH` scores. The kinds
+    /// are chosen here rather than after the fetch, so that a decade's problems and needs on
+    /// the theme are not read only to be dropped (and `signals_theme` finds exactly these).
+    public static func answers(_ connection: Connection, theme: String, limit: Int) throws -> [Signal] {
+        try connection.query("""
+            SELECT \(signalColumns) FROM signals WHERE theme = $1 AND kind IN ('solution', 'example') ORDER BY id LIMIT $2
+            """, [theme, String(limit)]).all.map(decodeSignal)
+    }
+
     /// Open signals on any of the themes (for a meeting's agenda).
     public static func openSignals(_ connection: Connection, themes: [String]) throws -> [Signal] {
         try connection.query("SELECT \(signalColumns) FROM signals WHERE status = 'open' AND theme = ANY($1::text[]) ORDER BY id LIMIT 50",
@@ -413,26 +422,43 @@ public enum WorkflowStore {
     }
 
     /// Active trajectories with no meeting held in `days`, and stakeholders of active
-    /// trajectories with no meeting (held) in `days`.
+    /// trajectories with no meeting (held) in `days`, each with the date of its last held one.
+    ///
+    /// Both start from what was held since then (a short stretch of `meetings_starts`) and keep
+    /// what is not in it, instead of asking every trajectory and every stakeholder whether it
+    /// met; the last meeting is then looked up only for the few stale stakeholders' nodes. The
+    /// participants of the recent meetings are read meeting by meeting (`OFFSET 0` keeps the
+    /// planner from hashing all participants of a decade to join a few hundred meetings).
     public static func stale(_ connection: Connection, days: Int) throws -> (trajectories: [(String, String?)], stakeholders: [(String, String, String?)]) {
         let since = "(\(today) - $1::int)::timestamp AT TIME ZONE 'Europe/Amsterdam'"
         let trajectories = try connection.query("""
             SELECT t.key, (SELECT to_char(max(m.starts_at) AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD') FROM meetings m
                            WHERE m.trajectory = t.key AND m.status = 'held')
-            FROM trajectories t WHERE t.status = 'active' AND NOT EXISTS (
-              SELECT 1 FROM meetings m WHERE m.trajectory = t.key AND m.status = 'held' AND m.starts_at >= \(since))
+            FROM trajectories t WHERE t.status = 'active' AND t.key NOT IN (
+              SELECT m.trajectory FROM meetings m WHERE m.status = 'held' AND m.trajectory IS NOT NULL AND m.starts_at >= \(since))
             ORDER BY t.key
             """, [String(days)]).all.map { (try $0.string(0), $0.optionalString(1)) }
-        let stakeholders = try connection.query("""
-            SELECT s.trajectory, s.node_key,
-                   (SELECT to_char(max(m.starts_at) AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD') FROM meetings m
-                    JOIN meeting_participants p ON p.meeting = m.id WHERE p.node_key = s.node_key AND m.status = 'held')
+        let staleStakeholders = try connection.query("""
+            SELECT s.trajectory, s.node_key
             FROM stakeholders s JOIN trajectories t ON t.key = s.trajectory
-            WHERE t.status = 'active' AND NOT EXISTS (
-              SELECT 1 FROM meetings m JOIN meeting_participants p ON p.meeting = m.id
-              WHERE p.node_key = s.node_key AND m.status = 'held' AND m.starts_at >= \(since))
+            WHERE t.status = 'active' AND s.node_key NOT IN (
+              SELECT p.node_key FROM meetings m
+              CROSS JOIN LATERAL (SELECT p.node_key FROM meeting_participants p WHERE p.meeting = m.id OFFSET 0) p
+              WHERE m.status = 'held' AND m.starts_at >= \(since))
             ORDER BY s.trajectory, s.node_key
-            """, [String(days)]).all.map { (try $0.string(0), try $0.string(1), $0.optionalString(2)) }
+            """, [String(days)]).all.map { (try $0.string(0), try $0.string(1)) }
+        var lastHeld: [String: String] = [:]
+        let nodes = Set(staleStakeholders.map(\.1))
+        if !nodes.isEmpty {
+            for row in try connection.query("""
+                SELECT p.node_key, to_char(max(m.starts_at) AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD')
+                FROM meeting_participants p JOIN meetings m ON m.id = p.meeting
+                WHERE p.node_key = ANY($1::text[]) AND m.status = 'held' GROUP BY 1
+                """, [PostgresArray.literal(nodes.sorted())]).all {
+                lastHeld[try row.string(0)] = try row.string(1)
+            }
+        }
+        let stakeholders = staleStakeholders.map { ($0.0, $0.1, lastHeld[$0.1]) }
         return (trajectories, stakeholders)
     }
 }
