@@ -13,10 +13,11 @@ PATH cross-check against networkx, process memory, and the final table.
     bench-baselines.py reminders PORT DUE-DATE OUT.json [--count 10000] [--workers 4] [--limit 50]
     bench-baselines.py merge-writes RESULTSDIR WORKDIR ROUNDS
     bench-baselines.py merge-rounds RESULTSDIR NAME ROUNDS
-    bench-baselines.py report RESULTSDIR OUT.md --command CMD [--quick]
+    bench-baselines.py report RESULTSDIR OUT.md --command CMD [--quick] [--workflow]
 
 Python 3 standard library only, except `networkx` for the networkx baseline.
 """
+import importlib.util
 import json
 import re
 import os
@@ -392,7 +393,7 @@ def fmt_us(v):
     return "%.0f µs" % v if v < 1000 else "%.2f ms" % (v / 1000)
 
 
-def report(results, out_md, command, quick):
+def report(results, out_md, command, quick, workflow_only=False):
     rows = []  # (workload, ours, baseline, ratio, target, verdict)
 
     def ratio_row(name, ours_j, base_j, target, want, base_name, ours_field="rps", base_field="rps", kind="rps"):
@@ -412,6 +413,20 @@ def report(results, out_md, command, quick):
     rget = load(results, "redis-get")
     ratio_row("SHOW <municipality> c=16", load(results, "verbinder-show"), rget, "≥ 0.5× redis GET", 0.5, "redis inline GET")
     ratio_row("NEIGHBORS <municipality> c=16", load(results, "verbinder-neighbors"), rget, "≥ 0.5× redis GET", 0.5, "redis inline GET")
+
+    matrix = load(results, "instrument") or {}
+    for case in matrix.get("cases", []):
+        base = "redis inline PING" if case["workload"] == "PING" else "redis inline GET"
+        name = "%s c=16 P=1, generator %d thread%s, %s (median of %d rounds)" % (
+            "PING" if case["workload"] == "PING" else "SHOW <municipality>", case["threads"], "" if case["threads"] == 1 else "s",
+            "servers core 0, generator core 1" if case["pin"] == "pinned" else "unpinned", case["rounds"])
+        if case["ratio_median"] is None:
+            rows.append((name, "—", base, "—", "≥ %.1f× %s" % (case["want"], base), "not measured"))
+            continue
+        rows.append((name, fmt_rps(case["ours_median_rps"]), base + ": " + fmt_rps(case["base_median_rps"]),
+                     "%.2f× (%.2f–%.2f)" % (case["ratio_median"], case["ratio_min"], case["ratio_max"]),
+                     "≥ %.1f× %s" % (case["want"], base.replace("redis inline ", "redis ")),
+                     "pass" if case["ratio_median"] >= case["want"] else "MISS"))
 
     sizes = load(results, "http-sizes") or {}
     ratio_row("HTTP GET /node/<municipality> c=16 (%s B page)" % "{:,}".format(sizes.get("node", 0)), load(results, "http-node"),
@@ -585,14 +600,24 @@ def report(results, out_md, command, quick):
         machine.get("date", "?"), machine.get("host", "?"), machine.get("nproc", "?"), machine.get("cpu", "?"),
         machine.get("mem_gib", "?"), machine.get("kernel", "?"), command,
         " (quick: small graph, short runs; a smoke test, not the figures of record)" if quick else ""))
-    section = "%s\n\n%s\n\n%s\n\nRaw runs (latency is per request, send to complete response, HdrHistogram):\n\n%s\n\n%s\n" % (
-        header, table, "\n".join(details), "\n".join(raw), "\n".join("- " + e for e in extra))
-    print("\n" + table + "\n")
-    for d in details + extra:
-        print(d)
+    spec = importlib.util.spec_from_file_location("bench_workflow", os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench-workflow.py"))
+    workflow = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(workflow)
+    decade = workflow.report(results)
+    if workflow_only:
+        section = "%s\n\n%s" % (header, decade)
+        print("\n" + decade)
+    else:
+        section = "%s\n\n%s\n\n%s\n\n%s\nRaw runs (latency is per request, send to complete response, HdrHistogram):\n\n%s\n\n%s\n" % (
+            header, table, "\n".join(details), decade, "\n".join(raw), "\n".join("- " + e for e in extra))
+        print("\n" + table + "\n")
+        print(decade)
+        for d in details + extra:
+            print(d)
 
-    marker_begin = "<!-- bench:%s:begin -->" % ("quick" if quick else "full")
-    marker_end = "<!-- bench:%s:end -->" % ("quick" if quick else "full")
+    kind = ("workflow-" if workflow_only else "") + ("quick" if quick else "full")
+    marker_begin = "<!-- bench:%s:begin -->" % kind
+    marker_end = "<!-- bench:%s:end -->" % kind
     if out_md:
         text = open(out_md, encoding="utf-8").read() if os.path.exists(out_md) else ""
         block = marker_begin + "\n" + section + marker_end
@@ -602,7 +627,7 @@ def report(results, out_md, command, quick):
             text = before + block + after
         else:
             text = text.rstrip("\n") + "\n\n" + block + "\n"
-        title = "## Latest `scripts/bench --quick` run\n\n" if quick else "## Latest full `scripts/bench` run\n\n"
+        title = "## Latest `%s` run\n\n" % command if quick or workflow_only else "## Latest full `scripts/bench` run\n\n"
         if title.strip() not in text:
             text = text.replace(marker_begin, title + marker_begin)
         open(out_md, "w", encoding="utf-8").write(text)
@@ -670,6 +695,34 @@ def wrk_run(url, out_path, duration):
                "latency": latency}, open(out_path, "w"))
     print("%-22s %10.0f req/s  p50 %7.1f us  p99 %8.1f us  errors %d" % (
         label, completed / elapsed, latency.get("p50_us", 0), latency.get("p99_us", 0), errors))
+
+
+def instrument_matrix(results, rounds):
+    """The ratios of the instrument matrix (scripts/bench: generator threads 1 and 2, unpinned
+    and pinned, interleaved rounds): per case the median ratio and its lowest and highest,
+    with the median rates of both sides, into instrument.json."""
+    cases = []
+    for threads in (1, 2):
+        for pin in ("unpinned", "pinned"):
+            for name, ours, base, want in (("PING", "m-ping", "m-redis-ping", 0.8), ("SHOW", "m-show", "m-redis-get", 0.5)):
+                ratios, ours_rps, base_rps = [], [], []
+                for r in range(1, rounds + 1):
+                    tag = "t%d-%s-%d" % (threads, pin, r)
+                    o = json.load(open(os.path.join(results, "%s-%s.json" % (ours, tag))))
+                    b = json.load(open(os.path.join(results, "%s-%s.json" % (base, tag))))
+                    if b["rps"]:
+                        ratios.append(o["rps"] / b["rps"])
+                    ours_rps.append(o["rps"])
+                    base_rps.append(b["rps"])
+                case = {"workload": name, "threads": threads, "pin": pin, "rounds": rounds, "want": want,
+                        "ratio_median": statistics.median(ratios) if ratios else None,
+                        "ratio_min": min(ratios) if ratios else None, "ratio_max": max(ratios) if ratios else None,
+                        "ours_median_rps": statistics.median(ours_rps), "base_median_rps": statistics.median(base_rps)}
+                cases.append(case)
+                print("%-4s threads=%d %-8s ratio median %.2f (%.2f-%.2f), ours %.0f req/s, redis %.0f req/s" % (
+                    name, threads, pin, case["ratio_median"] or 0, case["ratio_min"] or 0, case["ratio_max"] or 0,
+                    case["ours_median_rps"], case["base_median_rps"]))
+    json.dump({"cases": cases}, open(os.path.join(results, "instrument.json"), "w"))
 
 
 def merge_rounds(results, name, rounds):
@@ -748,6 +801,8 @@ def main():
     elif verb == "wrk":
         duration = option("--duration", 10, int)
         wrk_run(rest[0], rest[1], duration)
+    elif verb == "instrument-matrix":
+        instrument_matrix(rest[0], int(rest[1]))
     elif verb == "merge-rounds":
         merge_rounds(rest[0], rest[1], int(rest[2]))
     elif verb == "merge-writes":
@@ -755,7 +810,8 @@ def main():
     elif verb == "report":
         command = option("--command", "scripts/bench")
         quick = flag("--quick")
-        report(rest[0], rest[1] if len(rest) > 1 else None, command, quick)
+        workflow_only = flag("--workflow")
+        report(rest[0], rest[1] if len(rest) > 1 else None, command, quick, workflow_only)
     else:
         sys.exit("unknown command " + verb)
 

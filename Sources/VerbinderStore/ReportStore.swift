@@ -256,10 +256,12 @@ public enum ReportStore {
         }
         if let node {
             let n = bind(node)
-            meetingConditions.append("m.id IN (SELECT p.meeting FROM meeting_participants p WHERE p.node_key = \(n))")
+            // ARRAY(subquery) is computed once, before the scan: the planner then reads the
+            // node's rows through the indexes (a BitmapOr for the milestones) instead of
+            // hashing the whole table to join a few hundred rows.
+            meetingConditions.append("m.id = ANY (ARRAY(SELECT p.meeting FROM meeting_participants p WHERE p.node_key = \(n)))")
             milestoneConditions.append("""
-                ms.id IN (SELECT o.id FROM milestones o WHERE o.owner_key = \(n)
-                          UNION SELECT t.id FROM milestones t JOIN stakeholders s ON s.trajectory = t.trajectory WHERE s.node_key = \(n))
+                (ms.owner_key = \(n) OR ms.trajectory = ANY (ARRAY(SELECT s.trajectory FROM stakeholders s WHERE s.node_key = \(n))))
                 """)
             goalConditions.append("""
                 g.trajectory IN (SELECT s.trajectory FROM stakeholders s WHERE s.node_key = \(n)
