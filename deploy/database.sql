@@ -12,7 +12,8 @@
 --   verbinder_owner  owns the database, the schema and every table. Migrations run as this
 --                    role (`verbinderd migrate`). The daemon never uses it.
 --   verbinder        the daemon's login. It gets SELECT, INSERT, UPDATE and DELETE on the
---                    tables, except: only SELECT and INSERT on `audit` (append-only),
+--                    tables, except: only SELECT and INSERT on `audit` and `audit_mentions`
+--                    (append-only),
 --                    and only SELECT on `schema_migrations`.
 -- The daemon role does not own the audit table. An owner can always grant itself UPDATE
 -- and DELETE again, or drop the table, so only a non-owner can be held to append-only.
@@ -78,12 +79,15 @@ SELECT format('GRANT UPDATE, DELETE ON TABLE %I.%I TO verbinder', schemaname, ta
 FROM pg_tables
 WHERE schemaname = 'public'
   AND tableowner = 'verbinder_owner'
-  AND tablename NOT IN ('audit', 'schema_migrations')
+  AND tablename NOT IN ('audit', 'audit_mentions', 'schema_migrations')
 ORDER BY tablename \gexec
 
 -- The audit trail is append-only for the daemon: it may insert and read, nothing else.
 SELECT 'REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON TABLE public.audit FROM verbinder'
 WHERE to_regclass('public.audit') IS NOT NULL \gexec
+-- So is the index of the nodes each audit row mentions (written by a trigger on audit).
+SELECT 'REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON TABLE public.audit_mentions FROM verbinder'
+WHERE to_regclass('public.audit_mentions') IS NOT NULL \gexec
 -- Its sequence: nextval (through INSERT) yes, setval no.
 SELECT 'REVOKE UPDATE ON SEQUENCE public.audit_id_seq FROM verbinder'
 WHERE to_regclass('public.audit_id_seq') IS NOT NULL \gexec

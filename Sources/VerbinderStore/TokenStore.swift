@@ -59,16 +59,25 @@ public enum TokenStore {
             .all.first.map { (try $0.string(0), try $0.string(1)) }
     }
 
+    /// The audit trail, newest first. With `node`, the rows that mention it (`audit_mentions`,
+    /// kept by a trigger on every insert), read newest first through that table's key and
+    /// fetched one by one (`OFFSET 0` keeps the planner from merging with a backward scan of
+    /// the whole trail, which it prefers for a frequent key: 770 ms against 0.4 ms).
     public static func audit(_ connection: Connection, node: String?, since: String?, actor: String?, limit: Int)
         throws -> [(id: Int, at: String, actor: String, remote: String?, connection: String?, command: String, changes: String)] {
-        try connection.query("""
-            SELECT id, to_char(at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD"T"HH24:MI:SS'), actor, remote, connection::text, command, changes::text
-            FROM audit
-            WHERE ($1::text IS NULL OR lower(changes->>'node') = lower($1) OR lower(changes->>'from') = lower($1)
-                   OR lower(changes->>'to') = lower($1) OR command ILIKE '%' || $1 || '%')
-              AND ($2::date IS NULL OR at >= ($2::date)::timestamp AT TIME ZONE 'Europe/Amsterdam')
-              AND ($3::text IS NULL OR actor = $3)
-            ORDER BY id DESC LIMIT $4
+        let rows = node == nil
+            ? "FROM audit a WHERE $1::text IS NULL"
+            : """
+              FROM audit_mentions m CROSS JOIN LATERAL (SELECT * FROM audit a WHERE a.id = m.audit OFFSET 0) a
+              WHERE m.node_key = lower($1)
+              """
+        let order = node == nil ? "a.id" : "m.audit"
+        return try connection.query("""
+            SELECT a.id, to_char(a.at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD"T"HH24:MI:SS'), a.actor, a.remote, a.connection::text, a.command, a.changes::text
+            \(rows)
+              AND ($2::date IS NULL OR a.at >= ($2::date)::timestamp AT TIME ZONE 'Europe/Amsterdam')
+              AND ($3::text IS NULL OR a.actor = $3)
+            ORDER BY \(order) DESC LIMIT $4
             """, [node, since, actor, String(limit)]).all.map {
             (try $0.int(0), try $0.string(1), try $0.string(2), $0.optionalString(3), $0.optionalString(4), try $0.string(5), try $0.string(6))
         }

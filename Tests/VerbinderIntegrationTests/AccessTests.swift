@@ -150,8 +150,12 @@ struct AccessTests {
         let daemon = try Connection(base + " user=verbinder")
         try daemon.query("INSERT INTO audit (actor, command) VALUES ('test', 'PING')")
         #expect(try daemon.query("SELECT count(*) FROM audit WHERE actor = 'test'")[0].int(0) == 1)
+        // Its mentions are written by the trigger, as the daemon role.
+        try daemon.query("INSERT INTO audit (actor, command, changes) VALUES ('test', 'REMOVE x', '{\"node\": \"x\"}')")
+        #expect(try daemon.query("SELECT count(*) FROM audit_mentions WHERE node_key = 'x'")[0].int(0) == 1)
         for statement in ["UPDATE audit SET actor = 'someone else'", "DELETE FROM audit", "TRUNCATE audit",
-                          "SELECT setval('audit_id_seq', 1)", "DROP TABLE audit"] {
+                          "SELECT setval('audit_id_seq', 1)", "DROP TABLE audit",
+                          "DELETE FROM audit_mentions", "UPDATE audit_mentions SET node_key = 'y'", "TRUNCATE audit_mentions"] {
             do {
                 try daemon.query(statement)
                 Issue.record("the daemon role could run: \(statement)")
