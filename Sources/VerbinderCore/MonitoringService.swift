@@ -118,11 +118,13 @@ public final class MonitoringService: Sendable {
         writes.read({ try WorkflowStore.stale($0, days: days) }, completion: completion)
     }
 
-    /// Meetings and milestones for a calendar, of one trajectory and/or one node.
-    public func calendar(trajectory text: String?, node: String?, completion: @escaping Completion<ReportStore.Calendar>) {
+    /// Meetings and milestones for a calendar, of one trajectory and/or one node, within the
+    /// days `from` to `to` (each `YYYY-MM-DD`, open-ended when nil).
+    public func calendar(trajectory text: String?, node: String?, from: String? = nil, to: String? = nil,
+                         completion: @escaping Completion<ReportStore.Calendar>) {
         writes.read({ connection in
             let key = try text.map { try TrajectoryService.key(connection, $0) }
-            return try ReportStore.calendar(connection, trajectory: key, node: node)
+            return try ReportStore.calendar(connection, trajectory: key, node: node, from: from, to: to)
         }, completion: completion)
     }
 

@@ -235,8 +235,10 @@ public enum ReportStore {
     /// The calendar of one trajectory, of one node, or of everything. Each query names only the
     /// filters given (no `$n IS NULL OR …`), so that the planner joins through the indexes of
     /// the one that is there: a node's few hundred meetings of a decade, not every meeting
-    /// tested against it.
-    public static func calendar(_ connection: Connection, trajectory: String?, node: String?) throws -> Calendar {
+    /// tested against it. `from` and `to` (dates, either may be nil) keep the meetings that start
+    /// on those days on the Amsterdam wall clock, and the milestones and goals due on them.
+    public static func calendar(_ connection: Connection, trajectory: String?, node: String?,
+                                from: String? = nil, to: String? = nil) throws -> Calendar {
         let utc = "'YYYYMMDD\"T\"HH24MISS\"Z\"'"
         var parameters: [String?] = []
         func bind(_ value: String) -> String {
@@ -267,6 +269,18 @@ public enum ReportStore {
                 g.trajectory IN (SELECT s.trajectory FROM stakeholders s WHERE s.node_key = \(n)
                                  UNION SELECT t.key FROM trajectories t WHERE t.lead_key = \(n))
                 """)
+        }
+        if let from {
+            let f = bind(from)
+            meetingConditions.append("m.starts_at >= (\(f)::date)::timestamp AT TIME ZONE 'Europe/Amsterdam'")
+            milestoneConditions.append("ms.due >= \(f)::date")
+            goalConditions.append("g.by_date >= \(f)::date")
+        }
+        if let to {
+            let t = bind(to)
+            meetingConditions.append("m.starts_at < (\(t)::date + 1)::timestamp AT TIME ZONE 'Europe/Amsterdam'")
+            milestoneConditions.append("ms.due <= \(t)::date")
+            goalConditions.append("g.by_date <= \(t)::date")
         }
         let events = try connection.query("""
             SELECT m.id, to_char(m.starts_at AT TIME ZONE 'UTC', \(utc)),

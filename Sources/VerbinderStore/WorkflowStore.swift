@@ -424,41 +424,25 @@ public enum WorkflowStore {
     /// Active trajectories with no meeting held in `days`, and stakeholders of active
     /// trajectories with no meeting (held) in `days`, each with the date of its last held one.
     ///
-    /// Both start from what was held since then (a short stretch of `meetings_starts`) and keep
-    /// what is not in it, instead of asking every trajectory and every stakeholder whether it
-    /// met; the last meeting is then looked up only for the few stale stakeholders' nodes. The
-    /// participants of the recent meetings are read meeting by meeting (`OFFSET 0` keeps the
-    /// planner from hashing all participants of a decade to join a few hundred meetings).
+    /// Both read when each last had a meeting held (`trajectories.last_held` and
+    /// `node_last_held`, kept by triggers on the meetings, migration 17): stale is a last held
+    /// meeting before the start of the period, or none. The start is a scalar subquery so that
+    /// it is computed once, not converted between time zones for each of 27,000 stakeholders.
     public static func stale(_ connection: Connection, days: Int) throws -> (trajectories: [(String, String?)], stakeholders: [(String, String, String?)]) {
-        let since = "(\(today) - $1::int)::timestamp AT TIME ZONE 'Europe/Amsterdam'"
+        let since = "(SELECT (\(today) - $1::int)::timestamp AT TIME ZONE 'Europe/Amsterdam')"
         let trajectories = try connection.query("""
-            SELECT t.key, (SELECT to_char(max(m.starts_at) AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD') FROM meetings m
-                           WHERE m.trajectory = t.key AND m.status = 'held')
-            FROM trajectories t WHERE t.status = 'active' AND t.key NOT IN (
-              SELECT m.trajectory FROM meetings m WHERE m.status = 'held' AND m.trajectory IS NOT NULL AND m.starts_at >= \(since))
+            SELECT t.key, to_char(t.last_held AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD')
+            FROM trajectories t
+            WHERE t.status = 'active' AND (t.last_held IS NULL OR t.last_held < \(since))
             ORDER BY t.key
             """, [String(days)]).all.map { (try $0.string(0), $0.optionalString(1)) }
-        let staleStakeholders = try connection.query("""
-            SELECT s.trajectory, s.node_key
+        let stakeholders = try connection.query("""
+            SELECT s.trajectory, s.node_key, to_char(h.last_held AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD')
             FROM stakeholders s JOIN trajectories t ON t.key = s.trajectory
-            WHERE t.status = 'active' AND s.node_key NOT IN (
-              SELECT p.node_key FROM meetings m
-              CROSS JOIN LATERAL (SELECT p.node_key FROM meeting_participants p WHERE p.meeting = m.id OFFSET 0) p
-              WHERE m.status = 'held' AND m.starts_at >= \(since))
+            LEFT JOIN node_last_held h ON h.node_key = s.node_key
+            WHERE t.status = 'active' AND s.node_key NOT IN (SELECT r.node_key FROM node_last_held r WHERE r.last_held >= \(since))
             ORDER BY s.trajectory, s.node_key
-            """, [String(days)]).all.map { (try $0.string(0), try $0.string(1)) }
-        var lastHeld: [String: String] = [:]
-        let nodes = Set(staleStakeholders.map(\.1))
-        if !nodes.isEmpty {
-            for row in try connection.query("""
-                SELECT p.node_key, to_char(max(m.starts_at) AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD')
-                FROM meeting_participants p JOIN meetings m ON m.id = p.meeting
-                WHERE p.node_key = ANY($1::text[]) AND m.status = 'held' GROUP BY 1
-                """, [PostgresArray.literal(nodes.sorted())]).all {
-                lastHeld[try row.string(0)] = try row.string(1)
-            }
-        }
-        let stakeholders = staleStakeholders.map { ($0.0, $0.1, lastHeld[$0.1]) }
+            """, [String(days)]).all.map { (try $0.string(0), try $0.string(1), $0.optionalString(2)) }
         return (trajectories, stakeholders)
     }
 }

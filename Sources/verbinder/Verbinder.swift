@@ -164,7 +164,7 @@ struct Verbinder: ParsableCommand {
 
     private func exportCommand(_ arguments: [String], settings: Settings) throws -> Int32 {
         guard let format = arguments.first else {
-            throw ClientFailure("usage: verbinder export dot [NODE] [depth=N] [axis=vertical|horizontal] [expand=yes], export ics [trajectory=T] [node=N], or export csv signals|goals|contacts [--excel]",
+            throw ClientFailure("usage: verbinder export dot [NODE] [depth=N] [axis=vertical|horizontal] [expand=yes], export ics [trajectory=T] [node=N] [from=DATE] [to=DATE], or export csv signals|goals|contacts [--excel]",
                                 exitCode: ExitCode.validationFailure.rawValue)
         }
         if format.lowercased() == "csv" { return try SpreadsheetExport(settings: settings).run(Array(arguments.dropFirst())) }

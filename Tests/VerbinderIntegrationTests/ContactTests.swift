@@ -158,6 +158,7 @@ struct ContactTests {
             "goals.state", "goals.trajectory", "idempotency_keys.actor", "idempotency_keys.key", "idempotency_keys.request",
             "meeting_participants.node_key", "meetings.axis", "meetings.status", "meetings.trajectory",
             "milestone_history.change", "milestones.owner_key", "milestones.remind", "milestones.status", "milestones.trajectory",
+            "node_last_held.node_key",  // a node key
             "nodes.key", "nodes.kind", "nodes.name", "nodes.province", "nodes.region_type", "nodes.search_name", "nodes.themes", "nodes.tier",
             "relations.from_key", "relations.relation", "relations.themes", "relations.to_key",
             "reminders.lease_holder", "reminders.lease_token", "reminders.leased_by", "reminders.rule", "reminders.state",

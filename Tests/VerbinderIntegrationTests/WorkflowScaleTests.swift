@@ -136,6 +136,38 @@ import Testing
             if node == "bzk" { #expect(uids > 10, "a ministry meets often in a decade") }
         }
 
+        // EXPORT ics from= to=: exactly the entries of the whole calendar whose day (a meeting's
+        // start on the Amsterdam wall clock, a to-do's due date) is in the window.
+        func entries(_ lines: [String]) -> [String: String] {
+            var out: [String: String] = [:], uid = "", day = ""
+            for line in lines {
+                if line.hasPrefix("BEGIN:VEVENT") || line.hasPrefix("BEGIN:VTODO") { uid = ""; day = "" }
+                if line.hasPrefix("UID:") { uid = String(line.dropFirst(4)) }
+                if line.hasPrefix("DTSTART;TZID=Europe/Amsterdam:") || line.hasPrefix("DUE;VALUE=DATE:") {
+                    day = String(line.split(separator: ":")[1].prefix(8))
+                }
+                if line.hasPrefix("END:VEVENT") || line.hasPrefix("END:VTODO") { out[uid] = day }
+            }
+            return out
+        }
+        var windowsCut = 0
+        for (node, from, to) in [("GM0153", "2021-01-01", "2022-06-30"), ("bzk", "2025-12-05", nil), ("PV23", nil, "2019-03-31"),
+                                 ("GM1731", "2024-03-31", "2024-03-31"), ("bzk", "2024-01-01", "2023-01-01")] as [(String, String?, String?)] {
+            let whole = entries(try client.request("EXPORT ics node=\(node)").lines)
+            let request = "EXPORT ics node=\(node)" + (from.map { " from=\($0)" } ?? "") + (to.map { " to=\($0)" } ?? "")
+            let part = try client.request(request)
+            #expect(part.status.hasPrefix("OK lines="), "\(request): \(part.status)")
+            let low = from.map { $0.replacingOccurrences(of: "-", with: "") } ?? "00000000"
+            let high = to.map { $0.replacingOccurrences(of: "-", with: "") } ?? "99999999"
+            let expected = whole.filter { $0.value >= low && $0.value <= high }
+            #expect(entries(part.lines) == expected, "\(request)")
+            #expect(fields(part.status)["events"].flatMap(Int.init) == expected.keys.filter { $0.hasPrefix("meeting-") }.count, "\(request)")
+            if !expected.isEmpty && expected.count < whole.count { windowsCut += 1 }
+        }
+        #expect(windowsCut >= 2, "the windows asked for cut into calendars")
+        #expect(try client.request("EXPORT ics from=2024-02-30").status.hasPrefix("ERR INVALID"))
+        #expect(try client.request("EXPORT dot from=2024-01-01").status.hasPrefix("ERR USAGE"))
+
         // MATCH: every solution and example on the theme from another node is a candidate.
         for id in try rows("SELECT id::text FROM signals WHERE kind IN ('problem', 'need') ORDER BY id LIMIT 5").map({ $0[0] }) {
             let answer = try client.request("MATCH \(id) limit=1000")

@@ -241,17 +241,20 @@ extension GraphCommands {
     }
 
     static let export = Command(
-        "EXPORT", usage: "EXPORT dot [<node>] [depth=N] [axis=vertical|horizontal] [expand=yes] | EXPORT ics [trajectory=T] [node=<node>]",
+        "EXPORT", usage: "EXPORT dot [<node>] [depth=N] [axis=vertical|horizontal] [expand=yes] | EXPORT ics [trajectory=T] [node=<node>] [from=YYYY-MM-DD] [to=YYYY-MM-DD]",
         summary: "The graph or an ego network as GraphViz DOT, or meetings and milestones as an iCalendar file; one line per data line.",
         arity: .between(1, 2),
-        options: [OptionSpec("depth", .level(1...3)), .choice("axis", Axis.self), .flag("expand"), .text("trajectory"), .node("node")]
+        options: [OptionSpec("depth", .level(1...3)), .choice("axis", Axis.self), .flag("expand"), .text("trajectory"), .node("node"),
+                  .date("from"), .date("to")]
     ) { request, context in
         let options = context.options
         if request.arguments.count == 1, request.arguments[0].lowercased() == "ics" {
             if options.given("depth") || options.given("axis") || options.given("expand") { throw ProtocolError(.usage, "") }
             return try MonitoringCommands.ics(request, context)
         }
-        if options.given("trajectory") || options.given("node") { throw ProtocolError(.usage, "") }
+        if options.given("trajectory") || options.given("node") || options.given("from") || options.given("to") {
+            throw ProtocolError(.usage, "")
+        }
         guard (1...2).contains(request.arguments.count), request.arguments[0].lowercased() == "dot" else {
             throw ProtocolError(.usage, "")
         }

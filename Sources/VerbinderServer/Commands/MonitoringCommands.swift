@@ -65,14 +65,15 @@ enum MonitoringCommands {
         })
     }
 
-    /// `EXPORT ics [trajectory=] [node=]`: meetings as VEVENT with their invited contacts as
-    /// attendees, milestones and dated goals as VTODO, stable UIDs.
+    /// `EXPORT ics [trajectory=] [node=] [from=] [to=]`: meetings as VEVENT with their invited
+    /// contacts as attendees, milestones and dated goals as VTODO, stable UIDs.
     static func ics(_ request: Request, _ context: CommandContext) throws -> Reply {
         let node = try context.node("node")
         let text = context.options.text("trajectory")
+        let from = context.options.text("from"), to = context.options.text("to")
         let graph = context.services.graph
         let showEmail = context.seesPersonalData
-        return .later(context.future { context.core.monitoring.calendar(trajectory: text, node: node, completion: $0) }.map { content in
+        return .later(context.future { context.core.monitoring.calendar(trajectory: text, node: node, from: from, to: to, completion: $0) }.map { content in
             let lines = CalendarDocument.lines(content, graph: graph, showEmail: showEmail)
             return Response(records: lines.map(Record.raw), status: Status([("lines", .int(lines.count)), ("events", .int(content.events.count)),
                                                                              ("todos", .int(content.todos.count + content.goals.count))]))
