@@ -44,6 +44,7 @@ GROUPS = [
     ("gaps-agenda", "GAPS agenda", 10),
     ("trajectory", "TRAJECTORY <key>", 10),
     ("export-ics-node", "EXPORT ics node=", 10),
+    ("export-ics-year", "EXPORT ics node= from=, the last year on", 10),
     ("gaps-stale", "GAPS stale", 25),
     ("match", "MATCH", 25),
     ("report-1y", "REPORT, one year", 100),
@@ -102,6 +103,11 @@ def requests(conninfo, out_dir, psql, sample, plans, runs, mix):
         "gaps-agenda": [["GAPS agenda", "GAPS agenda by=province", "GAPS agenda by=functional"][i % 3] for i in range(sample)],
         "trajectory": ["TRAJECTORY " + t for t in pick(trajectories, sample)],
         "export-ics-node": ["EXPORT ics node=" + m for m in pick(municipalities, sample)],
+        # What a calendar program asks: the past year and everything planned (the synthetic
+        # decade's meetings run to mid-2027). A generator of its own leaves the other groups'
+        # requests as they were.
+        "export-ics-year": ["EXPORT ics node=%s from=2025-12-01" % m
+                            for m in (random.Random(21).choice(municipalities) for _ in range(sample))],
         "gaps-stale": [["GAPS stale", "GAPS stale days=90", "GAPS stale days=365 limit=100"][i % 3] for i in range(sample)],
         "match": ["MATCH " + s for s in pick(asked, sample)],
         "report-1y": ["REPORT from=%d-%02d-01 to=%d-%02d-%02d" % (y, m, y + 1, m, 28 if m == 2 else 30)

@@ -21,7 +21,7 @@ public enum CalendarDocument {
         // A participant's ATTENDEE line depends only on the participant and the meeting's
         // themes: a node's calendar over years repeats a few hundred such pairs thousands of
         // times, so each is chosen once.
-        var attendees: [String: (name: String, value: String)] = [:]
+        var attendees: [String: [String]] = [:]
         graph.read { graph in
             for event in content.events {
                 calendar.raw("BEGIN:VEVENT")
@@ -44,11 +44,16 @@ public enum CalendarDocument {
                 calendar.add("STATUS", event.status == .cancelled ? "CANCELLED" : "CONFIRMED", escape: false)
                 for participant in event.participants {
                     let key = participant + "\u{1}" + event.themes.joined(separator: "\u{1}")
-                    let line = attendees[key] ?? attendee(participant: participant, node: graph.node(key: participant),
-                                                          contacts: contacts[participant] ?? [], invitees: invitees[participant] ?? [],
-                                                          themes: event.themes, showEmail: showEmail)
-                    attendees[key] = line
-                    calendar.add(line.name, line.value, escape: false)
+                    if let folded = attendees[key] {
+                        calendar.raw(contentsOf: folded)
+                        continue
+                    }
+                    let line = attendee(participant: participant, node: graph.node(key: participant),
+                                        contacts: contacts[participant] ?? [], invitees: invitees[participant] ?? [],
+                                        themes: event.themes, showEmail: showEmail)
+                    let folded = ICalendar.fold(line.name + ":" + line.value)
+                    attendees[key] = folded
+                    calendar.raw(contentsOf: folded)
                 }
                 calendar.raw("END:VEVENT")
             }

@@ -119,12 +119,14 @@ public final class MonitoringService: Sendable {
     }
 
     /// Meetings and milestones for a calendar, of one trajectory and/or one node, within the
-    /// days `from` to `to` (each `YYYY-MM-DD`, open-ended when nil).
-    public func calendar(trajectory text: String?, node: String?, from: String? = nil, to: String? = nil,
+    /// days `from` to `to` (each `YYYY-MM-DD`, open-ended when nil). `withContacts`: whether the
+    /// participants' contacts are read, to name the person to invite (only for a reader who may
+    /// see addresses).
+    public func calendar(trajectory text: String?, node: String?, from: String? = nil, to: String? = nil, withContacts: Bool = true,
                          completion: @escaping Completion<ReportStore.Calendar>) {
         writes.read({ connection in
             let key = try text.map { try TrajectoryService.key(connection, $0) }
-            return try ReportStore.calendar(connection, trajectory: key, node: node, from: from, to: to)
+            return try ReportStore.calendar(connection, trajectory: key, node: node, from: from, to: to, withContacts: withContacts)
         }, completion: completion)
     }
 

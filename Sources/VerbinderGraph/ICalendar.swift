@@ -6,10 +6,15 @@ public struct ICalendar {
 
     /// Appends a property line (`NAME;PARAMS:value`), folded as the RFC requires.
     public mutating func add(_ name: String, _ value: String, escape: Bool = true) {
-        lines += ICalendar.fold(name + ":" + (escape ? ICalendar.escape(value) : value))
+        let line = name + ":" + (escape ? ICalendar.escape(value) : value)
+        if line.utf8.count <= 75 { lines.append(line) } else { lines += ICalendar.fold(line) }
     }
 
     public mutating func raw(_ line: String) { lines.append(line) }
+
+    /// Appends lines as they are (already folded, such as an ATTENDEE line written once and
+    /// repeated in every meeting of the participant).
+    public mutating func raw(contentsOf folded: [String]) { lines += folded }
 
     /// The time-zone id of the wall times written with ``addTime(_:utc:)``.
     public static let amsterdam = "Europe/Amsterdam"
@@ -68,7 +73,21 @@ public struct ICalendar {
 
     /// Splits a content line into lines of at most 75 octets; continuations start with a space.
     public static func fold(_ line: String) -> [String] {
-        if line.utf8.count <= 75 { return [line] }
+        let utf8 = line.utf8
+        if utf8.count <= 75 { return [line] }
+        // Printable ASCII, the usual case: every character is one octet, so the cuts fall every
+        // 75 (then 74) octets, as the walk over characters below would put them.
+        if utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+            let bytes = Array(utf8)
+            var result = [String(decoding: bytes[0..<75], as: UTF8.self)]
+            var start = 75
+            while start < bytes.count {
+                let end = min(start + 74, bytes.count)
+                result.append(" " + String(decoding: bytes[start..<end], as: UTF8.self))
+                start = end
+            }
+            return result
+        }
         var result: [String] = []
         var current = ""
         var octets = 0

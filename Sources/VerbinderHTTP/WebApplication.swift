@@ -204,7 +204,7 @@ public final class WebApplication: Sendable {
             built = eventLoop.makeSucceededFuture(kept)
         } else {
             let promise = eventLoop.makePromise(of: ReportStore.Calendar.self)
-            services.core.monitoring.calendar(trajectory: trajectory, node: node) { promise.completeWith($0) }
+            services.core.monitoring.calendar(trajectory: trajectory, node: node, withContacts: showEmail) { promise.completeWith($0) }
             let graph = services.graph, feedBodies = self.feedBodies
             built = promise.futureResult.map { content in
                 let lines = CalendarDocument.lines(content, graph: graph, showEmail: showEmail)

@@ -29,6 +29,9 @@ struct SyntheticWorkflowTests {
         #expect(try count("SELECT count(*) FROM meetings") == 500)
         #expect(try count("SELECT count(*) FROM signals") == 2_000)
         #expect(try count("SELECT count(*) FROM contacts") == 200)
+        // Spread over the organisations (about 165 of the 496 nodes get one of 200 contacts), not heaped on one.
+        #expect(try count("SELECT count(DISTINCT node_key) FROM contacts") > 100)
+        #expect(try count("SELECT max(c) FROM (SELECT count(*) AS c FROM contacts GROUP BY node_key) x") < 10)
         #expect(try count("SELECT count(*) FROM reminders") == 10_000)
         #expect(try count("SELECT count(*) FROM audit WHERE daemon = 'synthetic'") == 50_000)
 

@@ -1,6 +1,8 @@
 import Foundation
 import PQ
 import Testing
+import VerbinderGraph
+import VerbinderStore
 
 /// The workflow commands' queries as planned for a decade (migration 15 and the rewritten
 /// SQL of `GAPS stale`, `REPORT`, `EXPORT ics node=`, `MATCH` and `MEETING PLAN`'s conflicts):
@@ -205,6 +207,40 @@ import Testing
                 #expect(String(conflicts) == expected, "MEETING PLAN at \(local) (\(offset) min): \(conflicts) vs \(expected)")
             }
         }
+
+        // The calendar reads only the contacts the invitation rule could choose
+        // (ContactStore.candidates): for every participant and theme set of the decade's
+        // meetings, Invitation.choose picks among them whom it picks among all of the node's
+        // contacts; among the synthetic contacts and a few written to tie on function and themes.
+        try db.executeScript("""
+            INSERT INTO contacts (node_key, name, email, function, themes) VALUES
+              ('GM0153', 'A', 'a@enschede.nl', 'wethouder', '{wonen}'), ('GM0153', 'B', 'b@enschede.nl', 'wethouder', '{wonen,zorg}'),
+              ('GM0153', 'C', 'c@enschede.nl', 'burgemeester', '{}'), ('GM0153', 'D', 'd@enschede.nl', 'other', '{zorg,wonen,energie}'),
+              ('bzk', 'F', 'f@minbzk.nl', 'accountmanager-regio', '{}'), ('bzk', 'G', 'g@minbzk.nl', 'directeur-generaal', '{wonen}'),
+              ('bzk', 'H', 'h@minbzk.nl', 'minister', '{wonen,ruimte}'), ('vng', 'I', 'i@vng.nl', 'secretaris-vng-afdeling', '{}');
+            """)
+        let kinds = Dictionary(uniqueKeysWithValues: try rows("SELECT key, kind FROM nodes").map { ($0[0], NodeKind(rawValue: $0[1])!) })
+        var themeSets = Set(try rows("SELECT DISTINCT array_to_string(themes, ',') FROM trajectories").map { $0[0] })
+        themeSets.formUnion(["", "wonen", "wonen,zorg", "energie", "defensie"])
+        let sets = themeSets.map { $0.isEmpty ? [] : $0.split(separator: ",").map(String.init) }
+        let nodes = try rows("SELECT DISTINCT node_key FROM contacts ORDER BY 1").map { $0[0] } + ["PV23"]
+        let all = Dictionary(grouping: try ContactStore.contacts(db, nodes: nodes), by: \.node)
+        var people = 0
+        for themes in sets {
+            let candidates = Dictionary(grouping: try ContactStore.candidates(db, everyone: themes.isEmpty ? nodes : [],
+                                                                              themes: nodes.flatMap { node in themes.map { (node, $0) } }),
+                                        by: \.node)
+            for node in nodes {
+                let among = { (contacts: [Contact]?) in
+                    Invitation.choose(among: (contacts ?? []).map(\.invitee), kind: kinds[node]!, themes: themes)
+                }
+                let expected = among(all[node])
+                #expect(among(candidates[node]) == expected, "\(node) \(themes)")
+                if case .contact = expected { people += 1 }
+            }
+        }
+        #expect(people > 50, "\(people) choices with someone to invite")
+
         #expect(try daemon.stop() == 0)
     }
 

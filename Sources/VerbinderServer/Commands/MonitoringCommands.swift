@@ -73,7 +73,8 @@ enum MonitoringCommands {
         let from = context.options.text("from"), to = context.options.text("to")
         let graph = context.services.graph
         let showEmail = context.seesPersonalData
-        return .later(context.future { context.core.monitoring.calendar(trajectory: text, node: node, from: from, to: to, completion: $0) }.map { content in
+        return .later(context.future { context.core.monitoring.calendar(trajectory: text, node: node, from: from, to: to,
+                                                                       withContacts: showEmail, completion: $0) }.map { content in
             let lines = CalendarDocument.lines(content, graph: graph, showEmail: showEmail)
             return Response(records: lines.map(Record.raw), status: Status([("lines", .int(lines.count)), ("events", .int(content.events.count)),
                                                                              ("todos", .int(content.todos.count + content.goals.count))]))
