@@ -12,24 +12,23 @@ public enum CalendarDocument {
         calendar.add("X-WR-CALNAME", "Verbinder")
         // Meetings are written on the Amsterdam wall clock, as people planned them; the time
         // zone goes once before them when any is. (An event before 1996 stays in UTC.)
-        let local = { (event: ReportStore.CalendarEvent) in
-            AmsterdamTime.wallTime(fromUTC: event.start) != nil && AmsterdamTime.wallTime(fromUTC: event.end) != nil
+        let wallTimes = content.events.map { event -> (start: String, end: String)? in
+            guard let start = AmsterdamTime.wallTime(fromUTC: event.start), let end = AmsterdamTime.wallTime(fromUTC: event.end) else { return nil }
+            return (start, end)
         }
-        if content.events.contains(where: local) { ICalendar.amsterdamTimeZone.forEach { calendar.raw($0) } }
-        let contacts = Dictionary(grouping: content.contacts, by: \.node)
-        let invitees = contacts.mapValues { $0.map(\.invitee) }
+        if wallTimes.contains(where: { $0 != nil }) { ICalendar.amsterdamTimeZone.forEach { calendar.raw($0) } }
         // A participant's ATTENDEE line depends only on the participant and the meeting's
         // themes: a node's calendar over years repeats a few hundred such pairs thousands of
         // times, so each is chosen once.
         var attendees: [String: [String]] = [:]
         graph.read { graph in
-            for event in content.events {
+            for (event, wallTime) in zip(content.events, wallTimes) {
                 calendar.raw("BEGIN:VEVENT")
                 calendar.add("UID", "meeting-\(event.id)@verbinder.vng.nl", escape: false)
                 calendar.add("DTSTAMP", event.stamp, escape: false)
-                if local(event) {
-                    calendar.addTime("DTSTART", utc: event.start)
-                    calendar.addTime("DTEND", utc: event.end)
+                if let wallTime {
+                    calendar.addTime("DTSTART", amsterdam: wallTime.start)
+                    calendar.addTime("DTEND", amsterdam: wallTime.end)
                 } else {
                     calendar.add("DTSTART", event.start, escape: false)
                     calendar.add("DTEND", event.end, escape: false)
@@ -48,8 +47,7 @@ public enum CalendarDocument {
                         calendar.raw(contentsOf: folded)
                         continue
                     }
-                    let line = attendee(participant: participant, node: graph.node(key: participant),
-                                        contacts: contacts[participant] ?? [], invitees: invitees[participant] ?? [],
+                    let line = attendee(participant: participant, node: graph.node(key: participant), contacts: content.contacts,
                                         themes: event.themes, showEmail: showEmail)
                     let folded = ICalendar.fold(line.name + ":" + line.value)
                     attendees[key] = folded
@@ -97,11 +95,10 @@ public enum CalendarDocument {
     /// there (``Invitation/choose(among:kind:themes:)``) with their address, their name and the
     /// organisation's in CN; the organisation itself when there is no one to invite, or when
     /// the reader may not see addresses.
-    static func attendee(participant: String, node: Node?, contacts: [Contact], invitees: [Invitee], themes: [String],
+    static func attendee(participant: String, node: Node?, contacts: ContactDirectory.Snapshot, themes: [String],
                          showEmail: Bool) -> (name: String, value: String) {
         let organisation = node?.name ?? participant
-        if showEmail, let node, case .contact(let id) = Invitation.choose(among: invitees, kind: node.kind, themes: themes),
-           let contact = contacts.first(where: { $0.id == id }) {
+        if showEmail, let node, let contact = contacts.invite(participant, kind: node.kind, themes: themes) {
             let name = "\(contact.name) (\(organisation))".replacingQuotes()
             return ("ATTENDEE;CN=\"\(name)\";ROLE=REQ-PARTICIPANT;CUTYPE=INDIVIDUAL;X-VERBINDER-NODE=\(participant)", "mailto:\(contact.email)")
         }
@@ -111,5 +108,7 @@ public enum CalendarDocument {
 
 extension String {
     /// DQUOTE cannot appear in an iCalendar parameter value.
-    func replacingQuotes() -> String { String(map { $0 == "\"" ? "'" : $0 }) }
+    func replacingQuotes() -> String {
+        utf8.contains(UInt8(ascii: "\"")) ? String(map { $0 == "\"" ? "'" : $0 }) : self
+    }
 }

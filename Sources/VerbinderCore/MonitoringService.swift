@@ -7,6 +7,8 @@ import VerbinderStore
 /// quiet, regions without a kansenagenda, and the calendar.
 public final class MonitoringService: Sendable {
     let writes: WriteCoordinator
+    /// The contact persons in memory, for the calendars.
+    let contacts = ContactDirectory()
 
     init(writes: WriteCoordinator) { self.writes = writes }
 
@@ -126,7 +128,8 @@ public final class MonitoringService: Sendable {
                          completion: @escaping Completion<ReportStore.Calendar>) {
         writes.read({ connection in
             let key = try text.map { try TrajectoryService.key(connection, $0) }
-            return try ReportStore.calendar(connection, trajectory: key, node: node, from: from, to: to, withContacts: withContacts)
+            return try ReportStore.calendar(connection, trajectory: key, node: node, from: from, to: to,
+                                           contacts: withContacts ? self.contacts : nil)
         }, completion: completion)
     }
 

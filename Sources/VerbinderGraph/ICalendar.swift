@@ -36,10 +36,16 @@ public struct ICalendar {
     /// from a UTC time (`20261124T090000Z`); as UTC when it cannot be (before 1996).
     public mutating func addTime(_ name: String, utc: String) {
         if let local = AmsterdamTime.wallTime(fromUTC: utc) {
-            add(name + ";TZID=" + ICalendar.amsterdam, local, escape: false)
+            addTime(name, amsterdam: local)
         } else {
             add(name, utc, escape: false)
         }
+    }
+
+    /// Appends a DATE-TIME property on the Amsterdam wall clock from a wall time already
+    /// computed (``AmsterdamTime/wallTime(fromUTC:)``).
+    public mutating func addTime(_ name: String, amsterdam local: String) {
+        add(name + ";TZID=" + ICalendar.amsterdam, local, escape: false)
     }
 
     public mutating func finish() -> [String] {

@@ -34,9 +34,11 @@ public enum ContactFunction: String, Sendable, CaseIterable, Codable {
     }
 
     /// The rank of this function at an organisation of `kind`: lower is better.
-    public func rank(at kind: NodeKind) -> Int {
+    public func rank(at kind: NodeKind) -> Int { rank(in: ContactFunction.preference(for: kind)) }
+
+    /// The rank of this function in a ``preference(for:)`` list.
+    func rank(in preference: [ContactFunction]) -> Int {
         if self == .other { return Int.max }
-        let preference = ContactFunction.preference(for: kind)
         return preference.firstIndex(of: self) ?? preference.count
     }
 }
@@ -69,20 +71,54 @@ public enum Invitation: Sendable, Equatable {
     /// ones that fit: the better function for the kind (``ContactFunction/rank(at:)``), then
     /// the more themes in common, then the contact known longest (lowest id).
     public static func choose(among contacts: [Invitee], kind: NodeKind, themes: [String]) -> Invitation {
-        let wanted = Set(themes)
-        let fitting = contacts.compactMap { contact -> (contact: Invitee, shared: Int)? in
-            let shared = contact.themes.filter(wanted.contains).count
-            guard wanted.isEmpty || shared > 0 || contact.function.spansThemes else { return nil }
-            return (contact, shared)
+        // One pass without allocating: a calendar makes this choice for every participant of
+        // every meeting it holds.
+        let preference = ContactFunction.preference(for: kind)
+        var best: (id: Int, rank: Int, shared: Int)?
+        for contact in contacts {
+            var shared = 0
+            for theme in contact.themes where themes.contains(theme) { shared += 1 }
+            guard themes.isEmpty || shared > 0 || contact.function.spansThemes else { continue }
+            let rank = contact.function.rank(in: preference)
+            if let current = best {
+                let better = rank != current.rank ? rank < current.rank
+                    : shared != current.shared ? shared > current.shared : contact.id < current.id
+                guard better else { continue }
+            }
+            best = (contact.id, rank, shared)
         }
-        let best = fitting.min { a, b in
-            let rankA = a.contact.function.rank(at: kind), rankB = b.contact.function.rank(at: kind)
-            if rankA != rankB { return rankA < rankB }
-            if a.shared != b.shared { return a.shared > b.shared }
-            return a.contact.id < b.contact.id
-        }
-        if let best { return .contact(id: best.contact.id) }
+        if let best { return .contact(id: best.id) }
         if themes.isEmpty { return .none(reason: "no contact person known") }
         return .none(reason: "no contact with a portfolio for \(themes.joined(separator: ", "))")
+    }
+}
+
+/// An organisation's contacts arranged for the invitation rule: by portfolio theme, and those
+/// whose function spans every theme. ``choose(kind:themes:)`` then looks only at the contacts
+/// that can fit a meeting's themes, and chooses as ``Invitation/choose(among:kind:themes:)``
+/// does over all of them, since that choice only ever falls on one that fits.
+public struct InviteeIndex: Sendable {
+    /// Every contact, in the order given.
+    public let all: [Invitee]
+    private let byTheme: [String: [Invitee]]
+    private let spanning: [Invitee]
+
+    public init(_ invitees: [Invitee]) {
+        all = invitees
+        var byTheme: [String: [Invitee]] = [:]
+        for invitee in invitees {
+            for theme in Set(invitee.themes) { byTheme[theme, default: []].append(invitee) }
+        }
+        self.byTheme = byTheme
+        spanning = invitees.filter { $0.function.spansThemes }
+    }
+
+    /// Whom to invite for an organisation of `kind` at a meeting about `themes`.
+    public func choose(kind: NodeKind, themes: [String]) -> Invitation {
+        guard !themes.isEmpty else { return Invitation.choose(among: all, kind: kind, themes: themes) }
+        // A contact that holds two of the themes is listed twice; the choice is the same.
+        var fitting = spanning
+        for theme in themes { fitting += byTheme[theme] ?? [] }
+        return Invitation.choose(among: fitting, kind: kind, themes: themes)
     }
 }

@@ -19,6 +19,10 @@ public enum OutputFormat: String, Sendable {
     /// Appends the data line (without LF) as UTF-8 bytes: the hot path for text answers, with no
     /// intermediate Strings. Produces exactly the bytes of ``render(_:)``.
     public func write(_ record: Record, into bytes: inout [UInt8]) {
+        if self == .text, record.isRaw, case .string(let line)? = record.fields.first?.value {
+            bytes.append(contentsOf: line.utf8)
+            return
+        }
         guard self == .text, !record.isRaw else {
             bytes.append(contentsOf: render(record).utf8)
             return

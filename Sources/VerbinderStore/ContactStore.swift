@@ -86,27 +86,6 @@ public enum ContactStore {
                                     [PostgresArray.literal(nodes)]).all.map(decode)
     }
 
-    /// The contacts that ``Invitation/choose(among:kind:themes:)`` could choose for these
-    /// participants, in id order: every contact of a node in `everyone` (it has a meeting
-    /// without themes, where any contact fits), and for each node and theme in `themes` the
-    /// contacts whose portfolio holds the theme or whose function spans every theme. The
-    /// choice among these is the choice among all of the node's contacts, since it only ever
-    /// picks one that fits; a calendar then reads a few contacts per participant instead of
-    /// every one (some 40 each on a decade's data).
-    public static func candidates(_ connection: Connection, everyone: [String], themes: [(node: String, theme: String)]) throws -> [Contact] {
-        guard !everyone.isEmpty || !themes.isEmpty else { return [] }
-        let spanning = ContactFunction.allCases.filter(\.spansThemes).map(\.rawValue)
-        return try connection.query("""
-            SELECT \(columns) FROM contacts WHERE id IN (
-              SELECT id FROM contacts WHERE node_key = ANY ($1::text[])
-              UNION ALL
-              SELECT c.id FROM unnest($2::text[], $3::text[]) AS q(node, theme) JOIN contacts c ON c.node_key = q.node
-              WHERE q.theme = ANY (c.themes) OR c.function = ANY ($4::text[]))
-            ORDER BY id
-            """, [PostgresArray.literal(everyone), PostgresArray.literal(themes.map(\.node)), PostgresArray.literal(themes.map(\.theme)),
-                  PostgresArray.literal(spanning)]).all.map(decode)
-    }
-
     // MARK: Forgetting a person
 
     /// Every column of the workflow and the audit that holds text a user typed and may

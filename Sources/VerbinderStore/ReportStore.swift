@@ -219,7 +219,8 @@ public enum ReportStore {
         public var events: [CalendarEvent]
         public var todos: [CalendarTodo]
         public var goals: [CalendarGoal]
-        public var contacts: [Contact]
+        /// The contacts to choose whom to invite from; empty for a reader who may not see them.
+        public var contacts: ContactDirectory.Snapshot
     }
 
     /// A milestone for the calendar.
@@ -237,9 +238,10 @@ public enum ReportStore {
     /// the one that is there: a node's few hundred meetings of a decade, not every meeting
     /// tested against it. `from` and `to` (dates, either may be nil) keep the meetings that start
     /// on those days on the Amsterdam wall clock, and the milestones and goals due on them.
-    /// Without `withContacts` the calendar has no contacts (nobody is chosen to invite).
+    /// `directory`: where the contacts come from; without one the calendar has none (nobody is
+    /// chosen to invite).
     public static func calendar(_ connection: Connection, trajectory: String?, node: String?,
-                                from: String? = nil, to: String? = nil, withContacts: Bool = true) throws -> Calendar {
+                                from: String? = nil, to: String? = nil, contacts directory: ContactDirectory?) throws -> Calendar {
         let utc = "'YYYYMMDD\"T\"HH24MISS\"Z\"'"
         var parameters: [String?] = []
         func bind(_ value: String) -> String {
@@ -267,8 +269,8 @@ public enum ReportStore {
                 (ms.owner_key = \(n) OR ms.trajectory = ANY (ARRAY(SELECT s.trajectory FROM stakeholders s WHERE s.node_key = \(n))))
                 """)
             goalConditions.append("""
-                g.trajectory IN (SELECT s.trajectory FROM stakeholders s WHERE s.node_key = \(n)
-                                 UNION SELECT t.key FROM trajectories t WHERE t.lead_key = \(n))
+                g.trajectory = ANY (ARRAY(SELECT s.trajectory FROM stakeholders s WHERE s.node_key = \(n)
+                                          UNION SELECT t.key FROM trajectories t WHERE t.lead_key = \(n)))
                 """)
         }
         if let from {
@@ -317,17 +319,7 @@ public enum ReportStore {
             CalendarGoal(id: try row.int(0), by: try row.string(1), stamp: try row.string(2), text: try row.string(3), state: try row.value(4),
                          trajectory: try row.string(5), indicator: row.optionalString(6), target: row.optionalString(7))
         }
-        var everyone: Set<String> = [], themes: Set<[String]> = []
-        if withContacts {
-            for event in events {
-                for participant in event.participants {
-                    if event.themes.isEmpty { everyone.insert(participant) }
-                    for theme in event.themes { themes.insert([participant, theme]) }
-                }
-            }
-        }
-        let contacts = try ContactStore.candidates(connection, everyone: everyone.sorted(),
-                                                   themes: themes.sorted { $0.lexicographicallyPrecedes($1) }.map { ($0[0], $0[1]) })
+        let contacts = try directory?.snapshot(connection) ?? .empty
         return Calendar(events: events, todos: todos, goals: goals, contacts: contacts)
     }
 }

@@ -54,4 +54,55 @@ import VerbinderText
         // `other` comes after every named function, even one not in the kind's list.
         #expect(ContactFunction.other.rank(at: .municipality) > ContactFunction.minister.rank(at: .municipality))
     }
+
+    /// The rule as its documentation states it, written the plain way: of the contacts that fit,
+    /// the first when sorted by rank, then most themes in common, then id.
+    static func stated(among contacts: [Invitee], kind: NodeKind, themes: [String]) -> Int? {
+        let wanted = Set(themes)
+        return contacts
+            .map { (contact: $0, shared: $0.themes.filter(wanted.contains).count) }
+            .filter { themes.isEmpty || $0.shared > 0 || $0.contact.function.spansThemes }
+            .sorted { ($0.contact.function.rank(at: kind), -$0.shared, $0.contact.id) < ($1.contact.function.rank(at: kind), -$1.shared, $1.contact.id) }
+            .first?.contact.id
+    }
+
+    @Test func theChoiceIsTheStatedRuleOnRandomContactsAndTheIndexChoosesTheSame() {
+        // A fixed generator, so a failure can be replayed.
+        var random = SplitMix(seed: 20261206)
+        let pool = ["wonen", "zorg", "energie", "ruimte", "onderwijs"]
+        var chosen = 0
+        for _ in 0..<5_000 {
+            let contacts = (0..<Int.random(in: 0...8, using: &random)).map { _ in
+                Invitee(id: Int.random(in: 1...30, using: &random), function: ContactFunction.allCases.randomElement(using: &random)!,
+                        themes: (0..<Int.random(in: 0...3, using: &random)).map { _ in pool.randomElement(using: &random)! })
+            }
+            let unique = Dictionary(contacts.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }).values.shuffled(using: &random)
+            let themes = Array(pool.shuffled(using: &random).prefix(Int.random(in: 0...2, using: &random)))
+            let kind = NodeKind.allCases.randomElement(using: &random)!
+            let expected = Self.stated(among: Array(unique), kind: kind, themes: themes)
+            let choice = Invitation.choose(among: Array(unique), kind: kind, themes: themes)
+            // The index looks only at the contacts that can fit, and chooses the same.
+            #expect(InviteeIndex(Array(unique)).choose(kind: kind, themes: themes) == choice, "\(unique) \(kind) \(themes)")
+            if let expected {
+                #expect(choice == .contact(id: expected), "\(unique) \(kind) \(themes)")
+                chosen += 1
+            } else if case .contact = choice {
+                Issue.record("chose \(choice) where nobody fits: \(unique) \(kind) \(themes)")
+            }
+        }
+        #expect(chosen > 2_500, "\(chosen) of 5000 with someone to choose")
+    }
+}
+
+/// SplitMix64: a small seeded generator for repeatable random cases.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }

@@ -1,0 +1,83 @@
+import PQ
+import Synchronization
+import VerbinderGraph
+
+/// Every contact person, kept in memory by node and read again from PostgreSQL only when
+/// `contacts_version` has moved (migration 18: a trigger moves it in the transaction of every
+/// write to `contacts`, by any daemon or tool).
+///
+/// A calendar names the person to invite for each participant of each meeting; over a node's
+/// years that is most of the contacts of the graph, which cost more to read and decode on every
+/// `EXPORT ics` than the rest of the calendar. Checking the number is one small read, so an
+/// answer never holds a contact older than the database's.
+public final class ContactDirectory: Sendable {
+    /// The contacts as of one `contacts_version`.
+    public struct Snapshot: Sendable {
+        public let version: Int64
+        /// Each node's contacts, in id order.
+        public let byNode: [String: [Contact]]
+        /// Each node's contacts as the invitation rule sees them.
+        public let invitees: [String: InviteeIndex]
+        /// The choices made so far in this version: a calendar over years asks for the same
+        /// node and themes again and again, and so does the next calendar.
+        private let choices = ChoiceMemo()
+
+        init(version: Int64, byNode: [String: [Contact]]) {
+            self.version = version
+            self.byNode = byNode
+            invitees = byNode.mapValues { InviteeIndex($0.map(\.invitee)) }
+        }
+
+        public static let empty = Snapshot(version: 0, byNode: [:])
+
+        /// The contacts of `node`, in id order.
+        public func contacts(of node: String) -> [Contact] { byNode[node] ?? [] }
+
+        /// Whom to invite for `node` (of `kind`) at a meeting about `themes`: the contact, or
+        /// nil when nobody fits.
+        public func invite(_ node: String, kind: NodeKind, themes: [String]) -> Contact? {
+            guard let index = invitees[node] else { return nil }
+            let key = node + "\u{1}" + kind.rawValue + "\u{1}" + themes.joined(separator: "\u{1}")
+            let id = choices.value(for: key) {
+                if case .contact(let id) = index.choose(kind: kind, themes: themes) { id } else { nil }
+            }
+            return id.flatMap { id in byNode[node]?.first { $0.id == id } }
+        }
+    }
+
+    /// Choices by node, kind and themes, up to ``limit`` of them.
+    final class ChoiceMemo: Sendable {
+        static let limit = 100_000
+        private let chosen = Mutex<[String: Int?]>([:])
+
+        func value(for key: String, _ choose: () -> Int?) -> Int? {
+            if let known = chosen.withLock({ $0[key] }) { return known }
+            let value = choose()
+            chosen.withLock { memo in
+                if memo.count < ChoiceMemo.limit { memo[key] = value }
+            }
+            return value
+        }
+    }
+
+    private let current = Mutex<Snapshot?>(nil)
+
+    public init() {}
+
+    /// The contacts as the database holds them now: the kept snapshot when its version is the
+    /// database's, else every contact read again (in one snapshot with its version).
+    public func snapshot(_ connection: Connection) throws -> Snapshot {
+        let version = Int64(try connection.query("SELECT version FROM contacts_version")[0].int(0))
+        if let kept = current.withLock({ $0 }), kept.version == version { return kept }
+        let read = try connection.transaction(isolation: .repeatableRead) { tx -> Snapshot in
+            let version = Int64(try tx.query("SELECT version FROM contacts_version")[0].int(0))
+            let contacts = try tx.query("SELECT \(ContactStore.columns) FROM contacts ORDER BY id").all.map(ContactStore.decode)
+            return Snapshot(version: version, byNode: Dictionary(grouping: contacts, by: \.node))
+        }
+        // Two readers may load at once; the newer version stays.
+        current.withLock { kept in
+            if (kept?.version ?? .min) < read.version { kept = read }
+        }
+        return read
+    }
+}
