@@ -66,17 +66,25 @@ public final class SignalService: Sendable {
         writes.read({ try WorkflowStore.signalsRaised($0, atMeeting: meeting) }, completion: completion)
     }
 
-    /// For problem or need `id`: the solutions and examples on its theme from other sources,
-    /// to be ranked by ``VerbinderGraph/Graph/matches(for:answers:limit:)``.
-    public func matchCandidates(_ id: Int, completion: @escaping Completion<(signal: Signal, answers: [Signal])>) {
+    /// `MATCH`: for a problem or need, the solutions and practice examples on its theme from
+    /// other nodes, ranked by how alike their sources are (``Graph/matches(for:answers:limit:)``),
+    /// at most `limit`, each with its evidence. Only the ranked ones are read whole. Empty when
+    /// the signal's node is not in the graph.
+    public func match(_ id: Int, limit: Int, completion: @escaping Completion<(signal: Signal, answers: [(signal: Signal, match: SignalMatch)])>) {
+        let graph = writes.graph
         writes.read({ connection in
             guard let signal = try WorkflowStore.signal(connection, id: id) else { throw ProtocolError(.notFound, "no signal \(id)") }
             guard signal.kind == .problem || signal.kind == .need else {
                 throw ProtocolError(.invalid, "signal \(id) is a \(signal.kind.rawValue); MATCH takes a problem or a need")
             }
-            let answers = try WorkflowStore.answers(connection, theme: signal.theme, limit: 100_000)
-                .filter { Keys.fold($0.node) != Keys.fold(signal.node) }
-            return (signal, answers)
+            let sources = try WorkflowStore.answerSources(connection, theme: signal.theme).filter { Keys.fold($0.node) != Keys.fold(signal.node) }
+            let ranked = graph.read { graph -> [(id: Int, match: SignalMatch)] in
+                guard let source = graph.id(forKey: signal.node) else { return [] }
+                return graph.matches(for: source, answers: sources.map(\.node), limit: limit).map { (sources[$0.index].id, $0) }
+            }
+            let read = Dictionary(uniqueKeysWithValues: try WorkflowStore.signals(connection, ids: ranked.map(\.id)).map { ($0.id, $0) })
+            // A ranked answer removed between the two reads is left out.
+            return (signal, ranked.compactMap { answer in read[answer.id].map { ($0, answer.match) } })
         }, completion: completion)
     }
 }

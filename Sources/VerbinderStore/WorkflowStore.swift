@@ -393,13 +393,19 @@ public enum WorkflowStore {
                   status?.rawValue, raisedWith]).all.map(decodeSignal)
     }
 
-    /// The solutions and examples on a theme, any status, by id: what `MATCH` scores. The kinds
-    /// are chosen here rather than after the fetch, so that a decade's problems and needs on
-    /// the theme are not read only to be dropped (and `signals_theme` finds exactly these).
-    public static func answers(_ connection: Connection, theme: String, limit: Int) throws -> [Signal] {
+    /// The solutions and practice examples on `theme`, in id order: each one's id and source
+    /// node, all that `MATCH` ranks them by.
+    public static func answerSources(_ connection: Connection, theme: String) throws -> [(id: Int, node: String)] {
         try connection.query("""
-            SELECT \(signalColumns) FROM signals WHERE theme = $1 AND kind IN ('solution', 'example') ORDER BY id LIMIT $2
-            """, [theme, String(limit)]).all.map(decodeSignal)
+            SELECT id, node_key FROM signals WHERE theme = $1 AND kind IN ('solution', 'example') ORDER BY id
+            """, [theme]).all.map { (try $0.int(0), try $0.string(1)) }
+    }
+
+    /// These signals, in id order.
+    public static func signals(_ connection: Connection, ids: [Int]) throws -> [Signal] {
+        guard !ids.isEmpty else { return [] }
+        return try connection.query("SELECT \(signalColumns) FROM signals WHERE id = ANY ($1::bigint[]) ORDER BY id",
+                                    [PostgresArray.literal(ids.map(String.init))]).all.map(decodeSignal)
     }
 
     /// Open signals on any of the themes (for a meeting's agenda).

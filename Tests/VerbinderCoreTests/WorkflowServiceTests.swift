@@ -110,11 +110,14 @@ struct WorkflowServiceTests {
             }
         }
         let problem = try await call { fixture.core.signals.list(theme: nil, kind: .problem, node: "a", nodes: nil, limit: 10, completion: $0) }
-        let (signal, answers) = try await call { fixture.core.signals.matchCandidates(problem[0].id, completion: $0) }
+        let (signal, answers) = try await call { fixture.core.signals.match(problem[0].id, limit: 10, completion: $0) }
         #expect(signal.node == "a")
-        #expect(Set(answers.map(\.text)) == ["solution van b", "example van b"])
+        #expect(answers.map(\.signal.text) == ["solution van b", "example van b"])
+        #expect(answers[0].match.score == answers[1].match.score)
+        let first = try await call { fixture.core.signals.match(problem[0].id, limit: 1, completion: $0) }
+        #expect(first.answers.map(\.signal.text) == ["solution van b"])
         let solution = try await call { fixture.core.signals.list(theme: nil, kind: .solution, node: "b", nodes: nil, limit: 10, completion: $0) }
-        let refused = await protocolError { fixture.core.signals.matchCandidates(solution[0].id, completion: $0) }
+        let refused = await protocolError { fixture.core.signals.match(solution[0].id, limit: 10, completion: $0) }
         #expect(refused?.code == .invalid)
     }
 }

@@ -111,18 +111,16 @@ extension WorkflowCommands {
         let limit = context.options.number("limit") ?? 20
         let graph = context.services.graph
         let language = context.session.language
-        return .later(context.future { context.core.signals.matchCandidates(id, completion: $0) }.map { signal, answers in
-            graph.read { graph in
-                guard let source = graph.id(forKey: signal.node) else { return Response(records: [], status: Status([("rows", 0)])) }
-                let records = graph.matches(for: source, answers: answers.map(\.node), limit: limit).map { match -> Record in
-                    let answer = answers[match.index]
-                    return Record("match", [("id", .int(answer.id)), ("node", .string(answer.node)),
-                                            ("name", .string(graph.node(key: answer.node)?.name ?? answer.node)), ("kind", .string(answer.kind.rawValue)),
-                                            ("theme", .string(answer.theme)), ("score", .double(match.score)), ("reason", .string(match.reason.text(language))),
-                                            ("text", .string(answer.text))])
+        return .later(context.future { context.core.signals.match(id, limit: limit, completion: $0) }.map { _, answers in
+            let records = graph.read { graph in
+                answers.map { answer, match -> Record in
+                    Record("match", [("id", .int(answer.id)), ("node", .string(answer.node)),
+                                     ("name", .string(graph.node(key: answer.node)?.name ?? answer.node)), ("kind", .string(answer.kind.rawValue)),
+                                     ("theme", .string(answer.theme)), ("score", .double(match.score)), ("reason", .string(match.reason.text(language))),
+                                     ("text", .string(answer.text))])
                 }
-                return Response(records: Array(records), status: Status([("rows", .int(records.count))]))
             }
+            return Response(records: records, status: Status([("rows", .int(records.count))]))
         })
     }
 }
