@@ -77,10 +77,13 @@ public enum ReportStore {
 
         metrics += kansenagenda
 
+        // The period's meetings first (ARRAY is computed once, from meetings_held_starts alone),
+        // then their participants by key: a hash join over every participant of the decade
+        // is what the planner picks otherwise.
         let without = try connection.query("""
             SELECT n.key FROM nodes n WHERE n.kind = 'municipality' AND n.key NOT IN (
-              SELECT p.node_key FROM meetings m JOIN meeting_participants p ON p.meeting = m.id
-              WHERE m.status = 'held' AND m.axis = 'vertical' AND \(inPeriod))
+              SELECT p.node_key FROM meeting_participants p WHERE p.meeting = ANY (ARRAY(
+                SELECT m.id FROM meetings m WHERE m.status = 'held' AND m.axis = 'vertical' AND \(inPeriod))))
             """, [from, to]).all.map { try $0.string(0) }
         metrics.append(Metric(name: "municipalities_without_vertical_meeting", dimensions: [], value: Double(without.count), isCount: true))
         metrics.append(Metric(name: "municipalities_without_vertical_meeting_unaffiliated", dimensions: [],

@@ -274,4 +274,37 @@ import VerbinderStore
         }
         #expect(try db.query("SELECT title FROM milestones WHERE owner_key = 'GM0153'")[0].values == ["Plan klaar"])
     }
+
+    @Test func migrationTwentyKeepsTheIndexNamesAndCoversTheReportsColumns() throws {
+        let (conninfo, db) = try databaseBefore(migration: 20, label: "migrate-0020", rows: """
+            INSERT INTO nodes (key, kind, name, search_name, tier, province, themes, attributes, region_type) VALUES
+              ('GM0153', 'municipality', 'Enschede', 'enschede', 'local', NULL, '{}', '{}', NULL),
+              ('bzk', 'ministry', 'BZK', 'bzk', 'national', NULL, '{}', '{}', NULL);
+            INSERT INTO trajectories (key, name, kind, lead_key, status, start_date) VALUES
+              ('ka-twente', 'Kansenagenda Twente', 'kansenagenda', 'GM0153', 'active', '2025-01-01');
+            INSERT INTO meetings (trajectory, starts_at, duration_minutes, title, place, status, axis, tripartite) VALUES
+              ('ka-twente', '2025-03-01T10:00:00+01', 90, 'Woontafel', 'Enschede', 'held', 'vertical', false);
+            INSERT INTO meeting_participants (meeting, node_key) SELECT id, unnest('{GM0153,bzk}'::text[]) FROM meetings;
+            INSERT INTO milestones (trajectory, title, due, owner_key, status, done_on) VALUES
+              ('ka-twente', 'Plan klaar', '2025-06-01', 'GM0153', 'done', '2025-05-30');
+            INSERT INTO signals (node_key, kind, theme, text, status, raised_with, raised_at) VALUES
+              ('GM0153', 'problem', 'wonen', 'Te weinig woningen', 'raised', 'bzk', '2025-04-01T10:00:00+02');
+            """)
+        let counts = """
+            SELECT (SELECT count(*) FROM meetings)::text, (SELECT count(*) FROM meeting_participants)::text,
+                   (SELECT count(*) FROM milestones)::text, (SELECT count(*) FROM signals)::text
+            """
+        let before = try db.query(counts)[0].values
+        try migrate(conninfo, recording: 20, on: db)
+        #expect(try db.query(counts)[0].values == before)
+        let definitions = Dictionary(uniqueKeysWithValues: try db.query("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'")
+            .all.map { (try $0.string(0), try $0.string(1)) })
+        for (index, carried) in [("signals_created", "INCLUDE (kind, theme, status)"),
+                                 ("signals_raised_at", "INCLUDE (raised_with, answered_at, node_key) WHERE (raised_at IS NOT NULL)"),
+                                 ("meetings_held_starts", "INCLUDE (id, axis, tripartite) WHERE (status = 'held'::text)"),
+                                 ("milestones_done_on", "INCLUDE (due) WHERE (status = 'done'::text)")] {
+            #expect(definitions[index]?.hasSuffix(carried) == true, "\(index): \(definitions[index] ?? "missing")")
+        }
+        #expect(definitions.keys.filter { $0.hasSuffix("_covering") } == [])
+    }
 }
