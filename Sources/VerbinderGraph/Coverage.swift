@@ -37,12 +37,20 @@ extension Graph {
         let gone = notCurrent(on: today)
         var covered: Set<NodeID> = []
         func add(_ id: NodeID) {
-            if node(id: id).kind == .municipality, !gone.contains(id) { covered.insert(id) }
+            if kind(ofNode: id) == .municipality, !gone.contains(id) { covered.insert(id) }
         }
+        // Many agendas name the same region: its members are added once.
+        var regionCounts: [NodeID: Bool] = [:]
         for agenda in agendas {
             if let key = agenda.region, let region = id(forKey: key) {
-                guard node(id: region).regionType?.countsForKansenagenda != false else { continue }
-                members(of: region).forEach(add)
+                if let counts = regionCounts[region] {
+                    guard counts else { continue }
+                } else {
+                    let counts = node(id: region).regionType?.countsForKansenagenda != false
+                    regionCounts[region] = counts
+                    guard counts else { continue }
+                    members(of: region).forEach(add)
+                }
             }
             agenda.leadsAndPartners.compactMap { id(forKey: $0) }.forEach(add)
         }
@@ -53,7 +61,7 @@ extension Graph {
     public func members(of id: NodeID) -> [NodeID] {
         adjacency[Int(id)].compactMap { edge in
             relTo[Int(edge.relation)] == id && kind(of: edge.relation) == .memberOf ? edge.neighbor : nil
-        }.filter { node(id: $0).kind == .municipality }
+        }.filter { kind(ofNode: $0) == .municipality }
     }
 
     /// Coverage per unit of `kind`, units sorted by key, and a last entry (unit nil) for the
@@ -61,7 +69,7 @@ extension Graph {
     /// municipalities and units count.
     public func coverage(by kind: CoverageUnit, covered: Set<NodeID>, today: String) -> [UnitCoverage] {
         let gone = notCurrent(on: today)
-        let municipalities = nodeIDs.filter { node(id: $0).kind == .municipality && !gone.contains($0) }
+        let municipalities = nodeIDs.filter { self.kind(ofNode: $0) == .municipality && !gone.contains($0) }
         var byUnit: [NodeID: [NodeID]] = [:]
         var outside: [NodeID] = []
         for municipality in municipalities {
@@ -122,7 +130,7 @@ extension Graph {
     public func partialNetworks(today: String) -> [NodeID] {
         let gone = notCurrent(on: today)
         return nodeIDs.filter { id in
-            node(id: id).kind == .network && !gone.contains(id) && MemberList(attributes: node(id: id).attributes)?.complete == false
+            kind(ofNode: id) == .network && !gone.contains(id) && MemberList(attributes: node(id: id).attributes)?.complete == false
         }.sorted { node(id: $0).name < node(id: $1).name }
     }
 }

@@ -95,6 +95,10 @@ public struct Graph: Sendable {
 
     public func node(id: NodeID) -> Node { nodeStore[Int(id)]! }
 
+    /// The kind of a node, read in place: `node(id:).kind` copies the whole node first, which
+    /// shows in loops over every municipality.
+    public func kind(ofNode id: NodeID) -> NodeKind { nodeStore[Int(id)]!.kind }
+
     public func node(key: String) -> Node? { id(forKey: key).map(node(id:)) }
 
     /// Every live node id, in id order.

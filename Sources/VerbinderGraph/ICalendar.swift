@@ -59,22 +59,22 @@ public struct ICalendar {
         if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: ",") }) {
             return text
         }
-        var out = ""
-        for character in text {
-            switch character {
-            case "\\": out += "\\\\"
-            case ";": out += "\\;"
-            case ",": out += "\\,"
-            case "\n", "\r\n": out += "\\n"
-            case "\r": continue
-            default:
-                // TEXT holds no control characters but tab (RFC 5545 3.3.11): ESC, BEL and the like are left out.
-                if let scalar = character.unicodeScalars.first, character.unicodeScalars.count == 1,
-                   scalar != "\t", scalar.value < 0x20 || scalar.value == 0x7F { continue }
-                out.append(character)
+        // Byte by byte: every byte changed is ASCII, and no byte of a longer UTF-8 sequence
+        // is. A control character is always a grapheme of its own (CR LF the one pair, which
+        // becomes one \n as the CR goes), so this is the same as going by characters.
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 16)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"), UInt8(ascii: ";"), UInt8(ascii: ","): out.append(UInt8(ascii: "\\")); out.append(byte)
+            case UInt8(ascii: "\n"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
+            case UInt8(ascii: "\t"): out.append(byte)
+            // TEXT holds no control characters but tab (RFC 5545 3.3.11): CR, ESC, BEL and the like are left out.
+            case 0..<0x20, 0x7F: continue
+            default: out.append(byte)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Splits a content line into lines of at most 75 octets; continuations start with a space.

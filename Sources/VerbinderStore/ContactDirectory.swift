@@ -38,19 +38,19 @@ public final class ContactDirectory: Sendable {
         public func invite(_ node: String, kind: NodeKind, themes: [String]) -> Contact? {
             guard let index = invitees[node] else { return nil }
             let key = node + "\u{1}" + kind.rawValue + "\u{1}" + themes.joined(separator: "\u{1}")
-            let id = choices.value(for: key) {
-                if case .contact(let id) = index.choose(kind: kind, themes: themes) { id } else { nil }
+            return choices.value(for: key) {
+                guard case .contact(let id) = index.choose(kind: kind, themes: themes) else { return nil }
+                return byNode[node]?.first { $0.id == id }
             }
-            return id.flatMap { id in byNode[node]?.first { $0.id == id } }
         }
     }
 
     /// Choices by node, kind and themes, up to ``limit`` of them.
     final class ChoiceMemo: Sendable {
         static let limit = 100_000
-        private let chosen = Mutex<[String: Int?]>([:])
+        private let chosen = Mutex<[String: Contact?]>([:])
 
-        func value(for key: String, _ choose: () -> Int?) -> Int? {
+        func value(for key: String, _ choose: () -> Contact?) -> Contact? {
             if let known = chosen.withLock({ $0[key] }) { return known }
             let value = choose()
             chosen.withLock { memo in

@@ -38,4 +38,31 @@ struct ICalendarFoldTests {
             expectFolded(line)
         }
     }
+
+    /// TEXT escaping as RFC 5545 3.3.11 states it, by code point: backslash, semicolon and comma
+    /// escaped, a line end as \n, other control characters but tab left out.
+    static func statedEscape(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\", ";", ",": out += "\\" + String(scalar)
+            case "\n": out += "\\n"
+            case "\t": out.unicodeScalars.append(scalar)
+            default: if scalar.value >= 0x20 && scalar.value != 0x7F { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out
+    }
+
+    @Test func escapingIsTheStatedRuleOnAnyText() {
+        let pieces = ["a", "Zwolle ", "é", "e\u{301}", ";", ",", "\\", "\n", "\r\n", "\r", "\t", "\u{1B}", "\u{7F}", "😀",
+                      "👩‍👩‍👧", ";\u{301}", "Ω", "\u{0}", "\"", ":"]
+        var random = SplitMix(seed: 5545)
+        for _ in 0..<3_000 {
+            let text = (0..<Int.random(in: 0...12, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+            #expect(ICalendar.escape(text) == Self.statedEscape(text), "\(text.debugDescription)")
+        }
+        #expect(ICalendar.escape("Traject: ka-twente\r\nNotities: a;b,c\\d\u{7}") == "Traject: ka-twente\\nNotities: a\\;b\\,c\\\\d")
+        #expect(ICalendar.escape("Overleg Zwolle") == "Overleg Zwolle")
+    }
 }
