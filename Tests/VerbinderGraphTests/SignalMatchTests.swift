@@ -1,4 +1,5 @@
 import Testing
+import VerbinderText
 @testable import VerbinderGraph
 
 /// `MATCH`: answers from sources like the asking one come first, each with its evidence.
@@ -41,5 +42,56 @@ struct SignalMatchTests {
         let matches = graph.matches(for: source, answers: ["GM0003", "GM0001", "GM0002"], limit: 2)
         // GM0003 and GM0001 are both two steps away and of another tier: the first asked stays first.
         #expect(matches.map(\.index) == [0, 1])
+    }
+
+    /// The ranking as first written: each source's steps from its own shortest-path search.
+    static func reference(_ graph: Graph, source: NodeID, answers: [String], limit: Int) -> [SignalMatch] {
+        let sourceNode = graph.node(id: source)
+        let sourceRegions = Set(graph.edges(source).filter { graph.node(id: $0.neighbor).kind == .region }.map(\.neighbor))
+        var scored: [SignalMatch] = []
+        for (index, key) in answers.enumerated() {
+            guard let other = graph.id(forKey: key) else { continue }
+            let otherNode = graph.node(id: other)
+            var score = 1.0
+            var reasons: [Message] = []
+            if otherNode.tier == sourceNode.tier { score += 1; reasons.append("same tier (\(otherNode.tier.rawValue))") }
+            let shared = sourceRegions.intersection(graph.edges(other).map(\.neighbor))
+            if !shared.isEmpty {
+                score += Double(shared.count)
+                reasons.append("shared region \(shared.map { graph.node(id: $0).name }.sorted().joined(separator: ", "))")
+            }
+            if let path = graph.shortestPath(from: source, to: other, maxHops: 6) {
+                score += 2.0 / Double(1 + path.hops)
+                reasons.append(path.hops == 1 ? "1 step away" : "\(path.hops) steps away")
+            }
+            scored.append(SignalMatch(index: index, score: score, reason: Message.joined(reasons, separator: "; ")))
+        }
+        return Array(scored.sorted { ($0.score, $1.index) > ($1.score, $0.index) }.prefix(limit))
+    }
+
+    @Test func oneSearchRanksAsASearchPerSourceOnRandomGraphs() {
+        var random = SplitMix(seed: 1729)
+        for round in 0..<60 {
+            let count = Int.random(in: 2...60, using: &random)
+            let nodes = (0..<count).map { index in
+                let kind: NodeKind = index % 5 == 4 ? .region : [.municipality, .province, .ministry, .network].randomElement(using: &random)!
+                return Node(key: "N\(index)", kind: kind, name: "Knoop \(index % 7)", tier: Tier.allCases.randomElement(using: &random)!)
+            }
+            let relations = (0..<Int.random(in: 0...(count * 2), using: &random)).map { _ in
+                Relation(from: "N\(Int.random(in: 0..<count, using: &random))", kind: RelationKind.allCases.randomElement(using: &random)!,
+                         to: "N\(Int.random(in: 0..<count, using: &random))")
+            }.filter { $0.from != $0.to }
+            let graph = Graph(nodes: nodes, relations: relations)
+            let source = graph.id(forKey: "N0")!
+            let answers = (0..<Int.random(in: 0...80, using: &random)).map { _ in
+                Int.random(in: 0..<10, using: &random) == 0 ? "GM9999" : "n\(Int.random(in: 0..<count, using: &random))"
+            }
+            let limit = Int.random(in: 1...30, using: &random)
+            let got = graph.matches(for: source, answers: answers, limit: limit)
+            let expected = Self.reference(graph, source: source, answers: answers, limit: limit)
+            #expect(got.map(\.index) == expected.map(\.index), "round \(round)")
+            #expect(got.map(\.score) == expected.map(\.score), "round \(round)")
+            #expect(got.map(\.reason.english) == expected.map(\.reason.english), "round \(round)")
+        }
     }
 }
