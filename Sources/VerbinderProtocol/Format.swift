@@ -41,22 +41,33 @@ public enum OutputFormat: String, Sendable {
     }
 
     static func appendQuoted(_ value: String, into bytes: inout [UInt8]) {
-        if !Quoting.needsQuotes(value) {
-            bytes.append(contentsOf: value.utf8)
-            return
-        }
-        bytes.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
-            case UInt8(ascii: "\\"): bytes.append(byte); bytes.append(byte)
-            case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
-            case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
-            case 0..<0x20, 0x7F: bytes.append(contentsOf: Quoting.hexEscape(byte).utf8)
-            default: bytes.append(byte)
+        var value = value
+        value.withUTF8 { utf8 in
+            // Bare when it can be: not empty, no space, quote, backslash or control byte
+            // (``Quoting/needsQuotes(_:)``).
+            guard utf8.isEmpty || utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+                bytes.append(contentsOf: utf8)
+                return
             }
+            bytes.append(UInt8(ascii: "\""))
+            // The runs between escapes are copied whole.
+            var start = 0
+            for index in utf8.indices {
+                let byte = utf8[index]
+                guard byte < 0x20 || byte == 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
+                start = index + 1
+                switch byte {
+                case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
+                case UInt8(ascii: "\\"): bytes.append(byte); bytes.append(byte)
+                case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
+                case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
+                default: bytes.append(contentsOf: Quoting.hexEscape(byte).utf8)
+                }
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
+            bytes.append(UInt8(ascii: "\""))
         }
-        bytes.append(UInt8(ascii: "\""))
     }
 
     static func renderText(_ record: Record) -> String {

@@ -58,7 +58,7 @@ struct SHA256Tests {
 struct ByteRendererTests {
     @Test func writesExactlyTheBytesOfRender() {
         var generator = SplitMix64(seed: 5)
-        let alphabet: [Character] = ["a", " ", "\"", "\\", "\n", "\t", "é", "=", "\u{1}", "x"]
+        let alphabet: [Character] = ["a", " ", "\"", "\\", "\n", "\t", "é", "=", "\u{1}", "x", "\u{7F}", "\r", "😀"]
         for _ in 0..<2_000 {
             var record = Record("rec")
             for index in 0..<Int(generator.next() % 5) {
