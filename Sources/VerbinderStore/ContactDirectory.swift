@@ -18,9 +18,6 @@ public final class ContactDirectory: Sendable {
         public let byNode: [String: [Contact]]
         /// Each node's contacts as the invitation rule sees them.
         public let invitees: [String: InviteeIndex]
-        /// The choices made so far in this version: a calendar over years asks for the same
-        /// node and themes again and again, and so does the next calendar.
-        private let choices = ChoiceMemo()
 
         init(version: Int64, byNode: [String: [Contact]]) {
             self.version = version
@@ -36,27 +33,15 @@ public final class ContactDirectory: Sendable {
         /// Whom to invite for `node` (of `kind`) at a meeting about `themes`: the contact, or
         /// nil when nobody fits.
         public func invite(_ node: String, kind: NodeKind, themes: [String]) -> Contact? {
-            guard let index = invitees[node] else { return nil }
-            let key = node + "\u{1}" + kind.rawValue + "\u{1}" + themes.joined(separator: "\u{1}")
-            return choices.value(for: key) {
-                guard case .contact(let id) = index.choose(kind: kind, themes: themes) else { return nil }
-                return byNode[node]?.first { $0.id == id }
+            guard let index = invitees[node], case .contact(let id) = index.choose(kind: kind, themes: themes),
+                  let contacts = byNode[node] else { return nil }
+            // A node's contacts are in id order.
+            var low = 0, high = contacts.count
+            while low < high {
+                let middle = (low + high) / 2
+                if contacts[middle].id < id { low = middle + 1 } else { high = middle }
             }
-        }
-    }
-
-    /// Choices by node, kind and themes, up to ``limit`` of them.
-    final class ChoiceMemo: Sendable {
-        static let limit = 100_000
-        private let chosen = Mutex<[String: Contact?]>([:])
-
-        func value(for key: String, _ choose: () -> Contact?) -> Contact? {
-            if let known = chosen.withLock({ $0[key] }) { return known }
-            let value = choose()
-            chosen.withLock { memo in
-                if memo.count < ChoiceMemo.limit { memo[key] = value }
-            }
-            return value
+            return low < contacts.count && contacts[low].id == id ? contacts[low] : nil
         }
     }
 
