@@ -248,8 +248,9 @@ import VerbinderStore
         #expect(try daemon.stop() == 0)
     }
 
-    @Test func migrationFifteenKeepsEveryRowAndAddsItsIndexes() throws {
-        let (conninfo, db) = try databaseBefore(migration: 15, label: "migrate-0015", rows: """
+    /// Two nodes, a kansenagenda, a held meeting of both and a milestone done: rows for the
+    /// migrations that index them to keep.
+    static let aMeetingAndAMilestone = """
             INSERT INTO nodes (key, kind, name, search_name, tier, province, themes, attributes, region_type) VALUES
               ('GM0153', 'municipality', 'Enschede', 'enschede', 'local', NULL, '{}', '{}', NULL),
               ('bzk', 'ministry', 'BZK', 'bzk', 'national', NULL, '{}', '{}', NULL);
@@ -260,7 +261,11 @@ import VerbinderStore
             INSERT INTO meeting_participants (meeting, node_key) SELECT id, unnest('{GM0153,bzk}'::text[]) FROM meetings;
             INSERT INTO milestones (trajectory, title, due, owner_key, status, done_on) VALUES
               ('ka-twente', 'Plan klaar', '2025-06-01', 'GM0153', 'done', '2025-05-30');
-            """)
+
+        """
+
+    @Test func migrationFifteenKeepsEveryRowAndAddsItsIndexes() throws {
+        let (conninfo, db) = try databaseBefore(migration: 15, label: "migrate-0015", rows: Self.aMeetingAndAMilestone)
         let before = try db.query("""
             SELECT (SELECT count(*) FROM meetings)::text, (SELECT count(*) FROM meeting_participants)::text, (SELECT count(*) FROM milestones)::text
             """)[0].values
@@ -276,17 +281,7 @@ import VerbinderStore
     }
 
     @Test func migrationTwentyKeepsTheIndexNamesAndCoversTheReportsColumns() throws {
-        let (conninfo, db) = try databaseBefore(migration: 20, label: "migrate-0020", rows: """
-            INSERT INTO nodes (key, kind, name, search_name, tier, province, themes, attributes, region_type) VALUES
-              ('GM0153', 'municipality', 'Enschede', 'enschede', 'local', NULL, '{}', '{}', NULL),
-              ('bzk', 'ministry', 'BZK', 'bzk', 'national', NULL, '{}', '{}', NULL);
-            INSERT INTO trajectories (key, name, kind, lead_key, status, start_date) VALUES
-              ('ka-twente', 'Kansenagenda Twente', 'kansenagenda', 'GM0153', 'active', '2025-01-01');
-            INSERT INTO meetings (trajectory, starts_at, duration_minutes, title, place, status, axis, tripartite) VALUES
-              ('ka-twente', '2025-03-01T10:00:00+01', 90, 'Woontafel', 'Enschede', 'held', 'vertical', false);
-            INSERT INTO meeting_participants (meeting, node_key) SELECT id, unnest('{GM0153,bzk}'::text[]) FROM meetings;
-            INSERT INTO milestones (trajectory, title, due, owner_key, status, done_on) VALUES
-              ('ka-twente', 'Plan klaar', '2025-06-01', 'GM0153', 'done', '2025-05-30');
+        let (conninfo, db) = try databaseBefore(migration: 20, label: "migrate-0020", rows: Self.aMeetingAndAMilestone + """
             INSERT INTO signals (node_key, kind, theme, text, status, raised_with, raised_at) VALUES
               ('GM0153', 'problem', 'wonen', 'Te weinig woningen', 'raised', 'bzk', '2025-04-01T10:00:00+02');
             """)
