@@ -59,9 +59,10 @@ public struct ICalendar {
         if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: ",") }) {
             return text
         }
-        // Byte by byte: every byte changed is ASCII, and no byte of a longer UTF-8 sequence
-        // is. A control character is always a grapheme of its own (CR LF the one pair, which
-        // becomes one \n as the CR goes), so this is the same as going by characters.
+        // Byte by byte, which is the rule by code point: every byte changed is ASCII, and no
+        // byte of a longer UTF-8 sequence is. CR LF becomes one \n as the CR goes. A `;`, `,` or
+        // `\` followed by a combining mark is escaped too (a walk over characters would see one
+        // character there and leave it): a parser reads code points, not graphemes.
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count + 16)
         for byte in text.utf8 {

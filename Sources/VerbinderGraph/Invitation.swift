@@ -99,7 +99,7 @@ public enum Invitation: Sendable, Equatable {
 /// does over all of them, since that choice only ever falls on one that fits.
 public struct InviteeIndex: Sendable {
     /// Every contact, in the order given.
-    public let all: [Invitee]
+    private let all: [Invitee]
     private let byTheme: [String: [Invitee]]
     private let spanning: [Invitee]
 

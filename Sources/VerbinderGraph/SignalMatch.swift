@@ -24,13 +24,11 @@ extension Graph {
         // PATH would find); a decade's answers on one theme come from a few hundred sources,
         // each scored once, and only the ranked ones get their reason written.
         let steps = hopCounts(from: source, maxHops: 6)
-        var ids: [String: NodeID?] = [:]
         var scores: [NodeID: Double] = [:]
         var scored: [(index: Int, id: NodeID, score: Double)] = []
         scored.reserveCapacity(answers.count)
         for (index, key) in answers.enumerated() {
-            let known = ids[key] ?? { let found = id(forKey: key); ids[key] = found; return found }()
-            guard let other = known else { continue }
+            guard let other = id(forKey: key) else { continue }
             let score = scores[other] ?? {
                 let score = evidence(of: other, tier: sourceTier, regions: sourceRegions, steps: steps, describe: false).score
                 scores[other] = score

@@ -59,10 +59,10 @@ public final class ContactDirectory: Sendable {
             let contacts = try tx.query("SELECT \(ContactStore.columns) FROM contacts ORDER BY id").all.map(ContactStore.decode)
             return Snapshot(version: version, byNode: Dictionary(grouping: contacts, by: \.node))
         }
-        // Two readers may load at once; the newer version stays.
-        current.withLock { kept in
-            if (kept?.version ?? .min) < read.version { kept = read }
-        }
+        // The last read stays. Two readers may load at once: an older one winning costs one more
+        // read. Keeping the highest number instead would reread on every call after the number
+        // went back (a database restored from a backup).
+        current.withLock { $0 = read }
         return read
     }
 }
