@@ -60,6 +60,17 @@ public final class ConnectionPool: Sendable {
         on eventLoop: any EventLoop,
         _ body: @escaping @Sendable (Connection) throws -> T
     ) -> EventLoopFuture<T> {
+        withConnection(on: eventLoop, body, then: { $0 })
+    }
+
+    /// Like ``withConnection(on:_:)``, then `after` on the same database thread once the
+    /// connection is back in the pool: the CPU work on what was read (writing a calendar out)
+    /// then holds neither a connection nor an event loop.
+    public func withConnection<T, U: Sendable>(
+        on eventLoop: any EventLoop,
+        _ body: @escaping @Sendable (Connection) throws -> T,
+        then after: @escaping @Sendable (T) throws -> U
+    ) -> EventLoopFuture<U> {
         acquire(on: eventLoop).flatMap { reused in
             self.threadPool.runIfActive(eventLoop: eventLoop) {
                 let connection: Connection
@@ -70,16 +81,17 @@ public final class ConnectionPool: Sendable {
                     self.noteFailure(error)
                     throw error
                 }
+                let value: T
                 do {
-                    let value = try body(connection)
+                    value = try body(connection)
                     self.release(connection)
-                    return value
                 } catch {
                     self.release(connection)
                     if let error = error as? PQError, error.kind == .connection { self.dropIdle() }
                     self.noteFailure(error)
                     throw error
                 }
+                return try after(value)
             }
         }
     }
@@ -128,6 +140,12 @@ public final class ConnectionPool: Sendable {
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T,
                                             completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
         withConnection(on: eventLoopGroup.any(), body).whenComplete(completion)
+    }
+
+    /// Callback form of ``withConnection(on:_:then:)``.
+    public func withConnection<T, U: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T, then after: @escaping @Sendable (T) throws -> U,
+                                               completion: @escaping @Sendable (Result<U, any Error>) -> Void) {
+        withConnection(on: eventLoopGroup.any(), body, then: after).whenComplete(completion)
     }
 
     /// Callback form of ``checkout(on:)``.

@@ -5,53 +5,78 @@ import VerbinderStore
 /// the HTTP calendar feeds both serve it: meetings as VEVENT with their invited contacts as
 /// attendees, milestones and dated goals as VTODO, stable UIDs.
 public enum CalendarDocument {
-    /// The calendar's lines, without line ends. `showEmail`: whether the reader may see contacts'
-    /// addresses; without it a participant is its organisation, never a person.
-    public static func lines(_ content: ReportStore.Calendar, graph: LiveGraph, showEmail: Bool) -> [String] {
-        var calendar = ICalendar()
+    /// A calendar written out: its bytes (every line ended), and what it holds.
+    public struct Written: Sendable {
+        public var bytes: [UInt8]
+        public var lines: Int
+        public var events: Int
+        /// Milestones and dated goals.
+        public var todos: Int
+        /// The newest change among what it holds (seconds since 1970), nil when it is empty.
+        public var newestStamp: Int?
+    }
+
+    /// Writes the calendar. `showEmail`: whether the reader may see contacts' addresses;
+    /// without it a participant is its organisation, never a person.
+    public static func write(_ content: ReportStore.Calendar, graph: LiveGraph, showEmail: Bool, lineEnd: ICalendar.LineEnd) -> Written {
+        // About 40 bytes a line, some 30 lines a meeting and 8 a to-do.
+        var calendar = ICalendar(lineEnd: lineEnd, capacity: 1024 + content.events.count * 1300 + (content.todos.count + content.goals.count) * 320)
         calendar.add("X-WR-CALNAME", "Verbinder")
         // Meetings are written on the Amsterdam wall clock, as people planned them; the time
         // zone goes once before them when any is. (An event before 1996 stays in UTC.)
-        let wallTimes = content.events.map { event -> (start: String, end: String)? in
-            guard let start = AmsterdamTime.wallTime(fromUTC: event.start), let end = AmsterdamTime.wallTime(fromUTC: event.end) else { return nil }
-            return (start, end)
+        if content.events.contains(where: { AmsterdamTime.wallSeconds(utcSeconds: $0.start) != nil && AmsterdamTime.wallSeconds(utcSeconds: $0.end) != nil }) {
+            ICalendar.amsterdamTimeZone.forEach { calendar.raw($0) }
         }
-        if wallTimes.contains(where: { $0 != nil }) { ICalendar.amsterdamTimeZone.forEach { calendar.raw($0) } }
         // A participant's ATTENDEE line depends only on the participant and the meeting's
         // themes: a node's calendar over years repeats a few hundred such pairs thousands of
-        // times, so each is chosen once.
-        var attendees: [String: [String]] = [:]
+        // times, so each is chosen and folded once.
+        // Kept by the meeting's themes (one slot per distinct list), then by participant.
+        var themeSlots: [[String]: Int] = [:]
+        var attendees: [[String: (bytes: [UInt8], lines: Int)]] = []
+        var description: [UInt8] = []
         graph.read { graph in
-            for (event, wallTime) in zip(content.events, wallTimes) {
+            for event in content.events {
                 calendar.raw("BEGIN:VEVENT")
                 calendar.add("UID", "meeting-\(event.id)@verbinder.vng.nl", escape: false)
-                calendar.add("DTSTAMP", event.stamp, escape: false)
-                if let wallTime {
-                    calendar.addTime("DTSTART", amsterdam: wallTime.start)
-                    calendar.addTime("DTEND", amsterdam: wallTime.end)
+                calendar.add("DTSTAMP", utcSeconds: event.stamp)
+                if AmsterdamTime.wallSeconds(utcSeconds: event.start) != nil, AmsterdamTime.wallSeconds(utcSeconds: event.end) != nil {
+                    calendar.add("DTSTART", amsterdamAt: event.start)
+                    calendar.add("DTEND", amsterdamAt: event.end)
                 } else {
-                    calendar.add("DTSTART", event.start, escape: false)
-                    calendar.add("DTEND", event.end, escape: false)
+                    calendar.add("DTSTART", utcSeconds: event.start)
+                    calendar.add("DTEND", utcSeconds: event.end)
                 }
                 calendar.add("SUMMARY", event.title.isEmpty ? "Overleg" : event.title)
                 if !event.place.isEmpty { calendar.add("LOCATION", event.place) }
                 // What a held meeting came to belongs with it in the calendar: the outcome, then the notes.
-                var description = event.trajectory.map { ["Traject: \($0)"] } ?? []
-                if let outcome = event.outcome, !outcome.isEmpty { description.append("Uitkomst: \(outcome)") }
-                if !event.notes.isEmpty { description.append("Notities: \(event.notes)") }
-                if !description.isEmpty { calendar.add("DESCRIPTION", description.joined(separator: "\n")) }
+                description.removeAll(keepingCapacity: true)
+                func part(_ label: String, _ text: String) {
+                    if !description.isEmpty { description.append(UInt8(ascii: "\n")) }
+                    description.append(contentsOf: label.utf8)
+                    description.append(contentsOf: text.utf8)
+                }
+                if let trajectory = event.trajectory { part("Traject: ", trajectory) }
+                if let outcome = event.outcome, !outcome.isEmpty { part("Uitkomst: ", outcome) }
+                if !event.notes.isEmpty { part("Notities: ", event.notes) }
+                if !description.isEmpty { calendar.add("DESCRIPTION", String(decoding: description, as: UTF8.self)) }
                 calendar.add("STATUS", event.status == .cancelled ? "CANCELLED" : "CONFIRMED", escape: false)
+                let slot: Int
+                if let kept = themeSlots[event.themes] {
+                    slot = kept
+                } else {
+                    slot = attendees.count
+                    themeSlots[event.themes] = slot
+                    attendees.append([:])
+                }
                 for participant in event.participants {
-                    let key = participant + "\u{1}" + event.themes.joined(separator: "\u{1}")
-                    if let folded = attendees[key] {
-                        calendar.raw(contentsOf: folded)
+                    if let folded = attendees[slot][participant] {
+                        calendar.append(folded: folded.bytes, lines: folded.lines)
                         continue
                     }
-                    let line = attendee(participant: participant, node: graph.node(key: participant), contacts: content.contacts,
-                                        themes: event.themes, showEmail: showEmail)
-                    let folded = ICalendar.fold(line.name + ":" + line.value)
-                    attendees[key] = folded
-                    calendar.raw(contentsOf: folded)
+                    let id = graph.id(forKey: participant)
+                    let line = attendee(participant: participant, node: id.map { (kind: graph.kind(ofNode: $0), name: graph.name(ofNode: $0)) },
+                                        contacts: content.contacts, themes: event.themes, showEmail: showEmail)
+                    attendees[slot][participant] = calendar.addRemembering(line.name + ":" + line.value)
                 }
                 calendar.raw("END:VEVENT")
             }
@@ -62,23 +87,28 @@ public enum CalendarDocument {
                     status: todo.status == .done ? "COMPLETED" : todo.status == .cancelled ? "CANCELLED" : "NEEDS-ACTION")
         }
         for goal in content.goals {
-            var description = ["Traject: \(goal.trajectory)"]
-            if let indicator = goal.indicator { description.append("Indicator: \(indicator)") }
-            if let target = goal.target { description.append("Streefwaarde: \(target)") }
+            var description = "Traject: \(goal.trajectory)"
+            if let indicator = goal.indicator { description += "\nIndicator: \(indicator)" }
+            if let target = goal.target { description += "\nStreefwaarde: \(target)" }
             addTodo(&calendar, uid: "goal-\(goal.id)", stamp: goal.stamp, due: goal.by, summary: "Doel: \(goal.text)",
-                    description: description.joined(separator: "\n"), category: "Doel",
+                    description: description, category: "Doel",
                     status: goal.state == .met ? "COMPLETED" : goal.state == .dropped ? "CANCELLED" : "NEEDS-ACTION")
         }
-        return calendar.finish()
+        calendar.finish()
+        let newest = (content.events.lazy.map(\.stamp).max() ?? .min, content.todos.lazy.map(\.stamp).max() ?? .min,
+                      content.goals.lazy.map(\.stamp).max() ?? .min)
+        let newestStamp = max(newest.0, newest.1, newest.2)
+        return Written(bytes: calendar.bytes, lines: calendar.lineCount, events: content.events.count,
+                       todos: content.todos.count + content.goals.count, newestStamp: newestStamp == .min ? nil : newestStamp)
     }
 
     /// A VTODO: a milestone or a goal, due on a day.
-    private static func addTodo(_ calendar: inout ICalendar, uid: String, stamp: String, due: String, summary: String,
+    private static func addTodo(_ calendar: inout ICalendar, uid: String, stamp: Int, due: Int, summary: String,
                                 description: String, category: String?, status: String) {
         calendar.raw("BEGIN:VTODO")
         calendar.add("UID", "\(uid)@verbinder.vng.nl", escape: false)
-        calendar.add("DTSTAMP", stamp, escape: false)
-        calendar.add("DUE;VALUE=DATE", due, escape: false)
+        calendar.add("DTSTAMP", utcSeconds: stamp)
+        calendar.add("DUE", days: due)
         calendar.add("SUMMARY", summary)
         calendar.add("DESCRIPTION", description)
         if let category { calendar.add("CATEGORIES", category) }
@@ -86,16 +116,11 @@ public enum CalendarDocument {
         calendar.raw("END:VTODO")
     }
 
-    /// The newest change among what the calendar holds (`YYYYMMDDTHHMMSSZ`), nil when it is empty.
-    public static func newestStamp(_ content: ReportStore.Calendar) -> String? {
-        (content.events.map(\.stamp) + content.todos.map(\.stamp) + content.goals.map(\.stamp)).max()
-    }
-
     /// The ATTENDEE line (name with parameters, value) of a participant: the contact to invite
     /// there (``Invitation/choose(among:kind:themes:)``) with their address, their name and the
     /// organisation's in CN; the organisation itself when there is no one to invite, or when
     /// the reader may not see addresses.
-    static func attendee(participant: String, node: Node?, contacts: ContactDirectory.Snapshot, themes: [String],
+    static func attendee(participant: String, node: (kind: NodeKind, name: String)?, contacts: ContactDirectory.Snapshot, themes: [String],
                          showEmail: Bool) -> (name: String, value: String) {
         let organisation = node?.name ?? participant
         if showEmail, let node, let contact = contacts.invite(participant, kind: node.kind, themes: themes) {

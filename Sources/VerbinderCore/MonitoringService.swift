@@ -120,16 +120,18 @@ public final class MonitoringService: Sendable {
         writes.read({ try WorkflowStore.stale($0, days: days) }, completion: completion)
     }
 
-    /// Meetings and milestones for a calendar, of one trajectory and/or one node, within the
-    /// days `from` to `to` (each `YYYY-MM-DD`, open-ended when nil). `withContacts`: whether the
-    /// participants' contacts are read, to name the person to invite (only for a reader who may
-    /// see addresses).
-    public func calendar(trajectory text: String?, node: String?, from: String? = nil, to: String? = nil, withContacts: Bool = true,
-                         completion: @escaping Completion<ReportStore.Calendar>) {
+    /// The calendar written out (``CalendarDocument``) on the database thread that read it,
+    /// after its connection is back in the pool. `showEmail`: whether the reader may see
+    /// contacts (and so whom to invite); `lineEnd`: LF for the line protocol, CRLF for a feed.
+    public func calendarDocument(trajectory text: String?, node: String?, from: String? = nil, to: String? = nil, showEmail: Bool,
+                                 lineEnd: ICalendar.LineEnd, completion: @escaping Completion<CalendarDocument.Written>) {
+        let graph = writes.graph
         writes.read({ connection in
             let key = try text.map { try TrajectoryService.key(connection, $0) }
             return try ReportStore.calendar(connection, trajectory: key, node: node, from: from, to: to,
-                                           contacts: withContacts ? self.contacts : nil)
+                                           contacts: showEmail ? self.contacts : nil)
+        }, then: { content in
+            CalendarDocument.write(content, graph: graph, showEmail: showEmail, lineEnd: lineEnd)
         }, completion: completion)
     }
 

@@ -246,6 +246,13 @@ public final class WriteCoordinator: Sendable {
         pool.withConnection(body, completion: completion)
     }
 
+    /// Runs `body` with a pooled connection, then `after` on the same thread once the
+    /// connection is back: a read whose answer takes CPU to write out.
+    func read<T, U: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T, then after: @escaping @Sendable (T) throws -> U,
+                              completion: @escaping Completion<U>) {
+        pool.withConnection(body, then: after, completion: completion)
+    }
+
     // MARK: - Idempotency keys
 
     /// The answer kept for `key`, if a write with it committed within 24 hours.

@@ -49,6 +49,50 @@ public enum AmsterdamTime {
         return utcSeconds >= summerStarts && utcSeconds < summerEnds ? 7_200 : 3_600
     }
 
+    /// The wall-clock seconds (since 1970-01-01T00:00 on that clock) of an instant; nil before
+    /// ``firstYear``, on either clock.
+    public static func wallSeconds(utcSeconds utc: Int) -> Int? {
+        let local = utc + offset(utcSeconds: utc)
+        guard civil(days: floorDivide(local, 86_400)).year >= firstYear, civil(days: floorDivide(utc, 86_400)).year >= firstYear else {
+            return nil
+        }
+        return local
+    }
+
+    /// Appends `YYYYMMDDTHHMMSS` of `seconds` since 1970-01-01T00:00 (on whichever clock they count).
+    public static func appendDateTime(_ seconds: Int, to bytes: inout [UInt8]) {
+        let days = floorDivide(seconds, 86_400)
+        appendDate(days: days, to: &bytes)
+        let second = seconds - days * 86_400
+        bytes.append(UInt8(ascii: "T"))
+        appendDigits(second / 3600, 2, to: &bytes)
+        appendDigits(second / 60 % 60, 2, to: &bytes)
+        appendDigits(second % 60, 2, to: &bytes)
+    }
+
+    /// Appends `YYYYMMDD` of the day `days` after 1970-01-01.
+    public static func appendDate(days: Int, to bytes: inout [UInt8]) {
+        let date = civil(days: days)
+        appendDigits(date.year, 4, to: &bytes)
+        appendDigits(date.month, 2, to: &bytes)
+        appendDigits(date.day, 2, to: &bytes)
+    }
+
+    /// `value` in decimal, zero-padded to `width` (wider when it needs more digits).
+    private static func appendDigits(_ value: Int, _ width: Int, to bytes: inout [UInt8]) {
+        guard value >= 0, value < 10_000 else {
+            let text = String(value)
+            bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(0, width - text.utf8.count)))
+            bytes.append(contentsOf: text.utf8)
+            return
+        }
+        var divisor = width == 4 ? 1000 : 10
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+            divisor /= 10
+        }
+    }
+
     /// The wall time of an iCalendar UTC time: `20261124T090000Z` is `20261124T100000`, and
     /// `20260715T080000Z` is `20260715T100000`. Nil for another form, or before ``firstYear``.
     public static func wallTime(fromUTC text: String) -> String? {

@@ -99,6 +99,9 @@ public struct Graph: Sendable {
     /// shows in loops over every municipality.
     public func kind(ofNode id: NodeID) -> NodeKind { nodeStore[Int(id)]!.kind }
 
+    /// The name of a node, read in place (see ``kind(ofNode:)``).
+    public func name(ofNode id: NodeID) -> String { nodeStore[Int(id)]!.name }
+
     public func node(key: String) -> Node? { id(forKey: key).map(node(id:)) }
 
     /// Every live node id, in id order.

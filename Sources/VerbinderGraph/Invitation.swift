@@ -23,15 +23,23 @@ public enum ContactFunction: String, Sendable, CaseIterable, Codable {
     /// the civil service (a directeur-generaal, the accountmanager for the region) does the
     /// co-design work, the minister does not.
     public static func preference(for kind: NodeKind) -> [ContactFunction] {
+        // Stored once: the calendar asks for every attendee it writes.
         switch kind {
-        case .municipality: [.wethouder, .burgemeester, .gemeentesecretaris, .directeur, .beleidsmedewerker]
-        case .province: [.gedeputeerde, .commissarisVanDeKoning, .directeur, .accountmanagerRegio, .beleidsmedewerker]
-        case .ministry: [.directeurGeneraal, .accountmanagerRegio, .directeur, .beleidsmedewerker, .staatssecretaris, .minister]
-        case .vng: [.directeur, .secretarisVNGAfdeling, .accountmanagerRegio, .beleidsmedewerker]
-        case .network, .region, .partner, .knowledge:
-            [.directeur, .secretarisVNGAfdeling, .accountmanagerRegio, .burgemeester, .wethouder, .gedeputeerde, .beleidsmedewerker]
+        case .municipality: municipalityPreference
+        case .province: provincePreference
+        case .ministry: ministryPreference
+        case .vng: vngPreference
+        case .network, .region, .partner, .knowledge: otherPreference
         }
     }
+
+    private static let municipalityPreference: [ContactFunction] = [.wethouder, .burgemeester, .gemeentesecretaris, .directeur, .beleidsmedewerker]
+    private static let provincePreference: [ContactFunction] = [.gedeputeerde, .commissarisVanDeKoning, .directeur, .accountmanagerRegio, .beleidsmedewerker]
+    private static let ministryPreference: [ContactFunction] = [.directeurGeneraal, .accountmanagerRegio, .directeur, .beleidsmedewerker,
+                                                                .staatssecretaris, .minister]
+    private static let vngPreference: [ContactFunction] = [.directeur, .secretarisVNGAfdeling, .accountmanagerRegio, .beleidsmedewerker]
+    private static let otherPreference: [ContactFunction] = [.directeur, .secretarisVNGAfdeling, .accountmanagerRegio, .burgemeester, .wethouder,
+                                                             .gedeputeerde, .beleidsmedewerker]
 
     /// The rank of this function at an organisation of `kind`: lower is better.
     public func rank(at kind: NodeKind) -> Int { rank(in: ContactFunction.preference(for: kind)) }
@@ -50,10 +58,14 @@ public struct Invitee: Sendable, Equatable {
     /// Theme keys of the person's portfolio.
     public var themes: [String]
 
+    /// `themes` are kept once each, in their order: a portfolio is a set of themes.
     public init(id: Int, function: ContactFunction, themes: [String]) {
         self.id = id
         self.function = function
-        self.themes = themes
+        var unique: [String] = []
+        unique.reserveCapacity(themes.count)
+        for theme in themes where !unique.contains(theme) { unique.append(theme) }
+        self.themes = unique
     }
 }
 
@@ -71,54 +83,111 @@ public enum Invitation: Sendable, Equatable {
     /// ones that fit: the better function for the kind (``ContactFunction/rank(at:)``), then
     /// the more themes in common, then the contact known longest (lowest id).
     public static func choose(among contacts: [Invitee], kind: NodeKind, themes: [String]) -> Invitation {
-        // One pass without allocating: a calendar makes this choice for every participant of
-        // every meeting it holds.
-        let preference = ContactFunction.preference(for: kind)
-        var best: (id: Int, rank: Int, shared: Int)?
-        for contact in contacts {
-            var shared = 0
-            for theme in contact.themes where themes.contains(theme) { shared += 1 }
-            guard themes.isEmpty || shared > 0 || contact.function.spansThemes else { continue }
-            let rank = contact.function.rank(in: preference)
-            if let current = best {
-                let better = rank != current.rank ? rank < current.rank
-                    : shared != current.shared ? shared > current.shared : contact.id < current.id
-                guard better else { continue }
-            }
-            best = (contact.id, rank, shared)
+        var best = Best(kind: kind, themes: themes)
+        best.consider(contacts)
+        return best.invitation
+    }
+
+    /// The running choice of ``choose(among:kind:themes:)``: contacts are considered in any
+    /// order, each as often as it comes (the same contact twice changes nothing), without
+    /// allocating: a calendar makes this choice for every participant of the meetings it holds.
+    struct Best {
+        let preference: [ContactFunction]
+        let themes: [String]
+        /// The contact chosen so far, with its position in the list it came from.
+        private(set) var chosen: (id: Int, position: Int, rank: Int, shared: Int)?
+
+        init(kind: NodeKind, themes: [String]) {
+            preference = ContactFunction.preference(for: kind)
+            self.themes = themes
         }
-        if let best { return .contact(id: best.id) }
-        if themes.isEmpty { return .none(reason: "no contact person known") }
-        return .none(reason: "no contact with a portfolio for \(themes.joined(separator: ", "))")
+
+        mutating func consider(_ contacts: [Invitee]) {
+            for (position, contact) in contacts.enumerated() {
+                var shared = 0
+                for theme in contact.themes where themes.contains(theme) { shared += 1 }
+                offer(id: contact.id, position: position, function: contact.function, shared: shared)
+            }
+        }
+
+        /// A contact with `shared` of the meeting's themes in its portfolio.
+        @inline(__always)
+        mutating func offer(id: Int, position: Int, function: ContactFunction, shared: Int) {
+            guard themes.isEmpty || shared > 0 || function.spansThemes else { return }
+            let rank = function.rank(in: preference)
+            if let current = chosen {
+                let better = rank != current.rank ? rank < current.rank
+                    : shared != current.shared ? shared > current.shared : id < current.id
+                guard better else { return }
+            }
+            chosen = (id, position, rank, shared)
+        }
+
+        var invitation: Invitation {
+            if let chosen { return .contact(id: chosen.id) }
+            if themes.isEmpty { return .none(reason: "no contact person known") }
+            return .none(reason: "no contact with a portfolio for \(themes.joined(separator: ", "))")
+        }
     }
 }
 
-/// An organisation's contacts arranged for the invitation rule: by portfolio theme, and those
-/// whose function spans every theme. ``choose(kind:themes:)`` then looks only at the contacts
-/// that can fit a meeting's themes, and chooses as ``Invitation/choose(among:kind:themes:)``
-/// does over all of them, since that choice only ever falls on one that fits.
+/// An organisation's contacts arranged for the invitation rule: each portfolio as bits, one
+/// per theme its contacts hold, so that a choice is a pass of a few integer operations per
+/// contact. It chooses as ``Invitation/choose(among:kind:themes:)`` does: a calendar makes
+/// this choice for every participant of the meetings it holds.
 public struct InviteeIndex: Sendable {
     /// Every contact, in the order given.
     private let all: [Invitee]
-    private let byTheme: [String: [Invitee]]
-    private let spanning: [Invitee]
+    /// The bit of each theme a contact holds; nil when they hold more than 64 (then the
+    /// choice walks the lists).
+    private let bits: [String: UInt64]?
+    /// `all` with each portfolio as bits.
+    private let portfolios: [(id: Int, function: ContactFunction, themes: UInt64)]
 
     public init(_ invitees: [Invitee]) {
         all = invitees
-        var byTheme: [String: [Invitee]] = [:]
+        var bits: [String: UInt64]? = [:]
         for invitee in invitees {
-            for theme in Set(invitee.themes) { byTheme[theme, default: []].append(invitee) }
+            for theme in invitee.themes where bits?[theme] == nil {
+                guard let count = bits?.count, count < 64 else { bits = nil; break }
+                bits?[theme] = 1 << UInt64(count)
+            }
         }
-        self.byTheme = byTheme
-        spanning = invitees.filter { $0.function.spansThemes }
+        self.bits = bits
+        portfolios = bits.map { bits in
+            invitees.map { invitee in (invitee.id, invitee.function, invitee.themes.reduce(0) { $0 | bits[$1]! }) }
+        } ?? []
     }
 
     /// Whom to invite for an organisation of `kind` at a meeting about `themes`.
     public func choose(kind: NodeKind, themes: [String]) -> Invitation {
-        guard !themes.isEmpty else { return Invitation.choose(among: all, kind: kind, themes: themes) }
-        // A contact that holds two of the themes is listed twice; the choice is the same.
-        var fitting = spanning
-        for theme in themes { fitting += byTheme[theme] ?? [] }
-        return Invitation.choose(among: fitting, kind: kind, themes: themes)
+        best(kind: kind, themes: themes).invitation
+    }
+
+    /// The id of the contact ``choose(kind:themes:)`` chooses, nil when nobody fits (without
+    /// the reason, which a calendar does not show).
+    public func chosenID(kind: NodeKind, themes: [String]) -> Int? {
+        best(kind: kind, themes: themes).chosen?.id
+    }
+
+    /// Where the contact ``choose(kind:themes:)`` chooses is in the list the index was made
+    /// of; nil when nobody fits.
+    public func chosenPosition(kind: NodeKind, themes: [String]) -> Int? {
+        best(kind: kind, themes: themes).chosen?.position
+    }
+
+    private func best(kind: NodeKind, themes: [String]) -> Invitation.Best {
+        var best = Invitation.Best(kind: kind, themes: themes)
+        guard let bits else {
+            best.consider(all)
+            return best
+        }
+        // A theme no contact holds has no bit: it adds nothing in common with anyone.
+        var wanted: UInt64 = 0
+        for theme in themes { wanted |= bits[theme] ?? 0 }
+        for (position, portfolio) in portfolios.enumerated() {
+            best.offer(id: portfolio.id, position: position, function: portfolio.function, shared: (portfolio.themes & wanted).nonzeroBitCount)
+        }
+        return best
     }
 }

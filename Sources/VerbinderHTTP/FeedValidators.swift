@@ -64,17 +64,4 @@ enum HTTPDate {
 
     static func format(_ date: Date) -> String { lock.withLock { formatter.string(from: date) } }
     static func parse(_ text: String) -> Date? { lock.withLock { formatter.date(from: text) } }
-
-    /// `20261205T101500Z` (an iCalendar UTC stamp) as a date.
-    static func fromICalendarStamp(_ stamp: String) -> Date? {
-        let digits = stamp.filter(\.isNumber)
-        guard digits.count == 14 else { return nil }
-        var components = DateComponents()
-        let value = { (from: Int, length: Int) in Int(digits.dropFirst(from).prefix(length))! }
-        components.year = value(0, 4); components.month = value(4, 2); components.day = value(6, 2)
-        components.hour = value(8, 2); components.minute = value(10, 2); components.second = value(12, 2)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar.date(from: components)
-    }
 }

@@ -203,16 +203,14 @@ public final class WebApplication: Sendable {
         if let kept = feedBodies.value(key, version: stamp.version, today: stamp.today) {
             built = eventLoop.makeSucceededFuture(kept)
         } else {
-            let promise = eventLoop.makePromise(of: ReportStore.Calendar.self)
-            services.core.monitoring.calendar(trajectory: trajectory, node: node, withContacts: showEmail) { promise.completeWith($0) }
-            let graph = services.graph, feedBodies = self.feedBodies
-            built = promise.futureResult.map { content in
-                let lines = CalendarDocument.lines(content, graph: graph, showEmail: showEmail)
-                var body: [UInt8] = []
-                body.reserveCapacity(lines.reduce(0) { $0 + $1.utf8.count + 2 })
-                for line in lines { body += line.utf8; body += [13, 10] }
-                let feed = (body: body, etag: FeedValidators.etag(body),
-                            newest: CalendarDocument.newestStamp(content).flatMap(HTTPDate.fromICalendarStamp))
+            let promise = eventLoop.makePromise(of: CalendarDocument.Written.self)
+            services.core.monitoring.calendarDocument(trajectory: trajectory, node: node, showEmail: showEmail, lineEnd: .crlf) {
+                promise.completeWith($0)
+            }
+            let feedBodies = self.feedBodies
+            built = promise.futureResult.map { written in
+                let feed = (body: written.bytes, etag: FeedValidators.etag(written.bytes),
+                            newest: written.newestStamp.map { Date(timeIntervalSince1970: TimeInterval($0)) })
                 feedBodies.keep(key, version: stamp.version, today: stamp.today, feed)
                 return feed
             }

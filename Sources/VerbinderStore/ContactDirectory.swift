@@ -16,13 +16,13 @@ public final class ContactDirectory: Sendable {
         public let version: Int64
         /// Each node's contacts, in id order.
         public let byNode: [String: [Contact]]
-        /// Each node's contacts as the invitation rule sees them.
-        public let invitees: [String: InviteeIndex]
+        /// Each node's contacts as the invitation rule sees them, made of `byNode`'s lists.
+        private let invitees: [String: (index: InviteeIndex, contacts: [Contact])]
 
         init(version: Int64, byNode: [String: [Contact]]) {
             self.version = version
             self.byNode = byNode
-            invitees = byNode.mapValues { InviteeIndex($0.map(\.invitee)) }
+            invitees = byNode.mapValues { (InviteeIndex($0.map(\.invitee)), $0) }
         }
 
         public static let empty = Snapshot(version: 0, byNode: [:])
@@ -33,15 +33,8 @@ public final class ContactDirectory: Sendable {
         /// Whom to invite for `node` (of `kind`) at a meeting about `themes`: the contact, or
         /// nil when nobody fits.
         public func invite(_ node: String, kind: NodeKind, themes: [String]) -> Contact? {
-            guard let index = invitees[node], case .contact(let id) = index.choose(kind: kind, themes: themes),
-                  let contacts = byNode[node] else { return nil }
-            // A node's contacts are in id order.
-            var low = 0, high = contacts.count
-            while low < high {
-                let middle = (low + high) / 2
-                if contacts[middle].id < id { low = middle + 1 } else { high = middle }
-            }
-            return low < contacts.count && contacts[low].id == id ? contacts[low] : nil
+            guard let entry = invitees[node], let position = entry.index.chosenPosition(kind: kind, themes: themes) else { return nil }
+            return entry.contacts[position]
         }
     }
 

@@ -53,9 +53,12 @@ struct AmsterdamTimeTests {
 
     @Test func aCalendarWritesWallTimesWithTheirZone() {
         var calendar = ICalendar()
-        calendar.addTime("DTSTART", utc: "20261124T090000Z")
-        calendar.addTime("DTSTART", utc: "19900101T090000Z")
-        let lines = calendar.finish()
+        calendar.add("DTSTART", amsterdamAt: AmsterdamTime.seconds(fromUTC: "20261124T090000Z")!)
+        calendar.add("DTSTART", amsterdamAt: AmsterdamTime.seconds(fromUTC: "19900101T090000Z")!)
+        calendar.add("DTSTART", amsterdamAt: AmsterdamTime.seconds(fromUTC: "20260715T080000Z")!)
+        calendar.finish()
+        let lines = calendar.lines
+        #expect(lines.contains("DTSTART;TZID=Europe/Amsterdam:20260715T100000"))
         #expect(lines.contains("DTSTART;TZID=Europe/Amsterdam:20261124T100000"))
         #expect(lines.contains("DTSTART:19900101T090000Z"))
         let zone = ICalendar.amsterdamTimeZone

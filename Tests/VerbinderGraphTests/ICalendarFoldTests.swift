@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VerbinderGraph
 
@@ -64,5 +65,59 @@ struct ICalendarFoldTests {
         }
         #expect(ICalendar.escape("Traject: ka-twente\r\nNotities: a;b,c\\d\u{7}") == "Traject: ka-twente\\nNotities: a\\;b\\,c\\\\d")
         #expect(ICalendar.escape("Overleg Zwolle") == "Overleg Zwolle")
+    }
+
+    /// The calendar writes each property as ``ICalendar/fold(_:)`` folds its escaped line (its
+    /// ASCII fast path cuts where the walk over characters would), with the line end asked for,
+    /// and a remembered line appended again is the same lines.
+    @Test func propertiesAreWrittenAsTheyFoldOnAnyText() {
+        let pieces = ["a", "Zwolle ", "é", "e\u{301}", ";", ",", "\\", "\n", "\r\n", "\r", "\t", "\u{1B}", "\u{7F}", "😀",
+                      "👩‍👩‍👧", "Ω", "\"", ":", String(repeating: "x", count: 70), String(repeating: "Súdwest-Fryslân ", count: 3)]
+        var random = SplitMix(seed: 75)
+        for _ in 0..<2_000 {
+            let name = ["SUMMARY", "DESCRIPTION", "LOCATION", "ATTENDEE;CN=\"Jan (Súdwest-Fryslân)\";ROLE=REQ-PARTICIPANT"].randomElement(using: &random)!
+            let value = (0..<Int.random(in: 0...14, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+            let escape = Bool.random(using: &random)
+            let expected = ICalendar.fold(name + ":" + (escape ? ICalendar.escape(value) : value.replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\n", with: "")))
+            var lf = ICalendar(lineEnd: .lf), crlf = ICalendar(lineEnd: .crlf)
+            let header = lf.lines.count
+            if escape {
+                lf.add(name, value)
+                crlf.add(name, value)
+            } else {
+                // Unescaped values are the writer's own (UIDs, statuses, remembered ATTENDEE lines): never a line end.
+                let line = name + ":" + value.replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\n", with: "")
+                let remembered = lf.addRemembering(line)
+                lf.append(folded: remembered.bytes, lines: remembered.lines)
+                _ = crlf.addRemembering(line)
+                #expect(remembered.lines == expected.count)
+                #expect(Array(lf.lines.dropFirst(header + expected.count)) == expected, "\(line.debugDescription)")
+            }
+            #expect(Array(lf.lines.dropFirst(header).prefix(expected.count)) == expected, "\(name) \(value.debugDescription)")
+            #expect(lf.lineCount == header + (escape ? 1 : 2) * expected.count)
+            let crlfText = String(decoding: crlf.bytes, as: UTF8.self)
+            #expect(crlfText.hasSuffix(expected.joined(separator: "\r\n") + "\r\n"))
+            #expect(crlf.lineCount == header + expected.count)
+        }
+    }
+
+    /// Dates and times are written as the standard library's Gregorian calendar tells them.
+    @Test func datesAndTimesAreWrittenAsTheCalendarTellsThem() {
+        var gregorian = Calendar(identifier: .gregorian)
+        gregorian.timeZone = TimeZone(identifier: "UTC")!
+        var random = SplitMix(seed: 1970)
+        for _ in 0..<2_000 {
+            let seconds = Int.random(in: -2_208_988_800...4_102_444_800, using: &random)  // 1900 to 2100
+            let parts = gregorian.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+            let expected = String(format: "%04d%02d%02dT%02d%02d%02d", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!, parts.second!)
+            var calendar = ICalendar(lineEnd: .lf)
+            calendar.add("DTSTAMP", utcSeconds: seconds)
+            calendar.add("DUE", days: Int((Double(seconds) / 86_400).rounded(.down)))
+            calendar.add("DTSTART", amsterdamAt: seconds)
+            let lines = calendar.lines.suffix(3)
+            #expect(Array(lines) == ["DTSTAMP:\(expected)Z", "DUE;VALUE=DATE:\(expected.prefix(8))",
+                                     AmsterdamTime.wallTime(fromUTC: expected + "Z").map { "DTSTART;TZID=Europe/Amsterdam:\($0)" } ?? "DTSTART:\(expected)Z"],
+                    "\(seconds)")
+        }
     }
 }

@@ -60,7 +60,7 @@ import VerbinderText
     static func stated(among contacts: [Invitee], kind: NodeKind, themes: [String]) -> Int? {
         let wanted = Set(themes)
         return contacts
-            .map { (contact: $0, shared: $0.themes.filter(wanted.contains).count) }
+            .map { (contact: $0, shared: Set($0.themes).filter(wanted.contains).count) }
             .filter { themes.isEmpty || $0.shared > 0 || $0.contact.function.spansThemes }
             .sorted { ($0.contact.function.rank(at: kind), -$0.shared, $0.contact.id) < ($1.contact.function.rank(at: kind), -$1.shared, $1.contact.id) }
             .first?.contact.id
@@ -82,7 +82,10 @@ import VerbinderText
             let expected = Self.stated(among: Array(unique), kind: kind, themes: themes)
             let choice = Invitation.choose(among: Array(unique), kind: kind, themes: themes)
             // The index looks only at the contacts that can fit, and chooses the same.
-            #expect(InviteeIndex(Array(unique)).choose(kind: kind, themes: themes) == choice, "\(unique) \(kind) \(themes)")
+            let index = InviteeIndex(Array(unique))
+            #expect(index.choose(kind: kind, themes: themes) == choice, "\(unique) \(kind) \(themes)")
+            #expect(index.chosenID(kind: kind, themes: themes) == expected, "\(unique) \(kind) \(themes)")
+            #expect(index.chosenPosition(kind: kind, themes: themes).map { Array(unique)[$0].id } == expected)
             if let expected {
                 #expect(choice == .contact(id: expected), "\(unique) \(kind) \(themes)")
                 chosen += 1
@@ -91,6 +94,30 @@ import VerbinderText
             }
         }
         #expect(chosen > 2_500, "\(chosen) of 5000 with someone to choose")
+    }
+
+    /// Contacts holding more than 64 themes between them (no bit for each): the index then
+    /// walks the lists, and still chooses by the stated rule. A theme listed twice in a
+    /// portfolio counts once.
+    @Test func manyThemesAndRepeatedThemesKeepTheStatedRule() {
+        var random = SplitMix(seed: 64)
+        let pool = (0..<100).map { "thema-\($0)" }
+        for _ in 0..<400 {
+            let contacts = (0..<Int.random(in: 20...40, using: &random)).map { id in
+                Invitee(id: id, function: ContactFunction.allCases.randomElement(using: &random)!,
+                        themes: (0..<Int.random(in: 1...4, using: &random)).map { _ in pool.randomElement(using: &random)! })
+            }
+            let themes = Array(pool.shuffled(using: &random).prefix(Int.random(in: 0...5, using: &random)))
+            let kind = NodeKind.allCases.randomElement(using: &random)!
+            let expected = Self.stated(among: contacts, kind: kind, themes: themes)
+            #expect(InviteeIndex(contacts).chosenID(kind: kind, themes: themes) == expected)
+            #expect(InviteeIndex(contacts).chosenPosition(kind: kind, themes: themes).map { contacts[$0].id } == expected)
+        }
+        let twice = Invitee(id: 1, function: .wethouder, themes: ["zorg", "zorg"])
+        let both = Invitee(id: 2, function: .wethouder, themes: ["zorg", "wonen"])
+        #expect(twice.themes == ["zorg"])
+        #expect(InviteeIndex([twice, both]).chosenID(kind: .municipality, themes: ["zorg", "wonen"]) == 2)
+        #expect(Invitation.choose(among: [twice, both], kind: .municipality, themes: ["zorg", "wonen"]) == .contact(id: 2))
     }
 }
 

@@ -71,13 +71,20 @@ enum MonitoringCommands {
         let node = try context.node("node")
         let text = context.options.text("trajectory")
         let from = context.options.text("from"), to = context.options.text("to")
-        let graph = context.services.graph
         let showEmail = context.seesPersonalData
-        return .later(context.future { context.core.monitoring.calendar(trajectory: text, node: node, from: from, to: to,
-                                                                       withContacts: showEmail, completion: $0) }.map { content in
-            let lines = CalendarDocument.lines(content, graph: graph, showEmail: showEmail)
-            return Response(records: lines.map(Record.raw), status: Status([("lines", .int(lines.count)), ("events", .int(content.events.count)),
-                                                                             ("todos", .int(content.todos.count + content.goals.count))]))
+        let format = context.session.format
+        return .later(context.future { context.core.monitoring.calendarDocument(trajectory: text, node: node, from: from, to: to,
+                                                                               showEmail: showEmail, lineEnd: .lf, completion: $0) }.map { written in
+            let status = Status([("lines", .int(written.lines)), ("events", .int(written.events)), ("todos", .int(written.todos))])
+            // The lines go out as they were written; JSON wraps each in a record.
+            guard format == .text else {
+                let lines = written.bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast()
+                return Response(records: lines.map { Record.raw(String(decoding: $0, as: UTF8.self)) }, status: status)
+            }
+            var bytes = written.bytes
+            bytes += status.line.utf8
+            bytes.append(UInt8(ascii: "\n"))
+            return Response(rendered: bytes, format: .text)
         })
     }
 }
