@@ -6,13 +6,17 @@ import CLibPQ
 /// inside ``Connection``, before any caller sees the data.
 public struct QueryResult: Sendable {
     public let columns: [String]
-    public let rows: [[String?]]
+    /// Every value, row after row (`columns.count` a row): one array for the whole result
+    /// rather than one a row, which cost more to make and free than the values themselves.
+    private let values: [String?]
+    public let count: Int
     /// For INSERT/UPDATE/DELETE: the number of rows the statement touched.
     public let affectedRows: Int
 
     init(columns: [String], rows: [[String?]], affectedRows: Int) {
         self.columns = columns
-        self.rows = rows
+        values = rows.flatMap { $0 }
+        count = rows.count
         self.affectedRows = affectedRows
     }
 
@@ -20,11 +24,9 @@ public struct QueryResult: Sendable {
         let rowCount = Int(PQntuples(result))
         let columnCount = Int(PQnfields(result))
         columns = (0..<columnCount).map { String(cString: PQfname(result, Int32($0))) }
-        var rows: [[String?]] = []
-        rows.reserveCapacity(rowCount)
+        var values: [String?] = []
+        values.reserveCapacity(rowCount * columnCount)
         for row in 0..<rowCount {
-            var values: [String?] = []
-            values.reserveCapacity(columnCount)
             for column in 0..<columnCount {
                 if PQgetisnull(result, Int32(row), Int32(column)) == 1 {
                     values.append(nil)
@@ -32,59 +34,76 @@ public struct QueryResult: Sendable {
                     values.append(String(cString: PQgetvalue(result, Int32(row), Int32(column))))
                 }
             }
-            rows.append(values)
         }
-        self.rows = rows
+        self.values = values
+        count = rowCount
         affectedRows = rowCount
     }
 
-    public var count: Int { rows.count }
-    public var isEmpty: Bool { rows.isEmpty }
+    public var isEmpty: Bool { count == 0 }
 
     /// Typed access to one row.
-    public subscript(row: Int) -> Row { Row(values: rows[row], columns: columns) }
+    public subscript(row: Int) -> Row {
+        precondition(row >= 0 && row < count, "row \(row) of \(count)")
+        return Row(storage: values, start: row * columns.count, columns: columns)
+    }
 
     /// All rows, for iteration.
-    public var all: [Row] { rows.map { Row(values: $0, columns: columns) } }
+    public var all: [Row] { (0..<count).map { self[$0] } }
 
     /// One row with typed decoding by column index.
     public struct Row: Sendable {
-        public let values: [String?]
+        private let storage: [String?]
+        private let start: Int
         let columns: [String]
 
+        init(storage: [String?], start: Int, columns: [String]) {
+            self.storage = storage
+            self.start = start
+            self.columns = columns
+        }
+
+        /// The row's values in column order (NULL as nil).
+        public var values: [String?] { Array(storage[start..<start + columns.count]) }
+
+        private func text(at index: Int) -> String? {
+            precondition(index >= 0 && index < columns.count, "column \(index) of \(columns.count)")
+            return storage[start + index]
+        }
+
         public func string(_ index: Int) throws -> String {
-            guard let value = values[index] else { throw decodingError(index, "text", nil) }
+            guard let value = text(at: index) else { throw decodingError(index, "text", nil) }
             return value
         }
-        public func optionalString(_ index: Int) -> String? { values[index] }
+        public func optionalString(_ index: Int) -> String? { text(at: index) }
         public func int(_ index: Int) throws -> Int {
-            guard let text = values[index], let value = Int(text) else { throw decodingError(index, "integer", values[index]) }
+            guard let text = text(at: index), let value = Int(text) else { throw decodingError(index, "integer", text(at: index)) }
             return value
         }
         public func optionalInt(_ index: Int) throws -> Int? {
-            guard let text = values[index] else { return nil }
+            guard let text = text(at: index) else { return nil }
             guard let value = Int(text) else { throw decodingError(index, "integer", text) }
             return value
         }
         public func bool(_ index: Int) throws -> Bool {
-            switch values[index] {
+            switch text(at: index) {
             case "t": return true
             case "f": return false
-            default: throw decodingError(index, "boolean", values[index])
+            default: throw decodingError(index, "boolean", text(at: index))
             }
         }
         public func double(_ index: Int) throws -> Double {
-            guard let text = values[index], let value = Double(text) else { throw decodingError(index, "double", values[index]) }
+            guard let text = text(at: index), let value = Double(text) else { throw decodingError(index, "double", text(at: index)) }
             return value
         }
         /// A value of a closed vocabulary (a status, a kind): the column's text as the enum's raw value.
         public func value<T: RawRepresentable>(_ index: Int, as type: T.Type = T.self) throws -> T where T.RawValue == String {
-            guard let text = values[index], let value = T(rawValue: text) else { throw decodingError(index, String(describing: T.self), values[index]) }
+            guard let text = text(at: index), let value = T(rawValue: text) else { throw decodingError(index, String(describing: T.self), text(at: index)) }
             return value
         }
         /// A PostgreSQL `text[]` in its text form (`{a,b,"c d"}`).
         public func textArray(_ index: Int) throws -> [String] {
-            guard let text = values[index] else { return [] }
+            guard let text = text(at: index) else { return [] }
             guard let parsed = PostgresArray.parse(text) else { throw decodingError(index, "text[]", text) }
             return parsed
         }

@@ -77,7 +77,8 @@ public final class SignalService: Sendable {
             guard signal.kind == .problem || signal.kind == .need else {
                 throw ProtocolError(.invalid, "signal \(id) is a \(signal.kind.rawValue); MATCH takes a problem or a need")
             }
-            let sources = try WorkflowStore.answerSources(connection, theme: signal.theme).filter { Keys.fold($0.node) != Keys.fold(signal.node) }
+            let asking = Keys.fold(signal.node)
+            let sources = try WorkflowStore.answerSources(connection, theme: signal.theme).filter { Keys.fold($0.node) != asking }
             let ranked = graph.read { graph -> [(id: Int, match: SignalMatch)] in
                 guard let source = graph.id(forKey: signal.node) else { return [] }
                 return graph.matches(for: source, answers: sources.map(\.node), limit: limit).map { (sources[$0.index].id, $0) }

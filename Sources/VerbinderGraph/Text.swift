@@ -1,7 +1,17 @@
 /// The one place that decides how keys, names and search text compare.
 public enum Keys {
     /// Keys compare case-insensitively (ASCII: keys are CBS codes or slugs).
-    public static func fold(_ key: String) -> String { key.lowercased() }
+    public static func fold(_ key: String) -> String {
+        // Keys are ASCII: lowering A–Z byte by byte is what lowercased() does to them, without
+        // its walk over Unicode (every graph lookup by key folds the key first).
+        let utf8 = key.utf8
+        guard utf8.allSatisfy({ $0 < 0x80 }) else { return key.lowercased() }
+        guard utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return key }
+        return String(unsafeUninitializedCapacity: utf8.count) { buffer in
+            for (index, byte) in utf8.enumerated() { buffer[index] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+            return utf8.count
+        }
+    }
 
     /// Whether `key` is acceptable as a node key: 1–64 of `[A-Za-z0-9_-]`, starting with a letter or digit.
     public static func isValid(_ key: String) -> Bool {

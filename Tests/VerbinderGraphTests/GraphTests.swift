@@ -16,6 +16,16 @@ struct TextTests {
         #expect(Keys.isValid("GM0014") && Keys.isValid("vng-drenthe"))
         #expect(!Keys.isValid("") && !Keys.isValid("-x") && !Keys.isValid("a b"))
     }
+
+    /// Folding a key byte by byte is lowercased() on any text: short and long, ASCII or not.
+    @Test func keyFoldingIsLowercasing() {
+        let pieces = ["GM", "0014", "a", "Z", "@", "[", "`", "{", "-", "_", "VNG-Drenthe", "É", "ß", "İ", "Σ", String(repeating: "AbC", count: 9)]
+        var random = SplitMix(seed: 14)
+        for _ in 0..<3_000 {
+            let key = (0..<Int.random(in: 0...6, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+            #expect(Keys.fold(key) == key.lowercased(), "\(key)")
+        }
+    }
 }
 
 @Suite("Graph")
