@@ -187,13 +187,14 @@ public final class Connection: @unchecked Sendable {
         guard let result else {
             throw PQError(kind: .connection, message: Connection.trimmed(PQerrorMessage(conn)))
         }
-        defer { PQclear(result) }
         switch PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
-            return QueryResult(columns: [], rows: [], affectedRows: Connection.affected(result))
+            defer { PQclear(result) }
+            return QueryResult(affectedRows: Connection.affected(result))
         case PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE:
-            return QueryResult(copying: result)
+            return QueryResult(owning: result)
         default:
+            defer { PQclear(result) }
             let state = Connection.field(result, "C")
             let message = Connection.field(result, "M") ?? Connection.trimmed(PQresultErrorMessage(result))
             let detail = Connection.field(result, "D")

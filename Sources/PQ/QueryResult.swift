@@ -1,43 +1,33 @@
 import CLibPQ
 
-/// The rows of a statement, copied out of libpq's `PGresult` as text (NULL kept as `nil`).
+/// The rows of a statement, read from libpq's `PGresult` as text (NULL as `nil`).
 ///
-/// Copying keeps `PGresult` lifetimes trivially correct: the result is freed exactly once,
-/// inside ``Connection``, before any caller sees the data.
+/// The result is kept as libpq made it and values are decoded when asked for: turning every
+/// value into a `String` first cost more than the decoding itself (an integer is parsed from
+/// its bytes without one). libpq documents a `PGresult` as read-only after creation, safe to
+/// pass between threads; ``Storage`` frees it exactly once, when the last copy goes.
 public struct QueryResult: Sendable {
     public let columns: [String]
-    /// Every value, row after row (`columns.count` a row): one array for the whole result
-    /// rather than one a row, which cost more to make and free than the values themselves.
-    private let values: [String?]
+    private let storage: Storage?
     public let count: Int
     /// For INSERT/UPDATE/DELETE: the number of rows the statement touched.
     public let affectedRows: Int
 
-    init(columns: [String], rows: [[String?]], affectedRows: Int) {
-        self.columns = columns
-        values = rows.flatMap { $0 }
-        count = rows.count
+    /// A statement that returned no rows (`INSERT`, `UPDATE`, `DELETE`, DDL).
+    init(affectedRows: Int) {
+        columns = []
+        storage = nil
+        count = 0
         self.affectedRows = affectedRows
     }
 
-    init(copying result: OpaquePointer) {
-        let rowCount = Int(PQntuples(result))
+    /// Takes over `result` (the caller must not clear it).
+    init(owning result: OpaquePointer) {
         let columnCount = Int(PQnfields(result))
         columns = (0..<columnCount).map { String(cString: PQfname(result, Int32($0))) }
-        var values: [String?] = []
-        values.reserveCapacity(rowCount * columnCount)
-        for row in 0..<rowCount {
-            for column in 0..<columnCount {
-                if PQgetisnull(result, Int32(row), Int32(column)) == 1 {
-                    values.append(nil)
-                } else {
-                    values.append(String(cString: PQgetvalue(result, Int32(row), Int32(column))))
-                }
-            }
-        }
-        self.values = values
-        count = rowCount
-        affectedRows = rowCount
+        storage = Storage(result)
+        count = Int(PQntuples(result))
+        affectedRows = count
     }
 
     public var isEmpty: Bool { count == 0 }
@@ -45,30 +35,50 @@ public struct QueryResult: Sendable {
     /// Typed access to one row.
     public subscript(row: Int) -> Row {
         precondition(row >= 0 && row < count, "row \(row) of \(count)")
-        return Row(storage: values, start: row * columns.count, columns: columns)
+        // A result with rows always has its storage.
+        return Row(storage: storage!, row: Int32(row), columns: columns)
     }
 
     /// All rows, for iteration.
     public var all: [Row] { (0..<count).map { self[$0] } }
 
+    /// Owns one `PGresult`.
+    final class Storage: @unchecked Sendable {
+        let result: OpaquePointer
+
+        init(_ result: OpaquePointer) { self.result = result }
+
+        deinit { PQclear(result) }
+    }
+
     /// One row with typed decoding by column index.
     public struct Row: Sendable {
-        private let storage: [String?]
-        private let start: Int
+        private let storage: Storage
+        private let row: Int32
         let columns: [String]
 
-        init(storage: [String?], start: Int, columns: [String]) {
+        init(storage: Storage, row: Int32, columns: [String]) {
             self.storage = storage
-            self.start = start
+            self.row = row
             self.columns = columns
         }
 
         /// The row's values in column order (NULL as nil).
-        public var values: [String?] { Array(storage[start..<start + columns.count]) }
+        public var values: [String?] { (0..<columns.count).map { text(at: $0) } }
+
+        /// The value's bytes, nil for NULL.
+        private func bytes(at index: Int) -> UnsafeBufferPointer<UInt8>? {
+            precondition(index >= 0 && index < columns.count, "column \(index) of \(columns.count)")
+            let column = Int32(index)
+            if PQgetisnull(storage.result, row, column) == 1 { return nil }
+            let length = Int(PQgetlength(storage.result, row, column))
+            return PQgetvalue(storage.result, row, column).withMemoryRebound(to: UInt8.self, capacity: length) {
+                UnsafeBufferPointer(start: $0, count: length)
+            }
+        }
 
         private func text(at index: Int) -> String? {
-            precondition(index >= 0 && index < columns.count, "column \(index) of \(columns.count)")
-            return storage[start + index]
+            bytes(at: index).map { String(decoding: $0, as: UTF8.self) }
         }
 
         public func string(_ index: Int) throws -> String {
@@ -77,20 +87,20 @@ public struct QueryResult: Sendable {
         }
         public func optionalString(_ index: Int) -> String? { text(at: index) }
         public func int(_ index: Int) throws -> Int {
-            guard let text = text(at: index), let value = Int(text) else { throw decodingError(index, "integer", text(at: index)) }
+            guard let bytes = bytes(at: index), let value = QueryResult.integer(bytes) else { throw decodingError(index, "integer", text(at: index)) }
             return value
         }
         public func optionalInt(_ index: Int) throws -> Int? {
-            guard let text = text(at: index) else { return nil }
-            guard let value = Int(text) else { throw decodingError(index, "integer", text) }
+            guard let bytes = bytes(at: index) else { return nil }
+            guard let value = QueryResult.integer(bytes) else { throw decodingError(index, "integer", text(at: index)) }
             return value
         }
         public func bool(_ index: Int) throws -> Bool {
-            switch text(at: index) {
-            case "t": return true
-            case "f": return false
-            default: throw decodingError(index, "boolean", text(at: index))
+            if let bytes = bytes(at: index), bytes.count == 1 {
+                if bytes[0] == UInt8(ascii: "t") { return true }
+                if bytes[0] == UInt8(ascii: "f") { return false }
             }
+            throw decodingError(index, "boolean", text(at: index))
         }
         public func double(_ index: Int) throws -> Double {
             guard let text = text(at: index), let value = Double(text) else { throw decodingError(index, "double", text(at: index)) }
@@ -112,6 +122,32 @@ public struct QueryResult: Sendable {
             let name = index < columns.count ? columns[index] : "#\(index)"
             return PQError(kind: .decoding, message: "column \(name): cannot decode \(value ?? "NULL") as \(type)")
         }
+    }
+
+    /// An integer in PostgreSQL's text form (`-42`), as `Int(_:)` reads it: an optional sign and
+    /// at least one decimal digit, nil on anything else or past `Int`'s range.
+    static func integer(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var index = 0
+        var negative = false
+        if let first = bytes.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
+            negative = first == UInt8(ascii: "-")
+            index = 1
+        }
+        guard index < bytes.count else { return nil }
+        var value = 0
+        while index < bytes.count {
+            let digit = Int(bytes[index]) - 48
+            guard digit >= 0 && digit <= 9 else { return nil }
+            // Accumulated negatively so that Int.min, whose magnitude has no positive Int, reads.
+            let (times, overflowTimes) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflowMinus) = times.subtractingReportingOverflow(digit)
+            guard !overflowTimes && !overflowMinus else { return nil }
+            value = next
+            index += 1
+        }
+        if negative { return value }
+        let (positive, overflow) = (0).subtractingReportingOverflow(value)
+        return overflow ? nil : positive
     }
 }
 

@@ -27,12 +27,15 @@ public enum CalendarDocument {
         if content.events.contains(where: { AmsterdamTime.wallSeconds(utcSeconds: $0.start) != nil && AmsterdamTime.wallSeconds(utcSeconds: $0.end) != nil }) {
             ICalendar.amsterdamTimeZone.forEach { calendar.raw($0) }
         }
-        // A participant's ATTENDEE line depends only on the participant and the meeting's
-        // themes: a node's calendar over years repeats a few hundred such pairs thousands of
-        // times, so each is chosen and folded once.
-        // Kept by the meeting's themes (one slot per distinct list), then by participant.
+        // A participant's ATTENDEE line depends only on the participant and whom it invites,
+        // and whom it invites only on the meeting's themes: a node's calendar over years names a
+        // few hundred participants thousands of times. Each participant is looked up once, its
+        // choice made once for each list of themes, and each line folded once.
         var themeSlots: [[String]: Int] = [:]
-        var attendees: [[String: (bytes: [UInt8], lines: Int)]] = []
+        var participantSlots: [String: Int] = [:]
+        var participants: [Attendees] = []
+        // By participant slot and theme slot: the position of the contact invited, -1 for none.
+        var choices: [Int: Int] = [:]
         var description: [UInt8] = []
         graph.read { graph in
             for event in content.events {
@@ -60,23 +63,45 @@ public enum CalendarDocument {
                 if !event.notes.isEmpty { part("Notities: ", event.notes) }
                 if !description.isEmpty { calendar.add("DESCRIPTION", String(decoding: description, as: UTF8.self)) }
                 calendar.add("STATUS", event.status == .cancelled ? "CANCELLED" : "CONFIRMED", escape: false)
-                let slot: Int
+                let themeSlot: Int
                 if let kept = themeSlots[event.themes] {
-                    slot = kept
+                    themeSlot = kept
                 } else {
-                    slot = attendees.count
-                    themeSlots[event.themes] = slot
-                    attendees.append([:])
+                    themeSlot = themeSlots.count
+                    themeSlots[event.themes] = themeSlot
                 }
                 for participant in event.participants {
-                    if let folded = attendees[slot][participant] {
-                        calendar.append(folded: folded.bytes, lines: folded.lines)
-                        continue
+                    let slot: Int
+                    if let kept = participantSlots[participant] {
+                        slot = kept
+                    } else {
+                        slot = participants.count
+                        participantSlots[participant] = slot
+                        let node = graph.id(forKey: participant).map { (kind: graph.kind(ofNode: $0), name: graph.name(ofNode: $0)) }
+                        participants.append(Attendees(node: node,
+                                                      invitees: showEmail && node != nil ? content.contacts.invitees(of: participant) : nil))
                     }
-                    let id = graph.id(forKey: participant)
-                    let line = attendee(participant: participant, node: id.map { (kind: graph.kind(ofNode: $0), name: graph.name(ofNode: $0)) },
-                                        contacts: content.contacts, themes: event.themes, showEmail: showEmail)
-                    attendees[slot][participant] = calendar.addRemembering(line.name + ":" + line.value)
+                    var position = -1
+                    if let invitees = participants[slot].invitees, let kind = participants[slot].node?.kind {
+                        let key = slot << 32 | themeSlot
+                        if let kept = choices[key] {
+                            position = kept
+                        } else {
+                            position = invitees.position(kind: kind, themes: event.themes) ?? -1
+                            choices[key] = position
+                        }
+                    }
+                    if let folded = participants[slot].lines[position] {
+                        calendar.append(folded: folded.bytes, lines: folded.lines)
+                    } else {
+                        let organisation = participants[slot].node?.name ?? participant
+                        let line = position >= 0
+                            ? attendee(participant: participant, organisation: organisation,
+                                       contactName: participants[slot].invitees!.contacts[position].name,
+                                       email: participants[slot].invitees!.contacts[position].email)
+                            : attendee(participant: participant, organisation: organisation)
+                        participants[slot].lines[position] = calendar.addRemembering(line)
+                    }
                 }
                 calendar.raw("END:VEVENT")
             }
@@ -116,18 +141,27 @@ public enum CalendarDocument {
         calendar.raw("END:VTODO")
     }
 
-    /// The ATTENDEE line (name with parameters, value) of a participant: the contact to invite
-    /// there (``Invitation/choose(among:kind:themes:)``) with their address, their name and the
-    /// organisation's in CN; the organisation itself when there is no one to invite, or when
-    /// the reader may not see addresses.
-    static func attendee(participant: String, node: (kind: NodeKind, name: String)?, contacts: ContactDirectory.Snapshot, themes: [String],
-                         showEmail: Bool) -> (name: String, value: String) {
-        let organisation = node?.name ?? participant
-        if showEmail, let node, let contact = contacts.invite(participant, kind: node.kind, themes: themes) {
-            let name = "\(contact.name) (\(organisation))".replacingQuotes()
-            return ("ATTENDEE;CN=\"\(name)\";ROLE=REQ-PARTICIPANT;CUTYPE=INDIVIDUAL;X-VERBINDER-NODE=\(participant)", "mailto:\(contact.email)")
-        }
-        return ("ATTENDEE;CN=\"\(organisation.replacingQuotes())\";ROLE=REQ-PARTICIPANT", "urn:verbinder:node:\(participant)")
+    /// A participant of the calendar's meetings: its node as the graph knows it, its contacts
+    /// when addresses may be shown, and its ATTENDEE lines as written, by the position of the
+    /// contact invited (-1 for none).
+    private struct Attendees {
+        let node: (kind: NodeKind, name: String)?
+        let invitees: ContactDirectory.Invitees?
+        var lines: [Int: (bytes: [UInt8], lines: Int)] = [:]
+    }
+
+    /// The ATTENDEE line of a participant with the contact invited there
+    /// (``Invitation/choose(among:kind:themes:)``): their address, their name and the
+    /// organisation's in CN.
+    static func attendee(participant: String, organisation: String, contactName: String, email: String) -> String {
+        let name = "\(contactName) (\(organisation))".replacingQuotes()
+        return "ATTENDEE;CN=\"\(name)\";ROLE=REQ-PARTICIPANT;CUTYPE=INDIVIDUAL;X-VERBINDER-NODE=\(participant):mailto:\(email)"
+    }
+
+    /// The ATTENDEE line of a participant without a contact (nobody fits, or the reader may not
+    /// see addresses): the organisation itself.
+    static func attendee(participant: String, organisation: String) -> String {
+        "ATTENDEE;CN=\"\(organisation.replacingQuotes())\";ROLE=REQ-PARTICIPANT:urn:verbinder:node:\(participant)"
     }
 }
 

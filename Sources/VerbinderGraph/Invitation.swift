@@ -132,17 +132,27 @@ public enum Invitation: Sendable, Equatable {
 }
 
 /// An organisation's contacts arranged for the invitation rule: each portfolio as bits, one
-/// per theme its contacts hold, so that a choice is a pass of a few integer operations per
-/// contact. It chooses as ``Invitation/choose(among:kind:themes:)`` does: a calendar makes
-/// this choice for every participant of the meetings it holds.
+/// per theme its contacts hold, and the contacts in order of preference for each kind of
+/// organisation, so that a choice reads the best-ranked contacts until one fits and stops at
+/// the next rank. It chooses as ``Invitation/choose(among:kind:themes:)`` does: a calendar
+/// makes this choice for every participant of the meetings it holds.
 public struct InviteeIndex: Sendable {
     /// Every contact, in the order given.
     private let all: [Invitee]
     /// The bit of each theme a contact holds; nil when they hold more than 64 (then the
     /// choice walks the lists).
     private let bits: [String: UInt64]?
-    /// `all` with each portfolio as bits.
-    private let portfolios: [(id: Int, function: ContactFunction, themes: UInt64)]
+    /// For each preference list (``ContactFunction/preference(for:)``, by
+    /// ``preferenceGroup(_:)``): the contacts by rank, then id, each with its position in
+    /// `all`, its portfolio as bits and whether its function spans every theme.
+    private let ranked: [[Ranked]]
+
+    private struct Ranked {
+        let position: Int
+        let rank: Int
+        let themes: UInt64
+        let spansThemes: Bool
+    }
 
     public init(_ invitees: [Invitee]) {
         all = invitees
@@ -154,9 +164,30 @@ public struct InviteeIndex: Sendable {
             }
         }
         self.bits = bits
-        portfolios = bits.map { bits in
-            invitees.map { invitee in (invitee.id, invitee.function, invitee.themes.reduce(0) { $0 | bits[$1]! }) }
+        ranked = bits.map { bits in
+            let portfolios = invitees.map { $0.themes.reduce(0) { $0 | bits[$1]! } }
+            return InviteeIndex.groups.map { kind in
+                let preference = ContactFunction.preference(for: kind)
+                return invitees.indices
+                    .map { Ranked(position: $0, rank: invitees[$0].function.rank(in: preference), themes: portfolios[$0],
+                                  spansThemes: invitees[$0].function.spansThemes) }
+                    // Stable: the same contact given twice keeps its first place, as the rule does.
+                    .sorted { ($0.rank, invitees[$0.position].id, $0.position) < ($1.rank, invitees[$1.position].id, $1.position) }
+            }
         } ?? []
+    }
+
+    /// One kind for each distinct preference list.
+    private static let groups: [NodeKind] = [.municipality, .province, .ministry, .vng, .network]
+
+    private static func preferenceGroup(_ kind: NodeKind) -> Int {
+        switch kind {
+        case .municipality: 0
+        case .province: 1
+        case .ministry: 2
+        case .vng: 3
+        case .network, .region, .partner, .knowledge: 4
+        }
     }
 
     /// Whom to invite for an organisation of `kind` at a meeting about `themes`.
@@ -185,8 +216,18 @@ public struct InviteeIndex: Sendable {
         // A theme no contact holds has no bit: it adds nothing in common with anyone.
         var wanted: UInt64 = 0
         for theme in themes { wanted |= bits[theme] ?? 0 }
-        for (position, portfolio) in portfolios.enumerated() {
-            best.offer(id: portfolio.id, position: position, function: portfolio.function, shared: (portfolio.themes & wanted).nonzeroBitCount)
+        // The first contact that fits sets the rank; among that rank (by id) the most themes in
+        // common wins, the lowest id on a tie. A worse rank never wins, so the walk stops there.
+        var chosen: (position: Int, rank: Int, shared: Int)?
+        for entry in ranked[InviteeIndex.preferenceGroup(kind)] {
+            if let current = chosen, entry.rank > current.rank { break }
+            let shared = (entry.themes & wanted).nonzeroBitCount
+            guard themes.isEmpty || shared > 0 || entry.spansThemes else { continue }
+            if let current = chosen, shared <= current.shared { continue }
+            chosen = (entry.position, entry.rank, shared)
+        }
+        if let chosen {
+            best.offer(id: all[chosen.position].id, position: chosen.position, function: all[chosen.position].function, shared: chosen.shared)
         }
         return best
     }

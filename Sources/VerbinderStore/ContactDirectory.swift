@@ -17,12 +17,12 @@ public final class ContactDirectory: Sendable {
         /// Each node's contacts, in id order.
         public let byNode: [String: [Contact]]
         /// Each node's contacts as the invitation rule sees them, made of `byNode`'s lists.
-        private let invitees: [String: (index: InviteeIndex, contacts: [Contact])]
+        private let invitees: [String: Invitees]
 
         init(version: Int64, byNode: [String: [Contact]]) {
             self.version = version
             self.byNode = byNode
-            invitees = byNode.mapValues { (InviteeIndex($0.map(\.invitee)), $0) }
+            invitees = byNode.mapValues { Invitees(index: InviteeIndex($0.map(\.invitee)), contacts: $0) }
         }
 
         public static let empty = Snapshot(version: 0, byNode: [:])
@@ -33,8 +33,28 @@ public final class ContactDirectory: Sendable {
         /// Whom to invite for `node` (of `kind`) at a meeting about `themes`: the contact, or
         /// nil when nobody fits.
         public func invite(_ node: String, kind: NodeKind, themes: [String]) -> Contact? {
-            guard let entry = invitees[node], let position = entry.index.chosenPosition(kind: kind, themes: themes) else { return nil }
-            return entry.contacts[position]
+            invitees[node]?.invite(kind: kind, themes: themes)
+        }
+
+        /// The contacts of `node` arranged for the invitation rule, nil when it has none: to
+        /// choose for one node many times (a calendar, for each of its meetings).
+        public func invitees(of node: String) -> Invitees? { invitees[node] }
+    }
+
+    /// One node's contacts arranged for the invitation rule.
+    public struct Invitees: Sendable {
+        let index: InviteeIndex
+        /// In id order.
+        public let contacts: [Contact]
+
+        /// Whom to invite at a meeting about `themes`, nil when nobody fits.
+        public func invite(kind: NodeKind, themes: [String]) -> Contact? {
+            position(kind: kind, themes: themes).map { contacts[$0] }
+        }
+
+        /// Where in ``contacts`` the one to invite is, nil when nobody fits.
+        public func position(kind: NodeKind, themes: [String]) -> Int? {
+            index.chosenPosition(kind: kind, themes: themes)
         }
     }
 
