@@ -33,14 +33,14 @@ public enum CalendarDocument {
         // choice made once for each list of themes, and each line folded once.
         var themeSlots: [[String]: Int] = [:]
         var participantSlots: [String: Int] = [:]
-        var participants: [Attendees] = []
+        var participants: [Attendee] = []
         // By participant slot and theme slot: the position of the contact invited, -1 for none.
         var choices: [Int: Int] = [:]
         var description: [UInt8] = []
         graph.read { graph in
             for event in content.events {
                 calendar.raw("BEGIN:VEVENT")
-                calendar.add("UID", "meeting-\(event.id)@verbinder.vng.nl", escape: false)
+                calendar.addUID("meeting", event.id)
                 calendar.add("DTSTAMP", utcSeconds: event.stamp)
                 if AmsterdamTime.wallSeconds(utcSeconds: event.start) != nil, AmsterdamTime.wallSeconds(utcSeconds: event.end) != nil {
                     calendar.add("DTSTART", amsterdamAt: event.start)
@@ -77,12 +77,13 @@ public enum CalendarDocument {
                     } else {
                         slot = participants.count
                         participantSlots[participant] = slot
-                        let node = graph.id(forKey: participant).map { (kind: graph.kind(ofNode: $0), name: graph.name(ofNode: $0)) }
-                        participants.append(Attendees(node: node,
-                                                      invitees: showEmail && node != nil ? content.contacts.invitees(of: participant) : nil))
+                        let id = graph.id(forKey: participant)
+                        participants.append(Attendee(kind: id.map { graph.kind(ofNode: $0) }, organisation: id.map { graph.name(ofNode: $0) } ?? participant,
+                                                     invitees: showEmail && id != nil ? content.contacts.invitees(of: participant) : nil))
                     }
+                    let attendee = participants[slot]
                     var position = -1
-                    if let invitees = participants[slot].invitees, let kind = participants[slot].node?.kind {
+                    if let kind = attendee.kind, let invitees = attendee.invitees {
                         let key = slot << 32 | themeSlot
                         if let kept = choices[key] {
                             position = kept
@@ -91,32 +92,31 @@ public enum CalendarDocument {
                             choices[key] = position
                         }
                     }
-                    if let folded = participants[slot].lines[position] {
+                    if let folded = attendee.lines[position] {
                         calendar.append(folded: folded.bytes, lines: folded.lines)
                     } else {
-                        let organisation = participants[slot].node?.name ?? participant
                         let line = position >= 0
-                            ? attendee(participant: participant, organisation: organisation,
-                                       contactName: participants[slot].invitees!.contacts[position].name,
-                                       email: participants[slot].invitees!.contacts[position].email)
-                            : attendee(participant: participant, organisation: organisation)
-                        participants[slot].lines[position] = calendar.addRemembering(line)
+                            ? Self.attendee(participant: participant, organisation: attendee.organisation,
+                                            contactName: attendee.invitees!.contacts[position].name,
+                                            email: attendee.invitees!.contacts[position].email)
+                            : Self.attendee(participant: participant, organisation: attendee.organisation)
+                        attendee.lines[position] = calendar.addRemembering(line)
                     }
                 }
                 calendar.raw("END:VEVENT")
             }
         }
         for todo in content.todos {
-            addTodo(&calendar, uid: "milestone-\(todo.id)", stamp: todo.stamp, due: todo.due, summary: todo.title,
-                    description: "Traject: \(todo.trajectory)", category: nil,
+            addTodo(&calendar, uid: "milestone", id: todo.id, stamp: todo.stamp, due: todo.due, summary: todo.title,
+                    description: ("Traject: ", todo.trajectory), category: nil,
                     status: todo.status == .done ? "COMPLETED" : todo.status == .cancelled ? "CANCELLED" : "NEEDS-ACTION")
         }
         for goal in content.goals {
             var description = "Traject: \(goal.trajectory)"
             if let indicator = goal.indicator { description += "\nIndicator: \(indicator)" }
             if let target = goal.target { description += "\nStreefwaarde: \(target)" }
-            addTodo(&calendar, uid: "goal-\(goal.id)", stamp: goal.stamp, due: goal.by, summary: "Doel: \(goal.text)",
-                    description: description, category: "Doel",
+            addTodo(&calendar, uid: "goal", id: goal.id, stamp: goal.stamp, due: goal.by, summary: "Doel: \(goal.text)",
+                    description: ("", description), category: "Doel",
                     status: goal.state == .met ? "COMPLETED" : goal.state == .dropped ? "CANCELLED" : "NEEDS-ACTION")
         }
         calendar.finish()
@@ -128,26 +128,35 @@ public enum CalendarDocument {
     }
 
     /// A VTODO: a milestone or a goal, due on a day.
-    private static func addTodo(_ calendar: inout ICalendar, uid: String, stamp: Int, due: Int, summary: String,
-                                description: String, category: String?, status: String) {
+    /// `description` is written as its label followed by its text.
+    private static func addTodo(_ calendar: inout ICalendar, uid: String, id: Int, stamp: Int, due: Int, summary: String,
+                                description: (label: String, text: String), category: String?, status: String) {
         calendar.raw("BEGIN:VTODO")
-        calendar.add("UID", "\(uid)@verbinder.vng.nl", escape: false)
+        calendar.addUID(uid, id)
         calendar.add("DTSTAMP", utcSeconds: stamp)
         calendar.add("DUE", days: due)
         calendar.add("SUMMARY", summary)
-        calendar.add("DESCRIPTION", description)
+        calendar.add("DESCRIPTION", label: description.label, description.text)
         if let category { calendar.add("CATEGORIES", category) }
         calendar.add("STATUS", status, escape: false)
         calendar.raw("END:VTODO")
     }
 
-    /// A participant of the calendar's meetings: its node as the graph knows it, its contacts
-    /// when addresses may be shown, and its ATTENDEE lines as written, by the position of the
-    /// contact invited (-1 for none).
-    private struct Attendees {
-        let node: (kind: NodeKind, name: String)?
+    /// A participant of the calendar's meetings: its kind (nil when the graph does not know
+    /// it), the organisation's name, its contacts when addresses may be shown, and its ATTENDEE
+    /// lines as written, by the position of the contact invited (-1 for none). A class: the
+    /// calendar reaches it for every line it writes, without copying what it holds.
+    private final class Attendee {
+        let kind: NodeKind?
+        let organisation: String
         let invitees: ContactDirectory.Invitees?
         var lines: [Int: (bytes: [UInt8], lines: Int)] = [:]
+
+        init(kind: NodeKind?, organisation: String, invitees: ContactDirectory.Invitees?) {
+            self.kind = kind
+            self.organisation = organisation
+            self.invitees = invitees
+        }
     }
 
     /// The ATTENDEE line of a participant with the contact invited there

@@ -45,6 +45,29 @@ public struct ICalendar {
         appendLine()
     }
 
+    /// Appends a TEXT property whose value is `label` followed by `text`, escaped and folded
+    /// as ``add(_:_:escape:)`` would the two joined (escaping goes byte by byte, so the parts
+    /// escape as the whole).
+    public mutating func add(_ name: String, label: String, _ text: String) {
+        line.removeAll(keepingCapacity: true)
+        line.append(contentsOf: name.utf8)
+        line.append(UInt8(ascii: ":"))
+        ICalendar.appendEscaped(label, to: &line)
+        ICalendar.appendEscaped(text, to: &line)
+        appendLine()
+    }
+
+    /// Appends `UID:<kind>-<id>@verbinder.vng.nl`.
+    public mutating func addUID(_ kind: String, _ id: Int) {
+        line.removeAll(keepingCapacity: true)
+        line.append(contentsOf: "UID:".utf8)
+        line.append(contentsOf: kind.utf8)
+        line.append(UInt8(ascii: "-"))
+        line.append(contentsOf: String(id).utf8)
+        line.append(contentsOf: "@verbinder.vng.nl".utf8)
+        appendLine()
+    }
+
     /// Appends a DATE-TIME property in UTC (`DTSTAMP:20261124T090000Z`) from seconds since 1970.
     public mutating func add(_ name: String, utcSeconds: Int) {
         line.removeAll(keepingCapacity: true)

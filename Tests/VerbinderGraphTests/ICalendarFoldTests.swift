@@ -101,6 +101,29 @@ struct ICalendarFoldTests {
         }
     }
 
+    /// A value written as a label and a text is the value written whole; a UID is the kind,
+    /// the id and the domain.
+    @Test func labelledValuesAndUIDsAreWrittenAsTheirWholeText() {
+        let pieces = ["Traject: ", "Doel: ", "", "a", "é", "e\u{301}", ";", ",", "\\", "\n", "\r\n", "\r", "\t", "\u{1B}", "😀",
+                      String(repeating: "x", count: 70), String(repeating: "Súdwest-Fryslân ", count: 3)]
+        var random = SplitMix(seed: 9)
+        for _ in 0..<1_000 {
+            let label = (0..<Int.random(in: 0...3, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+            let text = (0..<Int.random(in: 0...8, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+            var parts = ICalendar(lineEnd: .crlf), whole = ICalendar(lineEnd: .crlf)
+            parts.add("DESCRIPTION", label: label, text)
+            whole.add("DESCRIPTION", label + text)
+            #expect(parts.bytes == whole.bytes && parts.lineCount == whole.lineCount, "\(label.debugDescription) \(text.debugDescription)")
+        }
+        for id in [0, 7, 123_456, Int.max] {
+            var uid = ICalendar(lineEnd: .lf), plain = ICalendar(lineEnd: .lf)
+            uid.addUID("milestone", id)
+            plain.add("UID", "milestone-\(id)@verbinder.vng.nl", escape: false)
+            #expect(uid.bytes == plain.bytes)
+            #expect(uid.lines.last == "UID:milestone-\(id)@verbinder.vng.nl")
+        }
+    }
+
     /// Dates and times are written as the standard library's Gregorian calendar tells them.
     @Test func datesAndTimesAreWrittenAsTheCalendarTellsThem() {
         var gregorian = Calendar(identifier: .gregorian)
