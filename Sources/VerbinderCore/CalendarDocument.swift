@@ -16,15 +16,44 @@ public enum CalendarDocument {
         public var newestStamp: Int?
     }
 
+    /// One half of a calendar's body written out: the meetings (with the time zone they need)
+    /// or the to-dos, to be put together by ``assemble(meetings:dueItems:lineEnd:)``. The two
+    /// halves are read and written apart, each on a database thread of its own.
+    public struct Part: Sendable {
+        public var bytes: [UInt8]
+        public var lines: Int
+        /// How many components (VEVENT or VTODO) it holds.
+        public var count: Int
+        /// The newest change among them (seconds since 1970), nil when there are none.
+        public var newestStamp: Int?
+    }
+
     /// Writes the calendar. `showEmail`: whether the reader may see contacts' addresses;
     /// without it a participant is its organisation, never a person.
     public static func write(_ content: ReportStore.Calendar, graph: LiveGraph, showEmail: Bool, lineEnd: ICalendar.LineEnd) -> Written {
-        // About 40 bytes a line, some 30 lines a meeting and 8 a to-do.
-        var calendar = ICalendar(lineEnd: lineEnd, capacity: 1024 + content.events.count * 1300 + (content.todos.count + content.goals.count) * 320)
+        assemble(meetings: writeMeetings(content.events, contacts: content.contacts, graph: graph, showEmail: showEmail, lineEnd: lineEnd),
+                 dueItems: writeDueItems(todos: content.todos, goals: content.goals, lineEnd: lineEnd), lineEnd: lineEnd)
+    }
+
+    /// The calendar of two halves: its header, the meetings, the to-dos, its end.
+    public static func assemble(meetings: Part, dueItems: Part, lineEnd: ICalendar.LineEnd) -> Written {
+        var calendar = ICalendar(lineEnd: lineEnd, capacity: 256 + meetings.bytes.count + dueItems.bytes.count)
         calendar.add("X-WR-CALNAME", "Verbinder")
+        calendar.append(folded: meetings.bytes, lines: meetings.lines)
+        calendar.append(folded: dueItems.bytes, lines: dueItems.lines)
+        calendar.finish()
+        let newest = [meetings.newestStamp, dueItems.newestStamp].compactMap { $0 }.max()
+        return Written(bytes: calendar.bytes, lines: calendar.lineCount, events: meetings.count, todos: dueItems.count, newestStamp: newest)
+    }
+
+    /// The meetings as VEVENT, after the Europe/Amsterdam time zone when any needs it.
+    public static func writeMeetings(_ events: [ReportStore.CalendarEvent], contacts: ContactDirectory.Snapshot, graph: LiveGraph,
+                                     showEmail: Bool, lineEnd: ICalendar.LineEnd) -> Part {
+        // About 40 bytes a line, some 30 lines a meeting.
+        var calendar = ICalendar(lineEnd: lineEnd, capacity: 1024 + events.count * 1300, header: false)
         // Meetings are written on the Amsterdam wall clock, as people planned them; the time
         // zone goes once before them when any is. (An event before 1996 stays in UTC.)
-        if content.events.contains(where: { AmsterdamTime.wallSeconds(utcSeconds: $0.start) != nil && AmsterdamTime.wallSeconds(utcSeconds: $0.end) != nil }) {
+        if events.contains(where: { AmsterdamTime.wallSeconds(utcSeconds: $0.start) != nil && AmsterdamTime.wallSeconds(utcSeconds: $0.end) != nil }) {
             ICalendar.amsterdamTimeZone.forEach { calendar.raw($0) }
         }
         // A participant's ATTENDEE line depends only on the participant and whom it invites,
@@ -38,7 +67,7 @@ public enum CalendarDocument {
         var choices: [Int: Int] = [:]
         var description: [UInt8] = []
         graph.read { graph in
-            for event in content.events {
+            for event in events {
                 calendar.raw("BEGIN:VEVENT")
                 calendar.addUID("meeting", event.id)
                 calendar.add("DTSTAMP", utcSeconds: event.stamp)
@@ -79,7 +108,7 @@ public enum CalendarDocument {
                         participantSlots[participant] = slot
                         let id = graph.id(forKey: participant)
                         participants.append(Attendee(kind: id.map { graph.kind(ofNode: $0) }, organisation: id.map { graph.name(ofNode: $0) } ?? participant,
-                                                     invitees: showEmail && id != nil ? content.contacts.invitees(of: participant) : nil))
+                                                     invitees: showEmail && id != nil ? contacts.invitees(of: participant) : nil))
                     }
                     let attendee = participants[slot]
                     var position = -1
@@ -106,12 +135,19 @@ public enum CalendarDocument {
                 calendar.raw("END:VEVENT")
             }
         }
-        for todo in content.todos {
+        return Part(bytes: calendar.bytes, lines: calendar.lineCount, count: events.count, newestStamp: events.lazy.map(\.stamp).max())
+    }
+
+    /// The milestones, then the dated goals, as VTODO.
+    public static func writeDueItems(todos: [ReportStore.CalendarTodo], goals: [ReportStore.CalendarGoal], lineEnd: ICalendar.LineEnd) -> Part {
+        // Some 8 lines of 40 bytes a to-do.
+        var calendar = ICalendar(lineEnd: lineEnd, capacity: 256 + (todos.count + goals.count) * 320, header: false)
+        for todo in todos {
             addTodo(&calendar, uid: "milestone", id: todo.id, stamp: todo.stamp, due: todo.due, summary: todo.title,
                     description: ("Traject: ", todo.trajectory), category: nil,
                     status: todo.status == .done ? "COMPLETED" : todo.status == .cancelled ? "CANCELLED" : "NEEDS-ACTION")
         }
-        for goal in content.goals {
+        for goal in goals {
             var description = "Traject: \(goal.trajectory)"
             if let indicator = goal.indicator { description += "\nIndicator: \(indicator)" }
             if let target = goal.target { description += "\nStreefwaarde: \(target)" }
@@ -119,12 +155,8 @@ public enum CalendarDocument {
                     description: ("", description), category: "Doel",
                     status: goal.state == .met ? "COMPLETED" : goal.state == .dropped ? "CANCELLED" : "NEEDS-ACTION")
         }
-        calendar.finish()
-        let newest = (content.events.lazy.map(\.stamp).max() ?? .min, content.todos.lazy.map(\.stamp).max() ?? .min,
-                      content.goals.lazy.map(\.stamp).max() ?? .min)
-        let newestStamp = max(newest.0, newest.1, newest.2)
-        return Written(bytes: calendar.bytes, lines: calendar.lineCount, events: content.events.count,
-                       todos: content.todos.count + content.goals.count, newestStamp: newestStamp == .min ? nil : newestStamp)
+        let newest = [todos.lazy.map(\.stamp).max(), goals.lazy.map(\.stamp).max()].compactMap { $0 }.max()
+        return Part(bytes: calendar.bytes, lines: calendar.lineCount, count: todos.count + goals.count, newestStamp: newest)
     }
 
     /// A VTODO: a milestone or a goal, due on a day.

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import PQ
 import VerbinderGraph
 import VerbinderProtocol
@@ -120,19 +121,28 @@ public final class MonitoringService: Sendable {
         writes.read({ try WorkflowStore.stale($0, days: days) }, completion: completion)
     }
 
-    /// The calendar written out (``CalendarDocument``) on the database thread that read it,
-    /// after its connection is back in the pool. `showEmail`: whether the reader may see
-    /// contacts (and so whom to invite); `lineEnd`: LF for the line protocol, CRLF for a feed.
+    /// The calendar written out (``CalendarDocument``): its meetings and its to-dos each read
+    /// and written on a database thread of their own, at the same time, after each one's
+    /// connection is back in the pool (a node's decade is some 17,000 lines: the database
+    /// reading one half while the other is written halves the wait), then put together.
+    /// `showEmail`: whether the reader may see contacts (and so whom to invite); `lineEnd`: LF
+    /// for the line protocol, CRLF for a feed.
     public func calendarDocument(trajectory text: String?, node: String?, from: String? = nil, to: String? = nil, showEmail: Bool,
                                  lineEnd: ICalendar.LineEnd, completion: @escaping Completion<CalendarDocument.Written>) {
-        let graph = writes.graph
+        let graph = writes.graph, contacts = showEmail ? self.contacts : nil
+        let halves = CalendarHalves(lineEnd: lineEnd, completion: completion)
         writes.read({ connection in
             let key = try text.map { try TrajectoryService.key(connection, $0) }
-            return try ReportStore.calendar(connection, trajectory: key, node: node, from: from, to: to,
-                                           contacts: showEmail ? self.contacts : nil)
-        }, then: { content in
-            CalendarDocument.write(content, graph: graph, showEmail: showEmail, lineEnd: lineEnd)
-        }, completion: completion)
+            return try ReportStore.calendarMeetings(connection, trajectory: key, node: node, from: from, to: to, contacts: contacts)
+        }, then: { meetings in
+            CalendarDocument.writeMeetings(meetings.events, contacts: meetings.contacts, graph: graph, showEmail: showEmail, lineEnd: lineEnd)
+        }, completion: { halves.meetings($0) })
+        writes.read({ connection in
+            let key = try text.map { try TrajectoryService.key(connection, $0) }
+            return try ReportStore.calendarDueItems(connection, trajectory: key, node: node, from: from, to: to)
+        }, then: { due in
+            CalendarDocument.writeDueItems(todos: due.todos, goals: due.goals, lineEnd: lineEnd)
+        }, completion: { halves.dueItems($0) })
     }
 
     /// Reminder rows by state (`pending`, `leased`, `sent`, ...), every state present.
@@ -158,5 +168,35 @@ public final class MonitoringService: Sendable {
                 signals: try WorkflowStore.signals(connection, theme: nil, kind: nil, node: node, nodes: nil, openOnly: false, status: nil,
                                                    raisedWith: nil, limit: limit))
         }, completion: completion)
+    }
+}
+
+/// The two halves of a calendar as they come in, from two threads: the calendar is put
+/// together, and the completion called once, when the second arrives. A failure of either is
+/// the answer (the meetings' when both fail, as with a trajectory that does not exist).
+private final class CalendarHalves: Sendable {
+    private let lineEnd: ICalendar.LineEnd
+    private let completion: Completion<CalendarDocument.Written>
+    private let state = NIOLockedValueBox<(meetings: Result<CalendarDocument.Part, any Error>?, dueItems: Result<CalendarDocument.Part, any Error>?)>((nil, nil))
+
+    init(lineEnd: ICalendar.LineEnd, completion: @escaping Completion<CalendarDocument.Written>) {
+        self.lineEnd = lineEnd
+        self.completion = completion
+    }
+
+    func meetings(_ result: Result<CalendarDocument.Part, any Error>) {
+        finish(state.withLockedValue { $0.meetings = result; return $0 })
+    }
+
+    func dueItems(_ result: Result<CalendarDocument.Part, any Error>) {
+        finish(state.withLockedValue { $0.dueItems = result; return $0 })
+    }
+
+    /// Runs for the thread that brought the second half (the lock saw both).
+    private func finish(_ both: (meetings: Result<CalendarDocument.Part, any Error>?, dueItems: Result<CalendarDocument.Part, any Error>?)) {
+        guard let meetings = both.meetings, let dueItems = both.dueItems else { return }
+        completion(Result {
+            CalendarDocument.assemble(meetings: try meetings.get(), dueItems: try dueItems.get(), lineEnd: lineEnd)
+        })
     }
 }

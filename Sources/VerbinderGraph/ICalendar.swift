@@ -19,10 +19,13 @@ public struct ICalendar {
     /// One property line before folding, kept to reuse its memory.
     private var line: [UInt8] = []
 
-    public init(lineEnd: LineEnd = .crlf, capacity: Int = 4096) {
+    /// `header`: whether to begin with `BEGIN:VCALENDAR` and the calendar's properties; a
+    /// part of a calendar written apart (its components) begins without.
+    public init(lineEnd: LineEnd = .crlf, capacity: Int = 4096, header: Bool = true) {
         self.lineEnd = lineEnd
         bytes.reserveCapacity(capacity)
         line.reserveCapacity(256)
+        guard header else { return }
         for header in ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//VNG//Verbinder//NL", "CALSCALE:GREGORIAN"] { raw(header) }
     }
 

@@ -250,51 +250,75 @@ public enum ReportStore {
     /// chosen to invite).
     public static func calendar(_ connection: Connection, trajectory: String?, node: String?,
                                 from: String? = nil, to: String? = nil, contacts directory: ContactDirectory?) throws -> Calendar {
+        let meetings = try calendarMeetings(connection, trajectory: trajectory, node: node, from: from, to: to, contacts: directory)
+        let due = try calendarDueItems(connection, trajectory: trajectory, node: node, from: from, to: to)
+        return Calendar(events: meetings.events, todos: due.todos, goals: due.goals, contacts: meetings.contacts)
+    }
+
+    /// The conditions of the calendar's three lists for the filters given, over one list of
+    /// parameters (every condition list names every filter given, so each query takes them all).
+    struct CalendarFilters {
         var parameters: [String?] = []
-        func bind(_ value: String) -> String {
+        var meetings: [String] = [], milestones: [String] = [], goals = ["g.by_date IS NOT NULL"]
+
+        init(trajectory: String?, node: String?, from: String?, to: String?) {
+            if let trajectory {
+                let t = bind(trajectory)
+                meetings.append("m.trajectory = \(t)")
+                milestones.append("ms.trajectory = \(t)")
+                goals.append("g.trajectory = \(t)")
+            }
+            if let node {
+                let n = bind(node)
+                // ARRAY(subquery) is computed once, before the scan: the planner then reads the
+                // node's rows through the indexes (a BitmapOr for the milestones) instead of
+                // hashing the whole table to join a few hundred rows.
+                meetings.append("m.id = ANY (ARRAY(SELECT p.meeting FROM meeting_participants p WHERE p.node_key = \(n)))")
+                milestones.append("""
+                    (ms.owner_key = \(n) OR ms.trajectory = ANY (ARRAY(SELECT s.trajectory FROM stakeholders s WHERE s.node_key = \(n))))
+                    """)
+                goals.append("""
+                    g.trajectory = ANY (ARRAY(SELECT s.trajectory FROM stakeholders s WHERE s.node_key = \(n)
+                                              UNION SELECT t.key FROM trajectories t WHERE t.lead_key = \(n)))
+                    """)
+            }
+            if let from {
+                let f = bind(from)
+                meetings.append("m.starts_at >= (\(f)::date)::timestamp AT TIME ZONE 'Europe/Amsterdam'")
+                milestones.append("ms.due >= \(f)::date")
+                goals.append("g.by_date >= \(f)::date")
+            }
+            if let to {
+                let t = bind(to)
+                meetings.append("m.starts_at < (\(t)::date + 1)::timestamp AT TIME ZONE 'Europe/Amsterdam'")
+                milestones.append("ms.due <= \(t)::date")
+                goals.append("g.by_date <= \(t)::date")
+            }
+        }
+
+        private mutating func bind(_ value: String) -> String {
             if let index = parameters.firstIndex(of: value) { return "$\(index + 1)" }
             parameters.append(value)
             return "$\(parameters.count)"
         }
-        func clause(_ conditions: [String]) -> String {
+
+        static func clause(_ conditions: [String]) -> String {
             conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         }
-        var meetingConditions: [String] = [], milestoneConditions: [String] = [], goalConditions = ["g.by_date IS NOT NULL"]
-        if let trajectory {
-            let t = bind(trajectory)
-            meetingConditions.append("m.trajectory = \(t)")
-            milestoneConditions.append("ms.trajectory = \(t)")
-            goalConditions.append("g.trajectory = \(t)")
-        }
-        if let node {
-            let n = bind(node)
-            // ARRAY(subquery) is computed once, before the scan: the planner then reads the
-            // node's rows through the indexes (a BitmapOr for the milestones) instead of
-            // hashing the whole table to join a few hundred rows.
-            meetingConditions.append("m.id = ANY (ARRAY(SELECT p.meeting FROM meeting_participants p WHERE p.node_key = \(n)))")
-            milestoneConditions.append("""
-                (ms.owner_key = \(n) OR ms.trajectory = ANY (ARRAY(SELECT s.trajectory FROM stakeholders s WHERE s.node_key = \(n))))
-                """)
-            goalConditions.append("""
-                g.trajectory = ANY (ARRAY(SELECT s.trajectory FROM stakeholders s WHERE s.node_key = \(n)
-                                          UNION SELECT t.key FROM trajectories t WHERE t.lead_key = \(n)))
-                """)
-        }
-        if let from {
-            let f = bind(from)
-            meetingConditions.append("m.starts_at >= (\(f)::date)::timestamp AT TIME ZONE 'Europe/Amsterdam'")
-            milestoneConditions.append("ms.due >= \(f)::date")
-            goalConditions.append("g.by_date >= \(f)::date")
-        }
-        if let to {
-            let t = bind(to)
-            meetingConditions.append("m.starts_at < (\(t)::date + 1)::timestamp AT TIME ZONE 'Europe/Amsterdam'")
-            milestoneConditions.append("ms.due <= \(t)::date")
-            goalConditions.append("g.by_date <= \(t)::date")
-        }
-        // Instants as whole seconds and dates as day numbers: formatting them is the writer's
-        // work, and to_char on every row cost the database more than the rows themselves.
-        let seconds = { (column: String) in "floor(extract(epoch FROM \(column)))::bigint" }
+
+        /// Instants as whole seconds and dates as day numbers: formatting them is the writer's
+        /// work, and to_char on every row cost the database more than the rows themselves.
+        static func seconds(_ column: String) -> String { "floor(extract(epoch FROM \(column)))::bigint" }
+    }
+
+    /// The meetings of ``calendar(_:trajectory:node:from:to:contacts:)`` with their
+    /// participants, and the contacts to choose whom to invite from.
+    public static func calendarMeetings(_ connection: Connection, trajectory: String?, node: String?, from: String? = nil, to: String? = nil,
+                                        contacts directory: ContactDirectory?) throws -> (events: [CalendarEvent], contacts: ContactDirectory.Snapshot) {
+        let filters = CalendarFilters(trajectory: trajectory, node: node, from: from, to: to)
+        let parameters = filters.parameters, meetingConditions = filters.meetings
+        let seconds = CalendarFilters.seconds
+        func clause(_ conditions: [String]) -> String { CalendarFilters.clause(conditions) }
         let meetingRows = try connection.query("""
             SELECT m.id, \(seconds("m.starts_at")), m.duration_minutes, \(seconds("m.updated_at")), m.title, m.place, m.status,
                    m.trajectory, m.notes, m.outcome, coalesce(t.themes, '{}')
@@ -320,6 +344,17 @@ public enum ReportStore {
                 if let index = position[try row.int(0)] { events[index].participants.append(try row.string(1)) }
             }
         }
+        let contacts = try directory?.snapshot(connection) ?? .empty
+        return (events, contacts)
+    }
+
+    /// The milestones and dated goals of ``calendar(_:trajectory:node:from:to:contacts:)``.
+    public static func calendarDueItems(_ connection: Connection, trajectory: String?, node: String?, from: String? = nil,
+                                        to: String? = nil) throws -> (todos: [CalendarTodo], goals: [CalendarGoal]) {
+        let filters = CalendarFilters(trajectory: trajectory, node: node, from: from, to: to)
+        let parameters = filters.parameters, milestoneConditions = filters.milestones, goalConditions = filters.goals
+        let seconds = CalendarFilters.seconds
+        func clause(_ conditions: [String]) -> String { CalendarFilters.clause(conditions) }
         let todos = try connection.query("""
             SELECT ms.id, ms.due - DATE '1970-01-01', \(seconds("ms.updated_at")), ms.title, ms.status, ms.trajectory
             FROM milestones ms
@@ -338,7 +373,6 @@ public enum ReportStore {
             CalendarGoal(id: try row.int(0), by: try row.int(1), stamp: try row.int(2), text: try row.string(3), state: try row.value(4),
                          trajectory: try row.string(5), indicator: row.optionalString(6), target: row.optionalString(7))
         }
-        let contacts = try directory?.snapshot(connection) ?? .empty
-        return Calendar(events: events, todos: todos, goals: goals, contacts: contacts)
+        return (todos, goals)
     }
 }

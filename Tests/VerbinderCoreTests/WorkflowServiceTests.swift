@@ -121,3 +121,52 @@ struct WorkflowServiceTests {
         #expect(refused?.code == .invalid)
     }
 }
+
+/// The calendar read and written in two halves at once (meetings, to-dos) is the calendar
+/// written from one read, for every filter; a failure of a half is the one answer.
+@Suite("The calendar in two halves")
+struct CalendarHalvesTests {
+    @Test func theHalvesMakeTheCalendarOneReadMakes() async throws {
+        let fixture = try Fixture("calendarhalves")
+        try await fixture.addRegions(["noord", "zuid", "oost"])
+        var trajectory = WorkflowServiceTests.trajectory("ko", lead: "noord")
+        trajectory.themes = ["wonen"]
+        _ = try await call { fixture.core.trajectories.add(trajectory, remind: nil, fixture.scope, answer: { Response() }, completion: $0) }
+        for (day, title) in [("2099-03-02", "Eerste"), ("2099-05-11", "Tweede")] {
+            _ = try await call {
+                fixture.core.milestones.add(trajectory: "ko", due: day, title: title, owner: nil, remind: nil, fixture.scope, answer: { _ in Response() }, completion: $0)
+            }
+        }
+        for (time, participants) in [("2099-03-02T10:00", ["noord", "zuid"]), ("2099-04-01T14:00", ["zuid", "oost"]), ("1990-01-01T09:00", ["oost", "noord"])] {
+            let classification = fixture.core.graph.read { graph in MeetingClass(nodes: participants.compactMap { graph.node(key: $0) }) }
+            let plan = MeetingService.Plan(trajectory: "ko", time: try #require(MeetingTime(time)), minutes: 90, title: "Overleg \(time)",
+                                           place: "Zwolle", participants: participants, classification: classification, strict: false)
+            _ = try await call { fixture.core.meetings.plan(plan, fixture.scope, conflictRecords: { _ in [] }, answer: { _ in Response() }, completion: $0) }
+        }
+        let cases: [(trajectory: String?, node: String?, from: String?, to: String?)] = [
+            (nil, nil, nil, nil), ("ko", nil, nil, nil), (nil, "zuid", nil, nil), (nil, "noord", "2099-03-02", "2099-03-31"), (nil, "oost", "2100-01-01", nil),
+        ]
+        for filters in cases {
+            for lineEnd in [ICalendar.LineEnd.lf, .crlf] {
+                let halves = try await call {
+                    fixture.core.monitoring.calendarDocument(trajectory: filters.trajectory, node: filters.node, from: filters.from, to: filters.to,
+                                                             showEmail: true, lineEnd: lineEnd, completion: $0)
+                }
+                let content = try ReportStore.calendar(fixture.database, trajectory: filters.trajectory, node: filters.node, from: filters.from,
+                                                       to: filters.to, contacts: ContactDirectory())
+                let whole = CalendarDocument.write(content, graph: fixture.core.graph, showEmail: true, lineEnd: lineEnd)
+                #expect(halves.bytes == whole.bytes, "\(filters)")
+                #expect(halves.lines == whole.lines && halves.events == whole.events && halves.todos == whole.todos && halves.newestStamp == whole.newestStamp)
+                let text = String(decoding: halves.bytes, as: UTF8.self)
+                #expect(text.hasPrefix("BEGIN:VCALENDAR") && text.hasSuffix(lineEnd == .lf ? "END:VCALENDAR\n" : "END:VCALENDAR\r\n"))
+                #expect(halves.lines == halves.bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).count - 1)
+            }
+        }
+        let all = try await call { fixture.core.monitoring.calendarDocument(trajectory: nil, node: nil, showEmail: true, lineEnd: .lf, completion: $0) }
+        #expect(all.events == 3 && all.todos == 2)
+        let unknown = await protocolError {
+            fixture.core.monitoring.calendarDocument(trajectory: "bestaat-niet", node: nil, showEmail: true, lineEnd: .lf, completion: $0)
+        }
+        #expect(unknown?.code == .notFound)
+    }
+}
