@@ -12,9 +12,10 @@
 --   verbinder_owner  owns the database, the schema and every table. Migrations run as this
 --                    role (`verbinderd migrate`). The daemon never uses it.
 --   verbinder        the daemon's login. It gets SELECT, INSERT, UPDATE and DELETE on the
---                    tables, except: only SELECT and INSERT on `audit` and `audit_mentions`
---                    (append-only),
---                    and only SELECT on `schema_migrations`.
+--                    tables, except: only SELECT and INSERT on `audit` (append-only), only
+--                    SELECT on `audit_mentions` and `audit_mentions_done` (the index of the
+--                    trail, written by the owner's function `audit_mentions_catch_up()`,
+--                    which the daemon calls) and on `schema_migrations`.
 -- The daemon role does not own the audit table. An owner can always grant itself UPDATE
 -- and DELETE again, or drop the table, so only a non-owner can be held to append-only.
 --
@@ -79,15 +80,18 @@ SELECT format('GRANT UPDATE, DELETE ON TABLE %I.%I TO verbinder', schemaname, ta
 FROM pg_tables
 WHERE schemaname = 'public'
   AND tableowner = 'verbinder_owner'
-  AND tablename NOT IN ('audit', 'audit_mentions', 'schema_migrations')
+  AND tablename NOT IN ('audit', 'audit_mentions', 'audit_mentions_done', 'schema_migrations')
 ORDER BY tablename \gexec
 
 -- The audit trail is append-only for the daemon: it may insert and read, nothing else.
 SELECT 'REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON TABLE public.audit FROM verbinder'
 WHERE to_regclass('public.audit') IS NOT NULL \gexec
--- So is the index of the nodes each audit row mentions (written by a trigger on audit).
-SELECT 'REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON TABLE public.audit_mentions FROM verbinder'
-WHERE to_regclass('public.audit_mentions') IS NOT NULL \gexec
+-- The index of the nodes each audit row mentions, and how far it goes, are written only by
+-- `audit_mentions_catch_up()` (SECURITY DEFINER, owned by the owner role): the daemon may
+-- read them and call it, nothing else, so it cannot leave a row out of the index.
+SELECT format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON TABLE public.%I FROM verbinder', t)
+FROM unnest(ARRAY['audit_mentions', 'audit_mentions_done']) AS t
+WHERE to_regclass('public.' || t) IS NOT NULL \gexec
 -- Its sequence: nextval (through INSERT) yes, setval no.
 SELECT 'REVOKE UPDATE ON SEQUENCE public.audit_id_seq FROM verbinder'
 WHERE to_regclass('public.audit_id_seq') IS NOT NULL \gexec

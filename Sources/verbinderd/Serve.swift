@@ -120,6 +120,8 @@ struct Serve: AsyncParsableCommand {
                              onTokensChanged: { access.reload(conninfo: conninfo) })
         // Listen first, then load: a change committed in between is not missed.
         try sync.start()
+        let auditIndex = AuditMentionIndexer(conninfo: conninfo, logger: logger)
+        auditIndex.start()
 
         var configuration = ServerConfiguration(host: host, port: port, maxLineLength: maxLine,
                                                 maxConnections: maxConnections, idleTimeoutSeconds: Int64(idleTimeout))
@@ -151,6 +153,7 @@ struct Serve: AsyncParsableCommand {
         await web?.shutdown()
         await server.shutdown()
         sync.stop()
+        auditIndex.stop()
         probe.stop()
         await pool.shutdown()
         try? await group.shutdownGracefully()
