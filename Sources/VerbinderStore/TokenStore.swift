@@ -86,7 +86,7 @@ public enum TokenStore {
                  AND \(filters)
                ORDER BY a.id DESC LIMIT $4)
               """
-        return try connection.query("""
+        return try connection.queryPrepared("""
             SELECT a.id, to_char(a.at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD"T"HH24:MI:SS'), a.actor, a.remote, a.connection::text, a.command, a.changes::text
             FROM (\(rows)) a
             ORDER BY a.id DESC LIMIT $4

@@ -294,7 +294,7 @@ public enum WorkflowStore {
 
     /// Open milestones due within `days` and every overdue one, soonest first.
     public static func due(_ connection: Connection, withinDays days: Int, trajectory: String?, owner: String?, theme: String?, limit: Int) throws -> [Milestone] {
-        try connection.query("""
+        try connection.queryPrepared("""
             SELECT \(milestoneColumns) FROM milestones m JOIN trajectories t ON t.key = m.trajectory
             WHERE m.status = 'open' AND m.due <= \(today) + $1::int
               AND ($2::text IS NULL OR m.trajectory = $2) AND ($3::text IS NULL OR m.owner_key = $3)
@@ -378,7 +378,7 @@ public enum WorkflowStore {
     }
 
     public static func signal(_ connection: Connection, id: Int) throws -> Signal? {
-        try connection.query("SELECT \(signalColumns) FROM signals WHERE id = $1", [String(id)]).all.first.map(decodeSignal)
+        try connection.queryPrepared("SELECT \(signalColumns) FROM signals WHERE id = $1", [String(id)]).all.first.map(decodeSignal)
     }
 
     public static func signals(_ connection: Connection, theme: String?, kind: SignalKind?, node: String?, nodes: [String]?, openOnly: Bool,
@@ -396,7 +396,7 @@ public enum WorkflowStore {
     /// The solutions and practice examples on `theme`, in id order: each one's id and source
     /// node, all that `MATCH` ranks them by.
     public static func answerSources(_ connection: Connection, theme: String) throws -> [(id: Int, node: String)] {
-        try connection.query("""
+        try connection.queryPrepared("""
             SELECT id, node_key FROM signals WHERE theme = $1 AND kind IN ('solution', 'example') ORDER BY id
             """, [theme]).all.map { (try $0.int(0), try $0.string(1)) }
     }
@@ -404,7 +404,7 @@ public enum WorkflowStore {
     /// These signals, in id order.
     public static func signals(_ connection: Connection, ids: [Int]) throws -> [Signal] {
         guard !ids.isEmpty else { return [] }
-        return try connection.query("SELECT \(signalColumns) FROM signals WHERE id = ANY ($1::bigint[]) ORDER BY id",
+        return try connection.queryPrepared("SELECT \(signalColumns) FROM signals WHERE id = ANY ($1::bigint[]) ORDER BY id",
                                     [PostgresArray.literal(ids.map(String.init))]).all.map(decodeSignal)
     }
 
