@@ -51,6 +51,7 @@ public final class AuditMentionIndexer: Sendable {
         let batch = 20_000
         var connection: Connection?
         var end: Int64?  // where the index ended after the last call
+        var failing = false  // said once, at warning level, until a turn succeeds again
         while !stopping.withLockedValue({ $0 }) {
             do {
                 if connection == nil || connection?.checkAlive() != true {
@@ -65,10 +66,18 @@ public final class AuditMentionIndexer: Sendable {
                     guard let after = end, after - (before ?? 0) >= Int64(batch),
                           ContinuousClock.now - turn < .milliseconds(250), !stopping.withLockedValue({ $0 }) else { break }
                 }
+                if failing { logger.notice("audit mention index: catching up again") }
+                failing = false
             } catch {
                 connection?.close()
                 connection = nil
-                logger.debug("audit mention index: \(error)")
+                // Until it works again, AUDIT node= reads the newer rows by their text: slower, still complete.
+                if failing {
+                    logger.debug("audit mention index: \(error)")
+                } else {
+                    logger.warning("audit mention index: \(error); AUDIT node= reads the rows after it by their text until it works again")
+                }
+                failing = true
             }
             var slept = 0.0
             while slept < interval, !stopping.withLockedValue({ $0 }) {

@@ -302,7 +302,12 @@ public enum ReportStore {
             return "$\(parameters.count)"
         }
 
-        static func clause(_ conditions: [String]) -> String {
+        /// The `WHERE` clause of each list (empty when nothing filters it).
+        var meetingsClause: String { Self.clause(meetings) }
+        var milestonesClause: String { Self.clause(milestones) }
+        var goalsClause: String { Self.clause(goals) }
+
+        private static func clause(_ conditions: [String]) -> String {
             conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         }
 
@@ -316,16 +321,14 @@ public enum ReportStore {
     public static func calendarMeetings(_ connection: Connection, trajectory: String?, node: String?, from: String? = nil, to: String? = nil,
                                         contacts directory: ContactDirectory?) throws -> (events: [CalendarEvent], contacts: ContactDirectory.Snapshot) {
         let filters = CalendarFilters(trajectory: trajectory, node: node, from: from, to: to)
-        let parameters = filters.parameters, meetingConditions = filters.meetings
         let seconds = CalendarFilters.seconds
-        func clause(_ conditions: [String]) -> String { CalendarFilters.clause(conditions) }
         let meetingRows = try connection.query("""
             SELECT m.id, \(seconds("m.starts_at")), m.duration_minutes, \(seconds("m.updated_at")), m.title, m.place, m.status,
                    m.trajectory, m.notes, m.outcome, coalesce(t.themes, '{}')
             FROM meetings m LEFT JOIN trajectories t ON t.key = m.trajectory
-            \(clause(meetingConditions))
+            \(filters.meetingsClause)
             ORDER BY m.starts_at, m.id
-            """, parameters)
+            """, filters.parameters)
         var events = try meetingRows.all.map { row in
             let start = try row.int(1), minutes = try row.int(2)
             return CalendarEvent(id: try row.int(0), start: start, end: start + 60 * minutes, stamp: try row.int(3),
@@ -352,24 +355,22 @@ public enum ReportStore {
     public static func calendarDueItems(_ connection: Connection, trajectory: String?, node: String?, from: String? = nil,
                                         to: String? = nil) throws -> (todos: [CalendarTodo], goals: [CalendarGoal]) {
         let filters = CalendarFilters(trajectory: trajectory, node: node, from: from, to: to)
-        let parameters = filters.parameters, milestoneConditions = filters.milestones, goalConditions = filters.goals
         let seconds = CalendarFilters.seconds
-        func clause(_ conditions: [String]) -> String { CalendarFilters.clause(conditions) }
         let todos = try connection.query("""
             SELECT ms.id, ms.due - DATE '1970-01-01', \(seconds("ms.updated_at")), ms.title, ms.status, ms.trajectory
             FROM milestones ms
-            \(clause(milestoneConditions))
+            \(filters.milestonesClause)
             ORDER BY ms.due, ms.id
-            """, parameters).all.map { row in
+            """, filters.parameters).all.map { row in
             CalendarTodo(id: try row.int(0), due: try row.int(1), stamp: try row.int(2), title: try row.string(3),
                          status: try row.value(4), trajectory: try row.string(5))
         }
         let goals = try connection.query("""
             SELECT g.id, g.by_date - DATE '1970-01-01', \(seconds("g.updated_at")), g.text, g.state, g.trajectory, g.indicator, g.target
             FROM goals g
-            \(clause(goalConditions))
+            \(filters.goalsClause)
             ORDER BY g.by_date, g.id
-            """, parameters).all.map { row in
+            """, filters.parameters).all.map { row in
             CalendarGoal(id: try row.int(0), by: try row.int(1), stamp: try row.int(2), text: try row.string(3), state: try row.value(4),
                          trajectory: try row.string(5), indicator: row.optionalString(6), target: row.optionalString(7))
         }
