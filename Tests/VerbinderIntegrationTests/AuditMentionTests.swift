@@ -134,11 +134,16 @@ struct AuditMentionTests {
         try db.query("ROLLBACK")
     }
 
+    /// The nodes the migration tests' audit rows name, as the schema before them holds nodes.
+    static let twoNodes = """
+        INSERT INTO nodes (key, kind, name, search_name, tier, province, themes, attributes, region_type) VALUES
+          ('GM0153', 'municipality', 'Enschede', 'enschede', 'local', NULL, '{}', '{}', NULL),
+          ('bzk', 'ministry', 'BZK', 'bzk', 'national', NULL, '{}', '{}', NULL);
+        """
+
     @Test func migrationSixteenFindsTheMentionsOfTheRowsAlreadyThere() throws {
         let (conninfo, db) = try databaseBefore(migration: 16, label: "migrate-0016", rows: """
-            INSERT INTO nodes (key, kind, name, search_name, tier, province, themes, attributes, region_type) VALUES
-              ('GM0153', 'municipality', 'Enschede', 'enschede', 'local', NULL, '{}', '{}', NULL),
-              ('bzk', 'ministry', 'BZK', 'bzk', 'national', NULL, '{}', '{}', NULL);
+            \(Self.twoNodes)
             INSERT INTO audit (actor, command, changes) VALUES
               ('local', 'LINK GM0153 works_with bzk', '{"action": "link", "from": "GM0153", "relation": "works_with", "to": "bzk"}'),
               ('local', 'MEETING PLAN ka-twente 2025-03-01T10:00 GM0153 BZK', '{"action": "meeting plan", "participants": "GM0153,BZK"}'),
@@ -167,9 +172,7 @@ struct AuditMentionTests {
 
     @Test func migrationTwentyOneKeepsTheIndexAndEndsTheTrigger() throws {
         let (conninfo, db) = try databaseBefore(migration: 21, label: "migrate-0021", rows: """
-            INSERT INTO nodes (key, kind, name, search_name, tier, province, themes, attributes, region_type) VALUES
-              ('GM0153', 'municipality', 'Enschede', 'enschede', 'local', NULL, '{}', '{}', NULL),
-              ('bzk', 'ministry', 'BZK', 'bzk', 'national', NULL, '{}', '{}', NULL);
+            \(Self.twoNodes)
             INSERT INTO audit (actor, command, changes) VALUES
               ('local', 'LINK GM0153 works_with bzk', '{"action": "link", "from": "GM0153", "relation": "works_with", "to": "bzk"}'),
               ('local', 'MILESTONE DONE 12', '{"action": "milestone done", "milestone": "12"}');
